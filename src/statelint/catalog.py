@@ -1,0 +1,197 @@
+"""The YAML rule catalog: rule documentation and the API knowledge detectors use.
+
+The catalog lives in the top-level ``rules/`` folder of the repository and ships
+inside the wheel as ``statelint/catalog_data``. Each ``slN.yaml`` file describes
+one family. It is validated on load, so a rule without docs cannot ship.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REQUIRED_DOC_FIELDS = ("name", "severity", "summary", "what", "why", "example", "use_instead", "hint")
+SEVERITIES = ("error", "warning", "info")
+OPTION_TYPES = {
+    "bool": bool,
+    "int": int,
+    "str": str,
+    "regex": str,
+    "list[str]": list,
+}
+CODE_RE = re.compile(r"^SL\d{3}$")
+FAMILY_RE = re.compile(r"^SL\d$")
+
+
+class CatalogError(Exception):
+    """The catalog itself is broken: a packaging or development error."""
+
+
+@dataclass(frozen=True)
+class OptionDoc:
+    name: str
+    type: str
+    default: Any
+    description: str
+
+    def accepts(self, value: Any) -> bool:
+        expected = OPTION_TYPES[self.type]
+        if self.type == "int" and isinstance(value, bool):
+            return False
+        if self.type == "list[str]":
+            return isinstance(value, list) and all(isinstance(v, str) for v in value)
+        if self.type == "regex":
+            if not isinstance(value, str):
+                return False
+            try:
+                re.compile(value)
+            except re.error:
+                return False
+            return True
+        return isinstance(value, expected)
+
+
+@dataclass(frozen=True)
+class RuleDoc:
+    code: str
+    family: str
+    name: str
+    severity: str
+    summary: str
+    what: str
+    why: str
+    example: str
+    use_instead: str
+    hint: str
+    options: dict[str, OptionDoc] = field(default_factory=dict)
+    references: tuple[str, ...] = ()
+    default_enabled: bool = True
+
+    def default_options(self) -> dict[str, Any]:
+        return {name: option.default for name, option in self.options.items()}
+
+
+@dataclass(frozen=True)
+class Family:
+    code: str
+    name: str
+    description: str
+    knowledge: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    families: dict[str, Family]
+    rules: dict[str, RuleDoc]
+    digest: str  # changes whenever any catalog file changes (cache key)
+
+    def knowledge(self, code: str) -> dict[str, Any]:
+        return self.families[code[:3]].knowledge
+
+    def matching(self, selector: str) -> list[str]:
+        """Rule codes selected by a code or prefix (``SL3``, ``SL301``, ``ALL``)."""
+        if selector == "ALL":
+            return list(self.rules)
+        return [code for code in self.rules if code.startswith(selector)]
+
+
+def catalog_dir() -> Path:
+    """The installed catalog, or the repository's ``rules/`` in a source checkout."""
+    here = Path(__file__).resolve().parent
+    installed = here / "catalog_data"
+    if installed.is_dir():
+        return installed
+    return here.parent.parent / "rules"
+
+
+def _loader() -> type:
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@lru_cache(maxsize=4)
+def load_catalog(directory: Path | None = None) -> Catalog:
+    import hashlib
+
+    directory = directory or catalog_dir()
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        raise CatalogError(f"no rule catalog found in {directory}")
+    digest = hashlib.sha256()
+    families: dict[str, Family] = {}
+    rules: dict[str, RuleDoc] = {}
+    for path in files:
+        raw = path.read_bytes()
+        digest.update(path.name.encode() + b"\0" + raw)
+        data = yaml.load(raw, Loader=_loader())  # noqa: S506 - a SafeLoader subclass
+        family = _parse_family(path, data)
+        families[family.code] = family
+        for code, entry in (data.get("rules") or {}).items():
+            rules[code] = _parse_rule(path, family.code, code, entry)
+    return Catalog(families, dict(sorted(rules.items())), digest.hexdigest()[:16])
+
+
+def _fail(path: Path, where: str, problem: str) -> CatalogError:
+    return CatalogError(f"{path.name}: {where}: {problem}")
+
+
+def _parse_family(path: Path, data: Any) -> Family:
+    if not isinstance(data, dict):
+        raise _fail(path, "top level", "expected a mapping")
+    code = data.get("family")
+    if not isinstance(code, str) or not FAMILY_RE.match(code):
+        raise _fail(path, "family", "expected a family code like SL3")
+    for key in ("name", "description"):
+        if not isinstance(data.get(key), str) or not data[key].strip():
+            raise _fail(path, key, "missing or empty")
+    knowledge = data.get("knowledge") or {}
+    if not isinstance(knowledge, dict):
+        raise _fail(path, "knowledge", "expected a mapping")
+    if not isinstance(data.get("rules"), dict):
+        raise _fail(path, "rules", "expected a mapping of rule codes")
+    return Family(code, data["name"], data["description"], knowledge)
+
+
+def _parse_rule(path: Path, family: str, code: Any, entry: Any) -> RuleDoc:
+    if not isinstance(code, str) or not CODE_RE.match(code) or not code.startswith(family):
+        raise _fail(path, f"rules.{code}", f"expected a code like {family}01")
+    if not isinstance(entry, dict):
+        raise _fail(path, f"rules.{code}", "expected a mapping")
+    for key in REQUIRED_DOC_FIELDS:
+        if not isinstance(entry.get(key), str) or not entry[key].strip():
+            raise _fail(path, f"rules.{code}.{key}", "missing or empty")
+    if entry["severity"] not in SEVERITIES:
+        raise _fail(path, f"rules.{code}.severity", f"expected one of {', '.join(SEVERITIES)}")
+    options: dict[str, OptionDoc] = {}
+    for name, spec in (entry.get("options") or {}).items():
+        where = f"rules.{code}.options.{name}"
+        if not isinstance(spec, dict) or spec.get("type") not in OPTION_TYPES:
+            raise _fail(path, where, f"expected a type among {', '.join(OPTION_TYPES)}")
+        if not isinstance(spec.get("description"), str) or not spec["description"].strip():
+            raise _fail(path, f"{where}.description", "missing or empty")
+        option = OptionDoc(name, spec["type"], spec.get("default"), spec["description"])
+        if not option.accepts(option.default):
+            raise _fail(path, f"{where}.default", f"not a valid {option.type}")
+        options[name] = option
+    references = entry.get("references") or []
+    if not isinstance(references, list) or not references:
+        raise _fail(path, f"rules.{code}.references", "expected a non-empty list")
+    return RuleDoc(
+        code=code,
+        family=family,
+        name=entry["name"],
+        severity=entry["severity"],
+        summary=entry["summary"].strip(),
+        what=entry["what"].strip(),
+        why=entry["why"].strip(),
+        example=entry["example"].rstrip(),
+        use_instead=entry["use_instead"].rstrip(),
+        hint=entry["hint"].strip(),
+        options=options,
+        references=tuple(str(r) for r in references),
+        default_enabled=bool(entry.get("default_enabled", True)),
+    )

@@ -1,0 +1,152 @@
+"""The ``statelint`` command line.
+
+Exit codes follow ruff: 0 no findings, 1 findings, 2 usage error, bad
+configuration or internal error. Heavy modules (libcst, rich) are imported only
+by the commands that need them, so ``statelint --version`` starts instantly.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from statelint import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+OUTPUT_FORMATS = ("full", "concise", "json")
+
+
+def _split_codes(values: tuple[str, ...]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _fail(message: str) -> None:
+    click.echo(f"statelint: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def _catalog() -> Any:
+    from statelint.catalog import CatalogError, load_catalog
+
+    try:
+        return load_catalog()
+    except CatalogError as exc:
+        _fail(f"rule catalog: {exc}")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="statelint", message="%(prog)s %(version)s")
+def cli() -> None:
+    """Find hidden state that breaks stateless, horizontally scaled Python services."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--select", multiple=True, help="Rule codes or prefixes to enable (replaces the configured set), e.g. SL3,SL101.")
+@click.option("--extend-select", multiple=True, help="Rule codes or prefixes to enable on top of the configured set.")
+@click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable.")
+@click.option("--exclude", multiple=True, help="Patterns (gitignore syntax) to exclude, replacing the configured ones.")
+@click.option("--extend-exclude", multiple=True, help="Patterns to exclude in addition to the configured ones.")
+@click.option("--force-exclude", is_flag=True, help="Apply exclusions even to files named on the command line (for pre-commit).")
+@click.option(
+    "--output-format",
+    type=click.Choice(OUTPUT_FORMATS),
+    envvar="STATELINT_OUTPUT_FORMAT",
+    default="full",
+    show_default=True,
+    help="How findings are printed (env: STATELINT_OUTPUT_FORMAT).",
+)
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to this file.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Use this config file instead of searching.")
+@click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
+@click.option("--no-color", is_flag=True, help="Disable colours (also: NO_COLOR).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores).")
+def check(
+    paths: tuple[str, ...],
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    exclude: tuple[str, ...],
+    extend_exclude: tuple[str, ...],
+    force_exclude: bool,
+    output_format: str,
+    output_file: Path | None,
+    exit_zero: bool,
+    config_file: Path | None,
+    quiet: bool,
+    no_color: bool,
+    jobs: int | None,
+) -> None:
+    """Scan PATHS (default: the current directory) for hidden state."""
+    from statelint.config import ConfigError, load_settings
+    from statelint.engine.runner import default_jobs, scan
+    from statelint.output import write_report
+    from statelint.reporters.base import Report
+
+    catalog = _catalog()
+    cwd = Path.cwd()
+    try:
+        settings = load_settings(
+            catalog,
+            cwd=cwd,
+            config_file=config_file,
+            select=_split_codes(select) if select else None,
+            extend_select=_split_codes(extend_select),
+            ignore=_split_codes(ignore),
+            exclude=_split_codes(exclude) if exclude else None,
+            extend_exclude=_split_codes(extend_exclude),
+            force_exclude=force_exclude,
+        )
+    except ConfigError as exc:
+        _fail(str(exc))
+    result = scan(list(paths) or ["."], settings, cwd=cwd, jobs=jobs or default_jobs())
+    for path in result.missing_paths:
+        click.echo(f"statelint: error: {path}: no such file or directory", err=True)
+    for error in result.errors:
+        click.echo(f"statelint: error: {error.path}: {error.message}", err=True)
+
+    color = output_file is None and not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
+    report = Report(result, catalog, color=color, quiet=quiet)
+    try:
+        write_report(report, output_format, output_file)
+    except OSError as exc:
+        _fail(f"{output_file}: cannot write report: {exc.strerror or exc}")
+
+    if result.errors or result.missing_paths:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
+
+
+@cli.command(name="rules")
+@click.option("--output-format", type=click.Choice(("table", "json")), default="table", show_default=True)
+def rules_command(output_format: str) -> None:
+    """List every rule."""
+    from statelint.docs import rules_json, rules_table
+
+    catalog = _catalog()
+    if output_format == "json":
+        click.echo(rules_json(catalog))
+    else:
+        rules_table(catalog, color=sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
+
+
+@cli.command(name="rule")
+@click.argument("code")
+def rule_command(code: str) -> None:
+    """Explain one rule: what it does, why, an example, what to use instead, its options."""
+    from statelint.docs import rule_text
+
+    catalog = _catalog()
+    doc = catalog.rules.get(code.strip().upper())
+    if doc is None:
+        _fail(f"unknown rule code {code!r} (see `statelint rules`)")
+    click.echo(rule_text(doc, catalog))
+
+
+def main() -> None:
+    cli(prog_name="statelint")

@@ -1,0 +1,224 @@
+"""Find, parse and validate the configuration file.
+
+The closest ``.statelint.yaml`` or ``pyproject.toml`` with a ``[tool.statelint]``
+table, from the working directory upward, wins. Every problem is a
+:class:`ConfigError` whose message names the file and the key, so the CLI can
+print one line and exit 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from statelint.catalog import Catalog
+from statelint.config.settings import DEFAULT_EXCLUDES, Settings
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+YAML_NAMES = (".statelint.yaml", ".statelint.yml")
+KNOWN_KEYS = {
+    "select",
+    "extend-select",
+    "ignore",
+    "exclude",
+    "extend-exclude",
+    "per-file-ignores",
+    "respect-gitignore",
+    "options",
+}
+
+
+class ConfigError(Exception):
+    """A configuration problem; the message is ``file: key: problem``."""
+
+
+def find_config_file(start: Path) -> Path | None:
+    """The closest config file from ``start`` upward, or None."""
+    for directory in (start, *start.parents):
+        for name in YAML_NAMES:
+            candidate = directory / name
+            if candidate.is_file():
+                return candidate
+        pyproject = directory / "pyproject.toml"
+        if pyproject.is_file() and _has_statelint_table(pyproject):
+            return pyproject
+    return None
+
+
+def _has_statelint_table(path: Path) -> bool:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    if "statelint" not in text:  # cheap: most pyproject files never mention us
+        return False
+    return "statelint" in _read_toml(path, text).get("tool", {})
+
+
+def _read_toml(path: Path, text: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The statelint table of a config file (empty when it has none)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    if path.suffix in (".yaml", ".yml"):
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            problem = " ".join(str(exc).split())
+            raise ConfigError(f"{path}: invalid YAML: {problem}") from None
+        if data is None:
+            return {}
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: top level: expected a mapping")
+        return data
+    data = _read_toml(path, text)
+    if path.name == "pyproject.toml":
+        table = data.get("tool", {}).get("statelint", {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: tool.statelint: expected a table")
+        return table
+    return data
+
+
+def load_settings(
+    catalog: Catalog,
+    *,
+    cwd: Path,
+    config_file: Path | None = None,
+    select: Sequence[str] | None = None,
+    extend_select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    exclude: Sequence[str] | None = None,
+    extend_exclude: Sequence[str] = (),
+    force_exclude: bool = False,
+) -> Settings:
+    """Merge the config file and command-line options into validated settings."""
+    path = config_file if config_file is not None else find_config_file(cwd)
+    raw: dict[str, Any] = {}
+    if path is not None:
+        if not path.is_file():
+            raise ConfigError(f"{path}: no such config file")
+        raw = read_config_file(path)
+    return _validate(catalog, raw, path, cwd, select, extend_select, ignore, exclude, extend_exclude, force_exclude)
+
+
+def _validate(
+    catalog: Catalog,
+    raw: Mapping[str, Any],
+    path: Path | None,
+    cwd: Path,
+    cli_select: Sequence[str] | None,
+    cli_extend_select: Sequence[str],
+    cli_ignore: Sequence[str],
+    cli_exclude: Sequence[str] | None,
+    cli_extend_exclude: Sequence[str],
+    force_exclude: bool,
+) -> Settings:
+    where = str(path) if path else "command line"
+    prefix = "tool.statelint." if path is not None and path.name == "pyproject.toml" else ""
+
+    def fail(key: str, problem: str) -> ConfigError:
+        return ConfigError(f"{where}: {prefix}{key}: {problem}")
+
+    for key in raw:
+        if key not in KNOWN_KEYS:
+            raise fail(str(key), f"unknown key (known: {', '.join(sorted(KNOWN_KEYS))})")
+
+    def str_list(key: str) -> list[str] | None:
+        if key not in raw:
+            return None
+        value = raw[key]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise fail(key, "expected a list of strings")
+        return value
+
+    def codes(key: str, values: Sequence[str], source: str | None = None) -> list[str]:
+        out: list[str] = []
+        for value in values:
+            matched = catalog.matching(value.strip().upper())
+            if not matched:
+                if source == "cli":
+                    raise ConfigError(f"command line: {key}: unknown rule code or prefix {value!r}")
+                raise fail(key, f"unknown rule code or prefix {value!r}")
+            out.extend(matched)
+        return out
+
+    default = [code for code, doc in catalog.rules.items() if doc.default_enabled]
+    if cli_select is not None:
+        enabled = codes("--select", cli_select, "cli")
+    elif (configured := str_list("select")) is not None:
+        enabled = codes("select", configured)
+    else:
+        enabled = default
+    enabled += codes("extend-select", str_list("extend-select") or [])
+    enabled += codes("--extend-select", cli_extend_select, "cli")
+    ignored = set(codes("ignore", str_list("ignore") or []))
+    ignored |= set(codes("--ignore", cli_ignore, "cli"))
+    final = tuple(sorted({code for code in enabled if code not in ignored}))
+
+    excludes = list(cli_exclude) if cli_exclude is not None else (str_list("exclude") or [])
+    extend = (str_list("extend-exclude") or []) + list(cli_extend_exclude)
+
+    per_file: list[tuple[str, tuple[str, ...]]] = []
+    pfi = raw.get("per-file-ignores", {})
+    if not isinstance(pfi, dict):
+        raise fail("per-file-ignores", "expected a mapping of glob -> list of codes")
+    for pattern, listed in pfi.items():
+        if not isinstance(listed, list) or not all(isinstance(v, str) for v in listed):
+            raise fail(f"per-file-ignores.{pattern}", "expected a list of rule codes")
+        per_file.append((str(pattern), tuple(codes(f"per-file-ignores.{pattern}", listed))))
+
+    respect = raw.get("respect-gitignore", True)
+    if not isinstance(respect, bool):
+        raise fail("respect-gitignore", "expected true or false")
+
+    options = _validate_options(catalog, raw.get("options", {}), fail)
+    root = path.parent if path is not None else cwd
+    return Settings(
+        root=root.resolve(),
+        config_path=path,
+        enabled=final,
+        exclude=DEFAULT_EXCLUDES + tuple(excludes),
+        extend_exclude=tuple(extend),
+        per_file_ignores=tuple(per_file),
+        options=options,
+        respect_gitignore=respect,
+        force_exclude=force_exclude,
+    )
+
+
+def _validate_options(catalog: Catalog, raw: Any, fail: Any) -> dict[str, dict[str, Any]]:
+    if not isinstance(raw, dict):
+        raise fail("options", "expected a mapping of rule code -> options")
+    options = {code: doc.default_options() for code, doc in catalog.rules.items() if doc.options}
+    for code, values in raw.items():
+        doc = catalog.rules.get(str(code).upper())
+        if doc is None:
+            raise fail(f"options.{code}", "unknown rule code")
+        if not isinstance(values, dict):
+            raise fail(f"options.{code}", "expected a mapping of option -> value")
+        for name, value in values.items():
+            option = doc.options.get(name)
+            if option is None:
+                known = ", ".join(doc.options) or "none"
+                raise fail(f"options.{code}.{name}", f"unknown option (known: {known})")
+            if not option.accepts(value):
+                raise fail(f"options.{code}.{name}", f"expected {option.type}, got {type(value).__name__}")
+            options.setdefault(doc.code, {})[name] = value
+    return options

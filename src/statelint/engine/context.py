@@ -1,0 +1,72 @@
+"""What a rule sees of the file it is checking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+
+from statelint.engine.names import NameResolver, Scope
+from statelint.model import Span
+
+
+@dataclass
+class FileContext:
+    """One parsed Python file, shared by every rule in the traversal.
+
+    Metadata is expensive in libcst, so nothing is resolved up front: positions
+    are computed only once a finding needs one, and other providers only when a
+    rule asks for them through :meth:`metadata`.
+    """
+
+    path: str
+    source: str
+    module: cst.Module
+    resolver: NameResolver
+    scope: Scope = field(init=False)
+    _wrapper: Any = field(default=None, init=False, repr=False)
+    _positions: Any = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.scope = self.resolver.module_scope
+
+    @property
+    def module_name(self) -> str:
+        return self.resolver.module_name
+
+    @property
+    def basename(self) -> str:
+        return self.path.replace("\\", "/").rsplit("/", 1)[-1]
+
+    # -- names -----------------------------------------------------------------------
+    def qualnames(self, node: cst.CSTNode, scope: Scope | None = None) -> frozenset[str]:
+        """Qualified names ``node`` may refer to, seen from ``scope`` (default: the current one)."""
+        return self.resolver.resolve(node, scope or self.scope)
+
+    def match(self, node: cst.CSTNode, names: Any, scope: Scope | None = None) -> str | None:
+        """The first qualified name of ``node`` found in ``names``, or None."""
+        for name in self.qualnames(node, scope):
+            if name in names:
+                return name
+        return None
+
+    # -- metadata --------------------------------------------------------------------
+    def metadata(self, provider: Any) -> Any:
+        """Resolve a libcst metadata provider over this module, on demand."""
+        if self._wrapper is None:
+            self._wrapper = cst.MetadataWrapper(self.module, unsafe_skip_copy=True)
+        return self._wrapper.resolve(provider)
+
+    def span(self, node: cst.CSTNode) -> Span:
+        if self._positions is None:
+            from libcst.metadata import PositionProvider
+
+            self._positions = self.metadata(PositionProvider)
+        code_range = self._positions[node]
+        return Span(
+            code_range.start.line,
+            code_range.start.column + 1,
+            code_range.end.line,
+            code_range.end.column + 1,
+        )

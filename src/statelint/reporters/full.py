@@ -1,0 +1,59 @@
+"""ruff-like output: location, code and message, the source line with a marker, a hint, a summary."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from rich.console import Console
+from rich.text import Text
+
+from statelint.model import Finding, Severity
+from statelint.reporters.base import Report
+from statelint.reporters.concise import summary_line
+
+_SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold blue"}
+
+
+def render(report: Report, stream: TextIO) -> None:
+    console = Console(
+        file=stream,
+        color_system="standard" if report.color else None,
+        force_terminal=report.color,
+        no_color=not report.color,
+        highlight=False,
+        soft_wrap=True,
+        emoji=False,
+        markup=False,
+    )
+    for finding in report.findings:
+        _finding(console, report, finding)
+    if report.quiet:
+        return
+    console.print(Text(summary_line(report), style="bold"))
+    for family, name, count in report.family_counts():
+        console.print(Text(f"  {family}  {name}: {count}"))
+
+
+def _finding(console: Console, report: Report, f: Finding) -> None:
+    head = Text()
+    head.append(f"{f.path}:{f.line}:{f.column}:", style="bold")
+    head.append(" ")
+    head.append(f.code, style=_SEVERITY_STYLE[f.severity])
+    head.append(f" {f.message}")
+    console.print(head)
+    source = report.line_text(f).expandtabs(1).rstrip("\n")
+    if source:
+        gutter = " " * len(str(f.line))
+        console.print(Text(f"{gutter} |", style="blue"))
+        line = Text(f"{f.line} | ", style="blue")
+        line.append(source)
+        console.print(line)
+        start = max(f.column - 1, 0)
+        end = f.span.end_column - 1 if f.span.end_line == f.line else len(source)
+        width = max(1, min(end, len(source)) - start)
+        marker = Text(f"{gutter} | ", style="blue")
+        marker.append(" " * start + "^" * width, style=_SEVERITY_STYLE[f.severity])
+        console.print(marker)
+    if f.hint:
+        console.print(Text(f"  = hint: {f.hint}", style="cyan"))
+    console.print()

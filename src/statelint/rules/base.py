@@ -1,0 +1,104 @@
+"""The small API every rule is written against.
+
+A rule is a class with a ``code`` (``SL`` + three digits) and ``visit_<Node>`` /
+``leave_<Node>`` methods for the libcst nodes it needs, like a Fixit rule. The
+engine instantiates the enabled rules once per file and runs all of them in one
+traversal. Rules never know about output formats: they report nodes and messages.
+
+Three optional hooks cover what a single traversal cannot:
+
+* ``needles``: substrings of which at least one must occur in a file for the rule
+  to be able to fire there. Files that match no enabled rule's needles are never
+  parsed, which is what keeps large scans fast.
+* ``fact()`` + ``check_project()``: rules that need the whole tree (module state
+  mutated from another module, probes against routes) emit small per-file records
+  and join them once every file is done, so parallel and cached runs agree.
+* :class:`TextRule`: rules over non-Python files (YAML, INI, manifests), found by
+  file-name patterns during discovery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import libcst as cst
+
+from statelint.model import Finding, Severity, Span
+
+if TYPE_CHECKING:
+    from statelint.catalog import RuleDoc
+    from statelint.engine.context import FileContext
+
+
+class BaseRule:
+    """What Python and text rules share: identity, options, catalog knowledge."""
+
+    code: ClassVar[str]
+    #: Substrings that must occur in a file for this rule to possibly report; () = always run.
+    needles: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, doc: RuleDoc, options: Mapping[str, Any], knowledge: Mapping[str, Any]) -> None:
+        self.doc = doc
+        self.options = options
+        self.knowledge = knowledge
+        self.findings: list[tuple[Any, str, str | None]] = []
+        self.facts: list[Any] = []
+
+    @classmethod
+    def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:
+        """The needles for this run; override to derive them from the catalog or options."""
+        return cls.needles
+
+    def fact(self, record: Any) -> None:
+        """Record a JSON-compatible summary for :meth:`check_project`."""
+        self.facts.append(record)
+
+    @classmethod
+    def check_project(
+        cls,
+        facts: Mapping[str, list[Any]],
+        doc: RuleDoc,
+        options: Mapping[str, Any],
+        knowledge: Mapping[str, Any],
+    ) -> Iterable[Finding]:
+        """Join the per-file facts of the whole scan; yields findings. Default: nothing."""
+        return ()
+
+    @classmethod
+    def make_finding(
+        cls, doc: RuleDoc, path: str, span: Span, message: str, hint: str | None = None
+    ) -> Finding:
+        """A finding for :meth:`check_project`, with the catalog's severity and hint."""
+        return Finding(doc.code, message, path, span, Severity(doc.severity), hint or doc.hint)
+
+
+class Rule(BaseRule):
+    """A rule over Python source, fed by the shared traversal."""
+
+    ctx: FileContext
+
+    def bind(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+
+    def report(self, node: cst.CSTNode, message: str, *, hint: str | None = None) -> None:
+        """Report ``node``; its position is computed later, only if needed."""
+        self.findings.append((node, message, hint))
+
+    def span(self, node: cst.CSTNode) -> Span:
+        """The position of ``node`` (computes libcst positions: use only for facts)."""
+        return self.ctx.span(node)
+
+
+class TextRule(BaseRule):
+    """A rule over a non-Python file (a logging config, a Kubernetes manifest ...)."""
+
+    #: gitignore-style patterns (``*.yaml``, ``gunicorn.conf.py``) naming the files it reads.
+    patterns: ClassVar[tuple[str, ...]] = ()
+
+    def check(self, path: str, text: str) -> None:
+        """Inspect one file; call :meth:`report_at`."""
+        raise NotImplementedError
+
+    def report_at(self, span: Span, message: str, *, hint: str | None = None) -> None:
+        self.findings.append((span, message, hint))
