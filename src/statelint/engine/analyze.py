@@ -43,9 +43,10 @@ class Plan:
             if rule is None:
                 continue
             plan.needles[code] = rule.prefilter(catalog.knowledge(code), plan.options(catalog.rules[code]))
+            # A rule may be both: e.g. probes in manifests checked against routes in code.
             if issubclass(rule, TextRule):
                 plan.text_rules.append((rule, catalog.rules[code]))
-            elif issubclass(rule, Rule):
+            if issubclass(rule, Rule):
                 plan.python_rules.append((rule, catalog.rules[code]))
         return plan
 

@@ -14,7 +14,8 @@ Three optional hooks cover what a single traversal cannot:
   mutated from another module, probes against routes) emit small per-file records
   and join them once every file is done, so parallel and cached runs agree.
 * :class:`TextRule`: rules over non-Python files (YAML, INI, manifests), found by
-  file-name patterns during discovery.
+  file-name patterns during discovery. A class may subclass both ``Rule`` and
+  ``TextRule`` to join what it sees in code and in config files under one code.
 """
 
 from __future__ import annotations
