@@ -1,16 +1,131 @@
-"""SL301-SL303: loopback-only binds, asserted by exact code, line and column."""
+"""SL301-SL303: loopback-only binds, asserted by exact code, line and column.
+
+Each fixture mixes findings with near misses on neighbouring lines; the expected
+lists are the complete output, so a near miss that fires fails the test.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import lint_fixture
+import pytest
+
+from tests.helpers import check_json, copy_fixture, lint_fixture
 
 
-def test_flask_entry_points(tmp_path: Path) -> None:
+def test_flask_default_and_explicit_hosts(tmp_path: Path) -> None:
     assert lint_fixture("sl3/flask_app.py", tmp_path, "SL3") == [
-        ("SL302", 20, 5),
-        ("SL302", 21, 5),
-        ("SL301", 22, 18),
-        ("SL301", 23, 13),
+        ("SL302", 20, 5),  # app.run()
+        ("SL302", 21, 5),  # app.run(debug=True)
+        ("SL301", 22, 18),  # host="127.0.0.1"
+        ("SL301", 23, 13),  # positional "localhost"
+        # run() (a local function), host="0.0.0.0", os.environ["HOST"], **kwargs: silent
     ]
+
+
+def test_uvicorn_literal_default_and_configurable_hosts(tmp_path: Path) -> None:
+    assert lint_fixture("sl3/uvicorn_app.py", tmp_path, "SL3") == [
+        ("SL302", 21, 5),  # uvicorn.run(app)
+        ("SL301", 22, 37),
+        ("SL301", 23, 27),  # through a module constant
+        ("SL303", 24, 27),  # os.environ.get("HOST", "127.0.0.1") via a constant
+        ("SL303", 25, 27),  # os.getenv("HOST", "::1")
+        ("SL303", 26, 27),  # argparse --host default="localhost"
+        ("SL301", 27, 34),  # uvicorn.Config positional 127.0.0.2
+        ("SL302", 29, 5),  # uvicorn.Config(app)
+        # main_ok(): 0.0.0.0, ::, env with public or no default, argparse 0.0.0.0, "", **kwargs
+    ]
+
+
+def test_stdlib_servers(tmp_path: Path) -> None:
+    assert lint_fixture("sl3/stdlib_servers.py", tmp_path, "SL3") == [
+        ("SL301", 12, 17),  # HTTPServer(("localhost", 8000))
+        ("SL301", 13, 25),  # ThreadingHTTPServer(ADDRESS) via a constant tuple
+        ("SL301", 14, 29),  # socketserver.TCPServer
+        ("SL301", 15, 17),  # make_server
+        ("SL301", 16, 25),  # SimpleXMLRPCServer
+        ("SL301", 18, 16),  # sock.bind
+        ("SL301", 19, 27),  # socket.create_server(("::1", ...))
+        ("SL301", 23, 41),  # asyncio.start_server positional host
+        ("SL301", 24, 46),  # asyncio.start_server host=
+        # serve_ok(): "", 0.0.0.0, a unix socket path, create_connection (a client), no host
+    ]
+
+
+def test_async_and_rpc_servers(tmp_path: Path) -> None:
+    assert lint_fixture("sl3/async_servers.py", tmp_path, "SL3") == [
+        ("SL301", 13, 32),  # web.TCPSite(runner, "localhost")
+        ("SL301", 20, 30),  # add_insecure_port("localhost:50051")
+        ("SL301", 21, 30),  # f"127.0.0.1:{PORT}"
+        ("SL301", 22, 28),  # add_secure_port("[::1]:50052")
+        ("SL301", 30, 30),  # tornado listen(8888, "127.0.0.1")
+        ("SL301", 36, 20),  # hypercorn config.bind = ["localhost:8000"]
+        ("SL301", 42, 27),  # web.run_app(app, host="127.0.0.1")
+        # [::], 0.0.0.0, listen without address, run_app without host (all interfaces): silent
+    ]
+
+
+def test_framework_dev_servers(tmp_path: Path) -> None:
+    assert lint_fixture("sl3/frameworks.py", tmp_path, "SL3") == [
+        ("SL302", 14, 5),  # Quart().run()
+        ("SL302", 15, 5),  # Dash().run(debug=True)
+        ("SL302", 16, 5),  # gradio Blocks launch() (bound with `with ... as demo`)
+        ("SL302", 17, 5),  # demo.queue().launch()
+        ("SL301", 18, 34),  # launch(server_name="localhost")
+    ]
+
+
+def test_configurable_defaults(tmp_path: Path) -> None:
+    assert lint_fixture("sl3/configurable.py", tmp_path, "SL3") == [
+        ("SL303", 24, 27),  # click option default
+        ("SL303", 28, 27),  # typer.Option default
+        ("SL303", 32, 27),  # parameter default
+        ("SL303", 36, 27),  # settings class attribute
+        ("SL303", 40, 27),  # os.environ.get("HOST") or "localhost"
+        ("SL303", 45, 30),  # f"{host}:50051", host from an environment default
+        # serve_public (0.0.0.0 default) and serve_required (no default): silent
+    ]
+
+
+def test_parameter_following_can_be_turned_off(tmp_path: Path) -> None:
+    copy_fixture("sl3/configurable.py", tmp_path)
+    (tmp_path / ".statelint.yaml").write_text("options:\n  SL303:\n    follow-parameters: false\n")
+    run = check_json("configurable.py", cwd=tmp_path, select="SL303")
+    lines = [line for _, line, _ in run.triples]
+    assert 32 not in lines and 45 not in lines
+    assert lines == [24, 28, 36, 40]
+
+
+def test_clients_and_lookalikes_are_never_flagged(tmp_path: Path) -> None:
+    assert lint_fixture("sl3/not_servers.py", tmp_path, "SL3") == []
+
+
+def test_gunicorn_config_files(tmp_path: Path) -> None:
+    copy_fixture("sl3/gunicorn_project", tmp_path)
+    run = check_json(".", cwd=tmp_path / "gunicorn_project", select="SL3")
+    assert [(f["path"], f["code"], f["line"], f["column"]) for f in run.findings] == [
+        ("gunicorn.conf.py", "SL301", 4, 8),
+        ("gunicorn_conf.py", "SL303", 3, 9),
+        # gunicorn_public.conf.py and settings.py are not gunicorn config file names
+    ]
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ('from flask import Flask as F\nF("x").run(host="127.0.0.1")\n', [("SL301", 2, 17)]),
+        ('import flask\napp = flask.Flask("x")\napp.run("::1")\n', [("SL301", 3, 9)]),
+        (
+            "try:\n    import uvicorn\nexcept ImportError:\n    uvicorn = None\nuvicorn.run(app)\n",
+            [("SL302", 5, 1)],
+        ),
+        ('from flask import Flask\nclass Api(Flask):\n    pass\nApi("x").run()\n', [("SL302", 4, 1)]),
+        ('import socket\nsocket.socket().bind(("127.1.2.3", 80))\n', [("SL301", 2, 23)]),
+        ('import uvicorn\nuvicorn.run(app, host="localhost.example.com")\n', []),
+        ('import uvicorn\nuvicorn.run(app, *args)\n', []),
+        ('from .server import app\napp.run(host="127.0.0.1")\n', []),
+    ],
+)
+def test_name_resolution_cases(tmp_path: Path, source: str, expected: list[tuple[str, int, int]]) -> None:
+    (tmp_path / "case.py").write_text(source)
+    assert check_json("case.py", cwd=tmp_path, select="SL3").triples == expected

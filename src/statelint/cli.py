@@ -29,6 +29,10 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_ERROR)
 
 
+def _stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
 def _catalog() -> Any:
     from statelint.catalog import CatalogError, load_catalog
 
@@ -110,7 +114,7 @@ def check(
     for error in result.errors:
         click.echo(f"statelint: error: {error.path}: {error.message}", err=True)
 
-    color = output_file is None and not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
+    color = output_file is None and not no_color and not os.environ.get("NO_COLOR") and _stdout_is_terminal()
     report = Report(result, catalog, color=color, quiet=quiet)
     try:
         write_report(report, output_format, output_file)

@@ -5,6 +5,7 @@ Runs inside worker processes: it takes and returns plain records, never CST node
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 import os
 from dataclasses import dataclass, field
@@ -156,9 +157,26 @@ def _internal(path: str, code: str | None, exc: BaseException) -> InternalError:
     return InternalError(path, f"{where} failed: {type(exc).__name__}: {exc}", code)
 
 
+def _syntax_check(target: Target, text: str, plan: Plan, result: FileResult) -> None:
+    """SL001 for a file no rule needed to parse: CPython's own parser is several times cheaper than libcst's."""
+    if not plan.is_enabled(PARSE_ERROR) or file_ignored(PARSE_ERROR, result.file_ignores):
+        return
+    try:
+        compile(text, target.display, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        line = exc.lineno or 1
+        column = max(exc.offset or 1, 1)
+        error = SourceError(f"cannot parse file: {exc.msg}", Span(line, column, line, column))
+        result.findings.append(_error_finding(target.display, error, plan))
+    except (RecursionError, MemoryError, ValueError):
+        error = SourceError("cannot parse file: too deeply nested or too large to analyse")
+        result.findings.append(_error_finding(target.display, error, plan))
+
+
 def _run_python_rules(target: Target, text: str, plan: Plan, result: FileResult, skipped: tuple[str, ...]) -> None:
     selected = [(t, d) for t, d in plan.python_rules if _wanted(d.code, plan, text, result, skipped)]
     if not selected:
+        _syntax_check(target, text, plan, result)
         return
     import libcst as cst
 

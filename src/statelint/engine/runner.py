@@ -127,7 +127,8 @@ def _fill_missing_lines(findings: list[Finding], lines: dict[tuple[str, int], st
 
 def _project_findings(results: list[FileResult], plan: Plan, scan: ScanResult) -> list[Finding]:
     out: list[Finding] = []
-    for rule_type, doc in dict.fromkeys([*plan.python_rules, *plan.text_rules]):
+    unique = {doc.code: (rule_type, doc) for rule_type, doc in [*plan.python_rules, *plan.text_rules]}
+    for rule_type, doc in unique.values():
         facts = {r.path: r.facts[doc.code] for r in results if doc.code in r.facts}
         if not facts:
             continue

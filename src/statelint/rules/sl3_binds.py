@@ -251,10 +251,12 @@ class _BindDetector(Rule):
                 value = _argument(default, "default", 0)
                 found = None if value in (_ABSENT, _UNKNOWN) else self.classify(value, scope, form, depth + 1)
                 return Verdict("configurable", found.host, f"the default of option '{name}'") if found else None
-            if self.options.get("follow-parameters", True):
-                found = self.classify(default, scope.parent or scope, form, depth + 1)
-                return Verdict("configurable", found.host, f"the default of parameter '{name}'") if found else None
-            return None
+            if not self.options.get("follow-parameters", True):
+                return None
+            found = self.classify(default, scope.parent or scope, form, depth + 1)
+            if found is None or found.kind == "configurable":
+                return found
+            return Verdict("configurable", found.host, f"the default of parameter '{name}'")
         function = scope.node
         if isinstance(function, cst.FunctionDef):
             for decorator in function.decorators:

@@ -1,0 +1,73 @@
+"""The YAML catalog: every rule documented, every documented rule implemented, validation works."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from statelint.catalog import REQUIRED_DOC_FIELDS, CatalogError, catalog_dir, load_catalog
+from statelint.rules import all_rules
+from tests.helpers import run_cli
+
+#: Codes the engine reports itself, with no rule class.
+ENGINE_CODES = {"SL001", "SL002"}
+
+
+def test_every_rule_class_has_a_catalog_entry_and_back() -> None:
+    catalog = load_catalog()
+    implemented = set(all_rules())
+    documented = set(catalog.rules)
+    assert implemented - documented == set()
+    assert documented - implemented - ENGINE_CODES == set()
+
+
+@pytest.mark.parametrize("code", sorted(load_catalog().rules))
+def test_every_rule_is_fully_documented(code: str) -> None:
+    doc = load_catalog().rules[code]
+    for name in REQUIRED_DOC_FIELDS:
+        assert getattr(doc, name).strip(), f"{code}: {name} is empty"
+    assert doc.references and all(ref.startswith("http") for ref in doc.references)
+    assert doc.code.startswith(doc.family)
+    run = run_cli("rule", code)
+    assert run.exit_code == 0
+    assert doc.why.split()[0] in run.stdout
+    for option in doc.options.values():
+        assert f"`{option.name}`" in run.stdout
+
+
+def test_catalog_ships_with_the_package_or_checkout() -> None:
+    assert (catalog_dir() / "sl3.yaml").is_file()
+
+
+def _write_family(tmp_path: Path, rule: dict) -> Path:
+    data = {"family": "SL9", "name": "Test", "description": "d", "rules": {"SL901": rule}}
+    (tmp_path / "sl9.yaml").write_text(yaml.safe_dump(data))
+    return tmp_path
+
+
+def _valid_rule() -> dict:
+    return {field: f"{field} text" for field in REQUIRED_DOC_FIELDS} | {"severity": "error", "references": ["https://x"]}
+
+
+def test_validation_accepts_a_complete_rule(tmp_path: Path) -> None:
+    catalog = load_catalog(_write_family(tmp_path, _valid_rule()))
+    assert list(catalog.rules) == ["SL901"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"why": ""}, "sl9.yaml: rules.SL901.why: missing or empty"),
+        ({"example": None}, "sl9.yaml: rules.SL901.example: missing or empty"),
+        ({"severity": "fatal"}, "sl9.yaml: rules.SL901.severity: expected one of"),
+        ({"references": []}, "sl9.yaml: rules.SL901.references: expected a non-empty list"),
+        ({"options": {"x": {"type": "float", "default": 1, "description": "d"}}}, "rules.SL901.options.x: expected a type"),
+        ({"options": {"x": {"type": "bool", "default": "no", "description": "d"}}}, "rules.SL901.options.x.default: not a valid bool"),
+    ],
+)
+def test_validation_names_the_broken_field(tmp_path: Path, change: dict, message: str) -> None:
+    rule = _valid_rule() | change
+    with pytest.raises(CatalogError, match=message.replace(".", r"\.")):
+        load_catalog(_write_family(tmp_path, rule))

@@ -1,0 +1,228 @@
+"""The command line as users meet it: commands, options, output formats and exit codes."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from statelint import __version__
+from tests.helpers import check_json, run_cli
+
+LOOPBACK = 'from flask import Flask\napp = Flask(__name__)\napp.run(host="127.0.0.1")\n'
+CLEAN = 'from flask import Flask\napp = Flask(__name__)\napp.run(host="0.0.0.0")\n'
+ANSI = re.compile(r"\x1b\[")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "app.py").write_text(LOOPBACK)
+    (tmp_path / "svc" / "ok.py").write_text(CLEAN)
+    return tmp_path
+
+
+def test_version() -> None:
+    run = run_cli("--version")
+    assert run.exit_code == 0
+    assert run.stdout.strip() == f"statelint {__version__}"
+
+
+def test_rules_lists_every_catalog_rule() -> None:
+    run = run_cli("rules", "--output-format", "json")
+    assert run.exit_code == 0
+    codes = [rule["code"] for rule in json.loads(run.stdout)]
+    assert {"SL001", "SL301", "SL302", "SL303"} <= set(codes)
+    assert codes == sorted(codes)
+    table = run_cli("rules")
+    assert "SL301" in table.stdout and "explicit-loopback-bind" in table.stdout
+
+
+def test_rule_prints_the_docs() -> None:
+    run = run_cli("rule", "sl302")
+    assert run.exit_code == 0
+    for heading in ("# SL302 (loopback-by-default)", "## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Options", "## References"):
+        assert heading in run.stdout
+    assert "app.run()" in run.stdout
+
+
+def test_rule_with_unknown_code_is_a_usage_error() -> None:
+    run = run_cli("rule", "SL999")
+    assert run.exit_code == 2
+    assert "unknown rule code 'SL999'" in run.stderr
+
+
+def test_exit_codes(project: Path) -> None:
+    assert run_cli("check", "svc/ok.py", cwd=project).exit_code == 0
+    assert run_cli("check", "svc", cwd=project).exit_code == 1
+    assert run_cli("check", "--exit-zero", "svc", cwd=project).exit_code == 0
+    assert run_cli("check", "--select", "SL999", "svc", cwd=project).exit_code == 2
+    assert run_cli("check", "--no-such-option", cwd=project).exit_code == 2
+    missing = run_cli("check", "nope.py", cwd=project)
+    assert missing.exit_code == 2 and "nope.py: no such file or directory" in missing.stderr
+
+
+def test_default_path_is_the_working_directory(project: Path) -> None:
+    run = run_cli("check", "--output-format", "json", cwd=project)
+    assert [(f["path"], f["line"]) for f in json.loads(run.stdout)] == [("svc/app.py", 3)]
+
+
+def test_json_output_fields_and_order(project: Path) -> None:
+    (project / "svc" / "b.py").write_text('import uvicorn\nuvicorn.run(app)\nuvicorn.run(app, host="localhost")\n')
+    run = check_json(".", cwd=project)
+    assert run.exit_code == 1
+    records = run.findings
+    assert [(f["path"], f["line"], f["column"], f["code"]) for f in records] == [
+        ("svc/app.py", 3, 14, "SL301"),
+        ("svc/b.py", 2, 1, "SL302"),
+        ("svc/b.py", 3, 23, "SL301"),
+    ]
+    first = records[0]
+    assert first["name"] == "explicit-loopback-bind"
+    assert first["severity"] == "error"
+    assert (first["end_line"], first["end_column"]) == (3, 25)
+    assert "loopback address '127.0.0.1'" in first["message"]
+    assert re.fullmatch(r"[0-9a-f]{16}", first["fingerprint"])
+    assert check_json(".", cwd=project).findings == records  # stable across runs
+
+
+def test_full_output_shows_source_marker_hint_and_summary(project: Path) -> None:
+    run = run_cli("check", "svc", cwd=project)
+    lines = run.stdout.splitlines()
+    assert lines[0].startswith("svc/app.py:3:14: SL301 Flask development server (app.run) binds to loopback")
+    assert lines[1:4] == [
+        "  |",
+        '3 | app.run(host="127.0.0.1")',
+        "  |              ^^^^^^^^^^^",
+    ]
+    assert lines[4].startswith("  = hint: Bind to all interfaces")
+    assert "Found 1 finding in 1 of 2 files scanned." in lines
+    assert "  SL3  Loopback-only binds: 1" in lines
+    assert not ANSI.search(run.stdout)  # not a terminal: no colour
+
+
+def test_concise_and_quiet(project: Path) -> None:
+    run = run_cli("check", "--output-format", "concise", "svc", cwd=project)
+    assert run.stdout.splitlines()[0] == (
+        "svc/app.py:3:14: SL301 Flask development server (app.run) binds to loopback address "
+        "'127.0.0.1': nothing outside the container can reach it"
+    )
+    assert run.stdout.splitlines()[-1] == "Found 1 finding in 1 of 2 files scanned."
+    quiet = run_cli("check", "--output-format", "concise", "--quiet", "svc", cwd=project)
+    assert len(quiet.stdout.splitlines()) == 1
+
+
+def test_output_format_from_environment(project: Path) -> None:
+    run = run_cli("check", "svc", cwd=project, env={"STATELINT_OUTPUT_FORMAT": "json"})
+    assert json.loads(run.stdout)[0]["code"] == "SL301"
+
+
+def test_output_file(project: Path) -> None:
+    run = run_cli("check", "--output-format", "json", "-o", "report.json", "svc", cwd=project)
+    assert run.exit_code == 1
+    assert run.stdout == ""
+    assert json.loads((project / "report.json").read_text())[0]["code"] == "SL301"
+    assert [p.name for p in project.iterdir() if p.name.startswith(".report")] == []  # no temp file left
+
+
+def test_select_ignore_and_extend_select_take_codes_and_prefixes(project: Path) -> None:
+    (project / "svc" / "b.py").write_text('import uvicorn\nuvicorn.run(app)\nuvicorn.run(app, host="localhost")\n')
+    codes = lambda *args: sorted({f["code"] for f in check_json("svc", cwd=project, extra=args).findings})  # noqa: E731
+    assert codes() == ["SL301", "SL302"]
+    assert codes("--select", "SL302") == ["SL302"]
+    assert codes("--select", "SL3", "--ignore", "SL301") == ["SL302"]
+    assert codes("--select", "SL301,SL302") == ["SL301", "SL302"]
+    assert codes("--select", "SL001", "--extend-select", "SL30") == ["SL301", "SL302"]
+    assert codes("--ignore", "SL3") == []
+
+
+def test_exclude_extend_exclude_and_force_exclude(project: Path) -> None:
+    (project / "generated").mkdir()
+    (project / "generated" / "srv.py").write_text(LOOPBACK)
+    paths = lambda *args: sorted({f["path"] for f in check_json(*args, cwd=project).findings})  # noqa: E731
+    assert paths(".") == ["generated/srv.py", "svc/app.py"]
+    assert paths(".", "--extend-exclude", "generated") == ["svc/app.py"]
+    assert paths(".", "--exclude", "svc/app.py") == ["generated/srv.py"]
+    # A file named on the command line is checked unless --force-exclude (pre-commit passes files).
+    assert paths("generated/srv.py", "--extend-exclude", "generated") == ["generated/srv.py"]
+    assert paths("generated/srv.py", "--extend-exclude", "generated", "--force-exclude") == []
+
+
+def test_no_color_flag_and_environment(project: Path) -> None:
+    for run in (
+        run_cli("check", "--no-color", "svc", cwd=project),
+        run_cli("check", "svc", cwd=project, env={"NO_COLOR": "1"}),
+    ):
+        assert run.exit_code == 1
+        assert not ANSI.search(run.stdout)
+
+
+def test_colour_when_stdout_is_a_terminal(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("statelint.cli._stdout_is_terminal", lambda: True)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert ANSI.search(run_cli("check", "svc", cwd=project).stdout)
+    assert not ANSI.search(run_cli("check", "--no-color", "svc", cwd=project).stdout)
+    assert not ANSI.search(run_cli("check", "svc", cwd=project, env={"NO_COLOR": "1"}).stdout)
+
+
+def test_config_option_points_at_a_file(project: Path) -> None:
+    (project / "custom.yaml").write_text("ignore: [SL301]\n")
+    assert run_cli("check", "--config", "custom.yaml", "svc", cwd=project).exit_code == 0
+    bad = run_cli("check", "--config", "absent.yaml", "svc", cwd=project)
+    assert bad.exit_code == 2
+    assert bad.stderr.strip() == "statelint: error: absent.yaml: no such config file"
+
+
+def test_unparseable_file_is_a_finding_and_the_scan_goes_on(project: Path) -> None:
+    (project / "svc" / "broken.py").write_text("def f(:\n    pass\n")
+    run = check_json("svc", cwd=project)
+    assert run.exit_code == 1
+    assert [(f["path"], f["code"], f["line"], f["column"]) for f in run.findings] == [
+        ("svc/app.py", "SL301", 3, 14),
+        ("svc/broken.py", "SL001", 1, 7),
+    ]
+    assert run.findings[1]["message"].startswith("cannot parse file:")
+
+
+def test_rule_crash_is_reported_with_file_and_rule_and_exit_2(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from statelint.rules import sl3_binds
+
+    (project / "svc" / "b.py").write_text('import uvicorn\nuvicorn.run(app, host="localhost")\n')
+
+    def explode(self: object, site: object) -> None:
+        if self.ctx.path.endswith("b.py"):  # type: ignore[attr-defined]
+            raise ValueError("boom")
+        original(self, site)
+
+    original = sl3_binds.ExplicitLoopbackBind.judge
+    monkeypatch.setattr(sl3_binds.ExplicitLoopbackBind, "judge", explode)
+    run = check_json("svc", cwd=project, extra=("--jobs", "1"))
+    assert run.exit_code == 2
+    assert "statelint: error: svc/b.py: rule SL301 failed: ValueError: boom" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert [f["path"] for f in run.findings] == ["svc/app.py"]  # the other file still reported
+
+
+def _installed_command() -> str:
+    found = shutil.which("statelint") or str(Path(sys.executable).parent / "statelint")
+    assert Path(found).exists(), "the statelint console script is not installed"
+    return found
+
+
+def test_installed_console_script_in_a_subprocess(project: Path) -> None:
+    result = subprocess.run(
+        [_installed_command(), "check", "--output-format", "concise", "svc"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.startswith("svc/app.py:3:14: SL301 ")
+    version = subprocess.run([sys.executable, "-m", "statelint", "--version"], capture_output=True, text=True, timeout=60)
+    assert version.stdout.strip() == f"statelint {__version__}"

@@ -1,0 +1,82 @@
+"""Which files a scan reads: directory walks, .gitignore, default and configured excludes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import check_json
+
+LOOPBACK = 'import uvicorn\nuvicorn.run(app, host="127.0.0.1")\n'
+
+
+def write(root: Path, *names: str) -> None:
+    for name in names:
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(LOOPBACK)
+
+
+def scanned(root: Path, *args: str) -> list[str]:
+    run = check_json(*(args or (".",)), cwd=root)
+    assert run.exit_code in (0, 1), run.stderr
+    return sorted({f["path"] for f in run.findings})
+
+
+def test_default_excludes(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "app.py",
+        "stubs.pyi",
+        ".venv/lib/site.py",
+        "venv/x.py",
+        ".tox/x.py",
+        ".nox/x.py",
+        "node_modules/pkg/x.py",
+        "__pycache__/x.py",
+        "build/lib/x.py",
+        "lib/python3.11/site-packages/dep.py",
+        ".git/hooks/x.py",
+        "notes.txt",
+    )
+    assert scanned(tmp_path) == ["app.py", "stubs.pyi"]
+
+
+def test_gitignore_is_respected_at_every_level(tmp_path: Path) -> None:
+    write(tmp_path, "app.py", "generated/out.py", "pkg/local_settings.py", "pkg/keep.py")
+    (tmp_path / ".gitignore").write_text("generated/\n")
+    (tmp_path / "pkg" / ".gitignore").write_text("local_settings.py\n")
+    assert scanned(tmp_path) == ["app.py", "pkg/keep.py"]
+
+
+def test_gitignore_can_be_turned_off(tmp_path: Path) -> None:
+    write(tmp_path, "app.py", "generated/out.py")
+    (tmp_path / ".gitignore").write_text("generated/\n")
+    (tmp_path / ".statelint.yaml").write_text("respect-gitignore: false\n")
+    assert scanned(tmp_path) == ["app.py", "generated/out.py"]
+
+
+def test_scanning_a_subdirectory_honours_the_parent_gitignore(tmp_path: Path) -> None:
+    write(tmp_path, "src/app.py", "src/gen/out.py")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitignore").write_text("gen/\n")
+    assert scanned(tmp_path, "src") == ["src/app.py"]
+
+
+def test_explicit_files_are_checked_even_when_excluded(tmp_path: Path) -> None:
+    write(tmp_path, "generated/out.py")
+    (tmp_path / ".gitignore").write_text("generated/\n")
+    assert scanned(tmp_path, "generated/out.py") == ["generated/out.py"]
+    assert scanned(tmp_path, "generated/out.py", "--force-exclude") == []
+
+
+def test_several_paths_are_deduplicated_and_sorted(tmp_path: Path) -> None:
+    write(tmp_path, "b/x.py", "a/y.py")
+    run = check_json("b", "a", "b/x.py", cwd=tmp_path)
+    assert [f["path"] for f in run.findings] == ["a/y.py", "b/x.py"]
+
+
+def test_paths_outside_the_working_directory_are_reported_as_given(tmp_path: Path) -> None:
+    write(tmp_path, "elsewhere/srv.py")
+    (tmp_path / "here").mkdir()
+    run = check_json(str(tmp_path / "elsewhere"), cwd=tmp_path / "here")
+    assert [f["path"] for f in run.findings] == [(tmp_path / "elsewhere" / "srv.py").as_posix()]
