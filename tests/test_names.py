@@ -76,3 +76,20 @@ def test_global_declaration_reaches_module_binding() -> None:
 def test_local_assignment_shadows_import() -> None:
     source = "import uvicorn\ndef start():\n    uvicorn = object()\n    uvicorn.run()\n"
     assert _call_in_function(source) == {"builtins.object().run"}
+
+
+def test_factory_functions_resolve_to_what_they_return() -> None:
+    source = (
+        "from flask import Flask\n"
+        "def create_app(config=None):\n"
+        "    app = Flask(__name__)\n"
+        "    if config:\n"
+        "        app.config.update(config)\n"
+        "    return app\n"
+        "create_app().run\n"
+    )
+    assert resolve_last(source) == {"pkg.sub.mod.create_app().run", "flask.Flask().run"}
+
+
+def test_recursive_factories_terminate() -> None:
+    assert resolve_last("def f():\n    return f()\nf()\n") == {"pkg.sub.mod.f()"}

@@ -121,6 +121,10 @@ def test_gunicorn_config_files(tmp_path: Path) -> None:
         ),
         ('from flask import Flask\nclass Api(Flask):\n    pass\nApi("x").run()\n', [("SL302", 4, 1)]),
         ('import socket\nsocket.socket().bind(("127.1.2.3", 80))\n', [("SL301", 2, 23)]),
+        (
+            'from flask import Flask\ndef create_app():\n    app = Flask("x")\n    return app\napp = create_app()\napp.run()\n',
+            [("SL302", 6, 1)],
+        ),
         ('import uvicorn\nuvicorn.run(app, host="localhost.example.com")\n', []),
         ('import uvicorn\nuvicorn.run(app, *args)\n', []),
         ('from .server import app\napp.run(host="127.0.0.1")\n', []),

@@ -283,10 +283,23 @@ class NameResolver:
         if isinstance(node, cst.Attribute):
             return frozenset(f"{q}.{node.attr.value}" for q in self.resolve(node.value, scope, _depth + 1))
         if isinstance(node, cst.Call):
-            return frozenset(f"{q}()" for q in self.resolve(node.func, scope, _depth + 1))
+            called = frozenset(f"{q}()" for q in self.resolve(node.func, scope, _depth + 1))
+            return called | self._factory_results(node.func, scope, _depth + 1)
         if isinstance(node, cst.Await):
             return self.resolve(node.expression, scope, _depth + 1)
         return frozenset()
+
+    def _factory_results(self, func: cst.CSTNode, scope: Scope, depth: int) -> frozenset[str]:
+        """What a function defined in this module returns: ``create_app()`` -> ``flask.Flask()``."""
+        if not isinstance(func, cst.Name):
+            return frozenset()
+        out: set[str] = set()
+        for binding in self.lookup(func.value, scope):
+            if binding.kind == "def" and isinstance(binding.node, cst.FunctionDef):
+                inner = self.child_scope(binding.node, binding.scope)
+                for value in _returned_values(binding.node.body):
+                    out |= self.resolve(value, inner, depth + 1)
+        return frozenset(out)
 
     def _resolve_binding(self, binding: Binding, depth: int) -> frozenset[str]:
         if binding.kind in ("import", "def"):
@@ -306,3 +319,24 @@ class NameResolver:
     def binding_values(self, name: str, scope: Scope) -> Iterable[Binding]:
         """Bindings of ``name`` visible from ``scope``, for rules that follow values."""
         return self.lookup(name, scope)
+
+
+def _returned_values(body: cst.BaseSuite) -> Iterator[cst.BaseExpression]:
+    """Values of ``return`` statements of a function body, nested blocks included, nested scopes not."""
+    pending: list[cst.CSTNode] = [body]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, cst.Return):
+            if node.value is not None:
+                yield node.value
+        elif isinstance(node, (cst.IndentedBlock, cst.SimpleStatementSuite, cst.SimpleStatementLine)):
+            pending.extend(node.body)
+        elif isinstance(node, (cst.If, cst.While, cst.For, cst.With, cst.Try, cst.TryStar)):
+            pending.append(node.body)
+            for part in ("orelse", "finalbody"):
+                extra = getattr(node, part, None)
+                if extra is not None:
+                    pending.append(extra if isinstance(extra, cst.If) else extra.body)
+            pending.extend(handler.body for handler in getattr(node, "handlers", ()))
+        elif isinstance(node, cst.Else):
+            pending.append(node.body)
