@@ -80,3 +80,10 @@ def test_paths_outside_the_working_directory_are_reported_as_given(tmp_path: Pat
     (tmp_path / "here").mkdir()
     run = check_json(str(tmp_path / "elsewhere"), cwd=tmp_path / "here")
     assert [f["path"] for f in run.findings] == [(tmp_path / "elsewhere" / "srv.py").as_posix()]
+
+
+def test_explicit_non_python_files_are_not_parsed_as_python(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("this is not python (\n")
+    (tmp_path / "manage").write_text(LOOPBACK)  # a script without a suffix is Python
+    run = check_json("notes.txt", "manage", cwd=tmp_path)
+    assert [(f["path"], f["code"]) for f in run.findings] == [("manage", "SL301")]

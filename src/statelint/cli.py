@@ -17,7 +17,7 @@ import click
 from statelint import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-OUTPUT_FORMATS = ("full", "concise", "json")
+OUTPUT_FORMATS = ("full", "concise", "json", "json-lines", "sarif", "github", "gitlab")
 
 
 def _split_codes(values: tuple[str, ...]) -> list[str]:
@@ -31,6 +31,14 @@ def _fail(message: str) -> None:
 
 def _stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
+
+
+def _stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _catalog() -> Any:
@@ -70,6 +78,19 @@ def cli() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
 @click.option("--no-color", is_flag=True, help="Disable colours (also: NO_COLOR).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores).")
+@click.option("--statistics", is_flag=True, help="Print a table of finding counts per rule instead of the findings.")
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Report only findings not recorded in this baseline file.",
+)
+@click.option(
+    "--write-baseline",
+    "write_baseline_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Record every current finding in this baseline file and exit 0.",
+)
 def check(
     paths: tuple[str, ...],
     select: tuple[str, ...],
@@ -85,10 +106,14 @@ def check(
     quiet: bool,
     no_color: bool,
     jobs: int | None,
+    statistics: bool,
+    baseline_file: Path | None,
+    write_baseline_file: Path | None,
 ) -> None:
     """Scan PATHS (default: the current directory) for hidden state."""
+    from statelint.baseline import BaselineError, load_baseline, new_findings
     from statelint.config import ConfigError, load_settings
-    from statelint.engine.runner import default_jobs, scan
+    from statelint.engine.runner import default_jobs
     from statelint.output import write_report
     from statelint.reporters.base import Report
 
@@ -108,22 +133,61 @@ def check(
         )
     except ConfigError as exc:
         _fail(str(exc))
-    result = scan(list(paths) or ["."], settings, cwd=cwd, jobs=jobs or default_jobs())
+    baseline = None
+    if baseline_file is not None and write_baseline_file is None:
+        try:
+            baseline = load_baseline(baseline_file)
+        except BaselineError as exc:
+            _fail(str(exc))
+    result = _scan(list(paths) or ["."], settings, cwd, jobs or default_jobs(), quiet)
     for path in result.missing_paths:
         click.echo(f"statelint: error: {path}: no such file or directory", err=True)
     for error in result.errors:
         click.echo(f"statelint: error: {error.path}: {error.message}", err=True)
+    if write_baseline_file is not None:
+        _write_baseline(write_baseline_file, result, quiet)
+    if baseline is not None:
+        result.findings, hidden = new_findings(result.findings, baseline)
+        if not quiet:
+            click.echo(f"statelint: {_plural(hidden, 'finding')} hidden by the baseline {baseline_file}", err=True)
 
     color = output_file is None and not no_color and not os.environ.get("NO_COLOR") and _stdout_is_terminal()
-    report = Report(result, catalog, color=color, quiet=quiet)
+    report = Report(result, catalog, color=color, quiet=quiet, enabled=settings.enabled, root=cwd)
     try:
-        write_report(report, output_format, output_file)
+        write_report(report, output_format, output_file, statistics)
     except OSError as exc:
-        _fail(f"{output_file}: cannot write report: {exc.strerror or exc}")
+        _fail(f"{output_file or 'stdout'}: cannot write report: {exc.strerror or exc}")
 
     if result.errors or result.missing_paths:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
+
+
+def _scan(paths: list[str], settings: Any, cwd: Path, jobs: int, quiet: bool, **options: Any) -> Any:
+    """Run the scan (``options`` go to ``scan``), with a progress bar on stderr when a person watches a long one."""
+    from functools import partial
+
+    from statelint.engine.runner import analyze_all, scan
+    from statelint.reporters.progress import ScanProgress, wanted
+
+    if not wanted(quiet, os.environ, _stderr_is_terminal()):
+        return scan(paths, settings, cwd=cwd, jobs=jobs, **options)
+    with ScanProgress(sys.stderr) as progress:
+        analyze_files = partial(analyze_all, progress=progress.update)
+        return scan(paths, settings, cwd=cwd, jobs=jobs, analyze_files=analyze_files, **options)
+
+
+def _write_baseline(path: Path, result: Any, quiet: bool) -> None:
+    """``--write-baseline``: record every finding, say so, exit 0 (2 if the scan had errors)."""
+    from statelint.baseline import write_baseline
+
+    try:
+        write_baseline(path, result.findings)
+    except OSError as exc:
+        _fail(f"{path}: cannot write baseline: {exc.strerror or exc}")
+    if not quiet:
+        click.echo(f"statelint: recorded {_plural(len(result.findings), 'finding')} in the baseline {path}", err=True)
+    sys.exit(EXIT_ERROR if result.errors or result.missing_paths else EXIT_CLEAN)
 
 
 @cli.command(name="rules")

@@ -72,6 +72,7 @@ class Suppression:
     reason: str
     kind: str  # "ignore" or "noqa"
     lines: tuple[int, ...] = ()
+    end_column: int = 0  # exclusive end of the comment (0: unknown)
 
 
 @dataclass
@@ -91,3 +92,6 @@ class FileResult:
     facts: dict[str, list] = field(default_factory=dict)
     lines: dict[int, str] = field(default_factory=dict)  # source lines that findings point at
     parsed: bool = False
+    #: Codes whose rule ran to completion on this file (past prefilter, parse and errors):
+    #: only their suppressions can be judged unused (SL002).
+    ran: list[str] = field(default_factory=list)

@@ -12,8 +12,8 @@ from statelint.reporters import renderer
 from statelint.reporters.base import Report
 
 
-def write_report(report: Report, output_format: str, output_file: Path | None) -> None:
-    render = renderer(output_format)
+def write_report(report: Report, output_format: str, output_file: Path | None, statistics: bool = False) -> None:
+    render = renderer(output_format, statistics)
     if output_file is None:
         render(report, sys.stdout)
         sys.stdout.flush()

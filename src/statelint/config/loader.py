@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from statelint.catalog import Catalog
-from statelint.config.settings import DEFAULT_EXCLUDES, Settings
+from statelint.config.settings import DEFAULT_EXCLUDES, Override, Settings
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -31,9 +31,11 @@ KNOWN_KEYS = {
     "exclude",
     "extend-exclude",
     "per-file-ignores",
+    "overrides",
     "respect-gitignore",
     "options",
 }
+OVERRIDE_KEYS = {"path", "select", "extend-select", "ignore", "options"}
 
 
 class ConfigError(Exception):
@@ -169,7 +171,8 @@ def _validate(
     enabled += codes("extend-select", str_list("extend-select") or [])
     enabled += codes("--extend-select", cli_extend_select, "cli")
     ignored = set(codes("ignore", str_list("ignore") or []))
-    ignored |= set(codes("--ignore", cli_ignore, "cli"))
+    cli_ignored = set(codes("--ignore", cli_ignore, "cli"))
+    ignored |= cli_ignored
     final = tuple(sorted({code for code in enabled if code not in ignored}))
 
     excludes = list(cli_exclude) if cli_exclude is not None else (str_list("exclude") or [])
@@ -189,11 +192,19 @@ def _validate(
         raise fail("respect-gitignore", "expected true or false")
 
     options = _validate_options(catalog, raw.get("options", {}), fail)
+    # --ignore on the command line wins over overrides that would enable a code again.
+    overrides = tuple(o.without(cli_ignored) for o in _validate_overrides(raw.get("overrides", []), fail, codes, catalog))
+    everywhere = set(final)
+    for override in overrides:
+        everywhere |= set(override.select or ()) | set(override.extend_select)
     root = path.parent if path is not None else cwd
     return Settings(
         root=root.resolve(),
         config_path=path,
-        enabled=final,
+        enabled=tuple(sorted(everywhere)),
+        base_enabled=final if overrides else None,
+        overrides=overrides,
+        cwd=cwd.resolve(),
         exclude=DEFAULT_EXCLUDES + tuple(excludes),
         extend_exclude=tuple(extend),
         per_file_ignores=tuple(per_file),
@@ -203,22 +214,65 @@ def _validate(
     )
 
 
-def _validate_options(catalog: Catalog, raw: Any, fail: Any) -> dict[str, dict[str, Any]]:
+def _validate_options(
+    catalog: Catalog, raw: Any, fail: Any, key: str = "options", defaults: bool = True
+) -> dict[str, dict[str, Any]]:
+    """Per-rule options; ``defaults=False`` keeps only what ``raw`` sets (for overrides)."""
     if not isinstance(raw, dict):
-        raise fail("options", "expected a mapping of rule code -> options")
-    options = {code: doc.default_options() for code, doc in catalog.rules.items() if doc.options}
+        raise fail(key, "expected a mapping of rule code -> options")
+    options = {code: doc.default_options() for code, doc in catalog.rules.items() if doc.options} if defaults else {}
     for code, values in raw.items():
         doc = catalog.rules.get(str(code).upper())
         if doc is None:
-            raise fail(f"options.{code}", "unknown rule code")
+            raise fail(f"{key}.{code}", "unknown rule code")
         if not isinstance(values, dict):
-            raise fail(f"options.{code}", "expected a mapping of option -> value")
+            raise fail(f"{key}.{code}", "expected a mapping of option -> value")
         for name, value in values.items():
             option = doc.options.get(name)
             if option is None:
                 known = ", ".join(doc.options) or "none"
-                raise fail(f"options.{code}.{name}", f"unknown option (known: {known})")
+                raise fail(f"{key}.{code}.{name}", f"unknown option (known: {known})")
             if not option.accepts(value):
-                raise fail(f"options.{code}.{name}", f"expected {option.type}, got {type(value).__name__}")
+                raise fail(f"{key}.{code}.{name}", f"expected {option.type}, got {type(value).__name__}")
             options.setdefault(doc.code, {})[name] = value
     return options
+
+
+def _validate_overrides(raw: Any, fail: Any, codes: Any, catalog: Catalog) -> tuple[Override, ...]:
+    """``overrides = [{path = "tests/**", ignore = [...], options = {...}}, ...]``, in order."""
+    if not isinstance(raw, list):
+        raise fail("overrides", "expected a list of tables with a path and select/extend-select/ignore/options")
+    out: list[Override] = []
+    for index, entry in enumerate(raw):
+        where = f"overrides[{index}]"
+        if not isinstance(entry, dict):
+            raise fail(where, "expected a table with a path and select/extend-select/ignore/options")
+        for key in entry:
+            if key not in OVERRIDE_KEYS:
+                raise fail(f"{where}.{key}", f"unknown key (known: {', '.join(sorted(OVERRIDE_KEYS))})")
+        paths = entry.get("path")
+        if isinstance(paths, str):
+            paths = [paths]
+        if not paths or not isinstance(paths, list) or not all(isinstance(p, str) and p for p in paths):
+            raise fail(f"{where}.path", "expected a glob or a non-empty list of globs")
+
+        out.append(
+            Override(
+                paths=tuple(paths),
+                select=_override_codes(entry, "select", where, fail, codes),
+                extend_select=_override_codes(entry, "extend-select", where, fail, codes) or (),
+                ignore=_override_codes(entry, "ignore", where, fail, codes) or (),
+                options=_validate_options(catalog, entry.get("options", {}), fail, f"{where}.options", defaults=False),
+            )
+        )
+    return tuple(out)
+
+
+def _override_codes(entry: dict[str, Any], key: str, where: str, fail: Any, codes: Any) -> tuple[str, ...] | None:
+    """The codes an override lists under ``key`` (None when absent), expanded from prefixes."""
+    if key not in entry:
+        return None
+    value = entry[key]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise fail(f"{where}.{key}", "expected a list of strings")
+    return tuple(codes(f"{where}.{key}", value))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,9 +35,48 @@ DEFAULT_EXCLUDES = (
 )
 
 
+def path_matches(path: str, pattern: str) -> bool:
+    """``per-file-ignores``/``overrides`` glob semantics: ``*`` crosses folders, a bare name
+    matches the file name anywhere, ``dir`` or ``dir/`` matches everything below it."""
+    name = path.rsplit("/", 1)[-1]
+    return (
+        fnmatch.fnmatchcase(path, pattern)
+        or fnmatch.fnmatchcase(name, pattern)
+        or (pattern.endswith("/") and path.startswith(pattern))
+        or fnmatch.fnmatchcase(path, pattern.rstrip("/") + "/*")
+    )
+
+
+@dataclass(frozen=True)
+class Override:
+    """Settings for the files matching ``paths``, applied in order on top of the global ones."""
+
+    paths: tuple[str, ...]
+    select: tuple[str, ...] | None = None  # replaces the enabled set for these files
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)  # only what the override sets
+
+    def enabled(self, before: frozenset[str]) -> frozenset[str]:
+        chosen = before if self.select is None else frozenset(self.select)
+        return (chosen | frozenset(self.extend_select)) - frozenset(self.ignore)
+
+    def without(self, codes: set[str]) -> Override:
+        """This override, never enabling ``codes``."""
+        if not codes:
+            return self
+        select = None if self.select is None else tuple(c for c in self.select if c not in codes)
+        extend = tuple(c for c in self.extend_select if c not in codes)
+        return Override(self.paths, select, extend, self.ignore, self.options)
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Everything that decides what a scan reports. Picklable, for worker processes."""
+    """Everything that decides what a scan reports. Picklable, for worker processes.
+
+    ``enabled`` holds every code enabled for at least one path (what the engine loads);
+    ``base_enabled`` the set for paths no override matches (None: same as ``enabled``).
+    """
 
     root: Path
     config_path: Path | None = None
@@ -46,15 +87,81 @@ class Settings:
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
     respect_gitignore: bool = True
     force_exclude: bool = False
+    overrides: tuple[Override, ...] = ()
+    base_enabled: tuple[str, ...] | None = None
+    cwd: Path | None = None  # what display paths are relative to; patterns match from ``root`` too
+    _path_cache: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
 
-    def options_for(self, code: str) -> dict[str, Any]:
-        return self.options.get(code, {})
+    def options_for(self, code: str, path: str | None = None) -> dict[str, Any]:
+        """Options of ``code`` set by configuration, for ``path`` when given (overrides applied)."""
+        options = self.options.get(code, {})
+        if path is None or not self.overrides:
+            return options
+        merged = dict(options)
+        for override in self._matching(path):
+            merged.update(override.options.get(code, {}))
+        return merged
+
+    def option_variants(self, code: str) -> list[dict[str, Any]]:
+        """Every distinct set of configured options ``code`` may run with (for prefilters)."""
+        variants = [self.options.get(code, {})]
+        for override in self.overrides:
+            if code in override.options:
+                variants.append({**self.options.get(code, {}), **override.options[code]})
+        return variants
+
+    def path_ignores(self, path: str) -> tuple[str, ...]:
+        """Codes (or prefixes) turned off for ``path`` by ``per-file-ignores`` and ``overrides``."""
+        if not self.per_file_ignores and not self.overrides:
+            return ()
+        cached = self._path_cache.get(path)
+        if cached is not None:
+            return cached
+        candidates = self._candidates(path)
+        out: list[str] = []
+        for pattern, codes in self.per_file_ignores:
+            if any(path_matches(candidate, pattern) for candidate in candidates):
+                out.extend(codes)
+        if self.overrides:
+            enabled = frozenset(self.enabled if self.base_enabled is None else self.base_enabled)
+            for override in self._matching(path):
+                enabled = override.enabled(enabled)
+            out.extend(code for code in self.enabled if code not in enabled)
+        result = tuple(dict.fromkeys(out))
+        self._path_cache[path] = result
+        return result
+
+    def _matching(self, path: str) -> list[Override]:
+        candidates = self._candidates(path)
+        return [o for o in self.overrides if any(path_matches(c, p) for c in candidates for p in o.paths)]
+
+    def _candidates(self, path: str) -> tuple[str, ...]:
+        """``path`` as displayed and relative to the project root, where the two differ."""
+        relative = self.project_path(path)
+        return (path,) if relative == path else (path, relative)
+
+    def project_path(self, path: str) -> str:
+        """A displayed path relative to the project root (the config file's folder), when inside it.
+
+        Fingerprints use it, so a baseline matches whichever folder statelint runs from.
+        """
+        cwd = self.cwd if self.cwd is not None else Path.cwd()
+        full = os.path.normpath(os.path.join(cwd, path))
+        root = str(self.root)
+        if full.startswith(root.rstrip(os.sep) + os.sep):
+            return Path(os.path.relpath(full, root)).as_posix()
+        return path
 
     def fingerprint(self) -> str:
         """A digest of everything that changes results (for caches)."""
         payload = {
+            "root": str(self.root),  # per-path patterns match relative to it
             "enabled": self.enabled,
+            "base_enabled": self.base_enabled,
             "per_file_ignores": self.per_file_ignores,
+            "overrides": [
+                [o.paths, o.select, o.extend_select, o.ignore, o.options] for o in self.overrides
+            ],
             "options": self.options,
         }
         blob = json.dumps(payload, sort_keys=True, default=str).encode()

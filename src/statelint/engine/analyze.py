@@ -1,16 +1,20 @@
 """Analyse one file: read, decode, prefilter, parse once, run every rule in one walk.
 
 Runs inside worker processes: it takes and returns plain records, never CST nodes.
+Nothing here imports libcst or the rule modules until a file needs them, so a run
+whose files all come from the cache (or match no rule's needles) never pays for
+those imports.
 """
 
 from __future__ import annotations
 
 import ast
 import fnmatch
+import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from statelint.catalog import Catalog, RuleDoc, load_catalog
 from statelint.config.settings import Settings
@@ -18,66 +22,139 @@ from statelint.engine.discovery import Target
 from statelint.engine.source import SourceError, decode_python, decode_text, read_bytes
 from statelint.engine.suppressions import file_ignored, file_ignores, parse_suppressions
 from statelint.model import FileResult, Finding, InternalError, Severity, Span
-from statelint.rules import all_rules
-from statelint.rules.base import BaseRule, Rule, TextRule
+
+if TYPE_CHECKING:
+    from statelint.rules.base import BaseRule, Rule, TextRule
 
 PARSE_ERROR = "SL001"
 
 
-@dataclass
-class Plan:
-    """The enabled rules and their settings, built once per process."""
+@dataclass(frozen=True)
+class RuleIndex:
+    """What the engine needs to know about the enabled rules before importing them.
 
-    settings: Settings
-    catalog: Catalog
-    python_rules: list[tuple[type[Rule], RuleDoc]] = field(default_factory=list)
-    text_rules: list[tuple[type[TextRule], RuleDoc]] = field(default_factory=list)
-    needles: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    Plain JSON data, so the result cache can keep it: a run that finds it there
+    discovers files and prefilters them without importing a single rule module.
+    """
+
+    python: tuple[str, ...]  # codes of rules over Python source, in run order
+    text: tuple[tuple[str, tuple[str, ...]], ...]  # (code, file-name patterns) of rules over other files
+    needles: dict[str, tuple[str, ...]]  # code -> substrings one of which must occur; () = always
+
+    def to_json(self) -> dict[str, Any]:
+        return {"python": list(self.python), "text": [[c, list(p)] for c, p in self.text], "needles": self.needles}
 
     @classmethod
-    def build(cls, settings: Settings) -> Plan:
-        catalog = load_catalog()
-        plan = cls(settings, catalog)
-        rules = all_rules()
-        for code in settings.enabled:
-            rule = rules.get(code)
-            if rule is None:
-                continue
-            plan.needles[code] = rule.prefilter(catalog.knowledge(code), plan.options(catalog.rules[code]))
-            # A rule may be both: e.g. probes in manifests checked against routes in code.
-            if issubclass(rule, TextRule):
-                plan.text_rules.append((rule, catalog.rules[code]))
-            if issubclass(rule, Rule):
-                plan.python_rules.append((rule, catalog.rules[code]))
-        return plan
+    def from_json(cls, data: Any) -> RuleIndex | None:
+        try:
+            return cls(
+                tuple(str(c) for c in data["python"]),
+                tuple((str(c), tuple(str(p) for p in patterns)) for c, patterns in data["text"]),
+                {str(c): tuple(str(n) for n in needles) for c, needles in data["needles"].items()},
+            )
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+
+
+class Plan:
+    """The enabled rules and their settings, built once per process.
+
+    Rule classes (and libcst with them) are loaded on first use: a process that
+    only needs the :class:`RuleIndex` (a warm run, a file no rule wants) never
+    imports them. ``cache`` is the run's result cache, when it has one.
+    """
+
+    def __init__(self, settings: Settings, catalog: Catalog, index: RuleIndex | None = None) -> None:
+        self.settings = settings
+        self.catalog = catalog
+        self._index = index
+        self._rules: tuple[list[tuple[type[Rule], RuleDoc]], list[tuple[type[TextRule], RuleDoc]]] | None = None
+        self.cache: Any = None
+
+    @classmethod
+    def build(cls, settings: Settings, index: RuleIndex | None = None) -> Plan:
+        return cls(settings, load_catalog(), index)
+
+    def _load_rules(self) -> tuple[list[tuple[type[Rule], RuleDoc]], list[tuple[type[TextRule], RuleDoc]]]:
+        if self._rules is None:
+            from statelint.rules import all_rules
+            from statelint.rules.base import Rule, TextRule
+
+            python: list[tuple[type[Rule], RuleDoc]] = []
+            text: list[tuple[type[TextRule], RuleDoc]] = []
+            rules = all_rules()
+            for code in self.settings.enabled:
+                rule = rules.get(code)
+                if rule is None:
+                    continue
+                # A rule may be both: e.g. probes in manifests checked against routes in code.
+                if issubclass(rule, TextRule):
+                    text.append((rule, self.catalog.rules[code]))
+                if issubclass(rule, Rule):
+                    python.append((rule, self.catalog.rules[code]))
+            self._rules = (python, text)
+        return self._rules
+
+    @property
+    def python_rules(self) -> list[tuple[type[Rule], RuleDoc]]:
+        return self._load_rules()[0]
+
+    @property
+    def text_rules(self) -> list[tuple[type[TextRule], RuleDoc]]:
+        return self._load_rules()[1]
+
+    @property
+    def index(self) -> RuleIndex:
+        if self._index is None:
+            from statelint.rules import all_rules
+
+            rules = all_rules()
+            needles = {
+                code: self._needles(rules[code], self.catalog.rules[code]) for code in self.settings.enabled if code in rules
+            }
+            self._index = RuleIndex(
+                tuple(doc.code for _, doc in self.python_rules),
+                tuple((doc.code, tuple(rule.patterns)) for rule, doc in self.text_rules),
+                needles,
+            )
+        return self._index
+
+    @property
+    def needles(self) -> dict[str, tuple[str, ...]]:
+        return self.index.needles
 
     @property
     def text_patterns(self) -> tuple[str, ...]:
-        return tuple(sorted({p for rule, _ in self.text_rules for p in rule.patterns}))
+        return tuple(sorted({p for _, patterns in self.index.text for p in patterns}))
+
+    def rule_type(self, code: str) -> type[BaseRule]:
+        """The class of an enabled rule (imports the rule modules)."""
+        found = {doc.code: rule for rule, doc in (*self.text_rules, *self.python_rules)}
+        return found[code]
 
     def is_enabled(self, code: str) -> bool:
         return code in self.settings.enabled
 
-    def options(self, doc: RuleDoc) -> dict[str, Any]:
-        return {**doc.default_options(), **self.settings.options_for(doc.code)}
+    def options(self, doc: RuleDoc, path: str | None = None) -> dict[str, Any]:
+        """The rule's options, for ``path`` when given (per-path ``overrides`` applied)."""
+        return {**doc.default_options(), **self.settings.options_for(doc.code, path)}
 
-    def make(self, rule: type[BaseRule], doc: RuleDoc) -> BaseRule:
-        return rule(doc, self.options(doc), self.catalog.knowledge(doc.code))
+    def make(self, rule: type[BaseRule], doc: RuleDoc, path: str | None = None) -> BaseRule:
+        return rule(doc, self.options(doc, path), self.catalog.knowledge(doc.code))
+
+    def _needles(self, rule: type[BaseRule], doc: RuleDoc) -> tuple[str, ...]:
+        """The union of the needles for every option set the rule may run with; () = always run."""
+        found: dict[str, None] = {}
+        for configured in self.settings.option_variants(doc.code):
+            needles = rule.prefilter(self.catalog.knowledge(doc.code), {**doc.default_options(), **configured})
+            if not needles:
+                return ()
+            found.update(dict.fromkeys(needles))
+        return tuple(found)
 
     def path_ignores(self, display: str) -> tuple[str, ...]:
-        """Codes that ``per-file-ignores`` turns off for this path."""
-        out: list[str] = []
-        for pattern, codes in self.settings.per_file_ignores:
-            if _path_matches(display, pattern):
-                out.extend(codes)
-        return tuple(out)
-
-
-def _path_matches(display: str, pattern: str) -> bool:
-    name = display.rsplit("/", 1)[-1]
-    return fnmatch.fnmatchcase(display, pattern) or fnmatch.fnmatchcase(name, pattern) or (
-        pattern.endswith("/") and display.startswith(pattern)
-    ) or fnmatch.fnmatchcase(display, pattern.rstrip("/") + "/*")
+        """Codes that ``per-file-ignores`` and per-path ``overrides`` turn off for this path."""
+        return self.settings.path_ignores(display)
 
 
 @lru_cache(maxsize=2048)
@@ -101,23 +178,32 @@ def _error_finding(display: str, error: SourceError, plan: Plan) -> Finding:
     return Finding(PARSE_ERROR, error.message, display, error.span, Severity(doc.severity), doc.hint)
 
 
-def analyze(target: Target, plan: Plan) -> FileResult:
-    """Everything the enabled rules find in one file (suppressions not yet applied)."""
+def analyze(target: Target, plan: Plan, data: bytes | None = None, *, light: bool = False) -> FileResult | None:
+    """Everything the enabled rules find in one file (suppressions not yet applied).
+
+    ``data`` is the file's content when the caller has read it already. With ``light``
+    a file that some rule wants is left alone and None returned: rule code and libcst
+    (and their crashes) belong in a worker process; the rest is cheap and safe anywhere.
+    """
     result = FileResult(target.display)
     try:
-        data = read_bytes(target.path)
+        if data is None:
+            data = read_bytes(target.path)
         text = decode_text(data) if target.kind == "text" else decode_python(data)
     except SourceError as error:
         if plan.is_enabled(PARSE_ERROR):
             result.findings.append(_error_finding(target.display, error, plan))
         return result
     result.file_ignores = file_ignores(text)
-    result.suppressions = parse_suppressions(text) if target.kind == "python" else []
     skipped = plan.path_ignores(target.display)
+    wanted = _wanted_codes(target, text, plan, result, skipped)
+    if light and wanted:
+        return None
+    result.suppressions = parse_suppressions(text) if target.kind == "python" else []
     if target.kind == "text":
-        _run_text_rules(target, text, plan, result, skipped)
+        _run_text_rules(target, text, plan, result, wanted)
     else:
-        _run_python_rules(target, text, plan, result, skipped)
+        _run_python_rules(target, text, plan, result, wanted)
     if result.findings:
         lines = text.splitlines()
         for finding in result.findings:
@@ -133,23 +219,41 @@ def _wanted(code: str, plan: Plan, text: str, result: FileResult, skipped: tuple
     return not needles or any(needle in text for needle in needles)
 
 
-def _run_text_rules(target: Target, text: str, plan: Plan, result: FileResult, skipped: tuple[str, ...]) -> None:
-    name = target.display.rsplit("/", 1)[-1]
-    for rule_type, doc in plan.text_rules:
-        if not any(fnmatch.fnmatchcase(name, p) for p in rule_type.patterns):
+def _wanted_codes(target: Target, text: str, plan: Plan, result: FileResult, skipped: tuple[str, ...]) -> set[str]:
+    """The enabled rules that apply to this file and whose needles occur in it."""
+    index = plan.index
+    if target.kind == "text":
+        name = target.display.rsplit("/", 1)[-1]
+        candidates = [code for code, patterns in index.text if any(fnmatch.fnmatchcase(name, p) for p in patterns)]
+    else:
+        candidates = list(index.python)
+    return {code for code in candidates if _wanted(code, plan, text, result, skipped)}
+
+
+def _plain_facts(code: str, facts: list[Any]) -> list[Any]:
+    """Facts as a JSON round trip gives them back, so fresh, parallel and cached runs agree."""
+    try:
+        return json.loads(json.dumps(facts))
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"facts must be JSON data: {exc}") from None
+
+
+def _run_text_rules(target: Target, text: str, plan: Plan, result: FileResult, wanted: set[str]) -> None:
+    for rule_type, doc in plan.text_rules if wanted else ():
+        if doc.code not in wanted:
             continue
-        if not _wanted(doc.code, plan, text, result, skipped):
-            continue
-        rule = plan.make(rule_type, doc)
         try:
+            rule = plan.make(rule_type, doc, target.display)
             rule.check(target.display, text)  # type: ignore[attr-defined]
+            facts = _plain_facts(doc.code, rule.facts) if rule.facts else None
         except Exception as exc:
             result.errors.append(_internal(target.display, doc.code, exc))
             continue
         for span, message, hint in rule.findings:
             result.findings.append(Finding(doc.code, message, target.display, span, Severity(doc.severity), hint or doc.hint))
-        if rule.facts:
-            result.facts[doc.code] = rule.facts
+        if facts:
+            result.facts[doc.code] = facts
+        result.ran.append(doc.code)  # ran to completion here: SL002 may judge its suppressions
 
 
 def _internal(path: str, code: str | None, exc: BaseException) -> InternalError:
@@ -173,16 +277,45 @@ def _syntax_check(target: Target, text: str, plan: Plan, result: FileResult) -> 
         result.findings.append(_error_finding(target.display, error, plan))
 
 
-def _run_python_rules(target: Target, text: str, plan: Plan, result: FileResult, skipped: tuple[str, ...]) -> None:
-    selected = [(t, d) for t, d in plan.python_rules if _wanted(d.code, plan, text, result, skipped)]
-    if not selected:
+def _too_deep(target: Target, text: str, plan: Plan, result: FileResult) -> bool:
+    """Whether CPython's parser finds the file nested too deeply for libcst's.
+
+    libcst's native parser overflows the C stack (and kills the process) on a few
+    thousand nested brackets, and is quadratic in nesting depth below that. CPython's
+    parser refuses such files cleanly (more than 200 open brackets, or a tree deeper
+    than its recursion limit), at a tenth of libcst's cost: ask it first. Other syntax
+    errors are left to libcst, whose reports the SL001 messages have always used.
+    """
+    try:
+        compile(text, target.display, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        return False
+    except SyntaxError as exc:
+        if not (exc.msg or "").startswith("too many nested parentheses"):
+            return False
+        line = exc.lineno or 1
+        column = max(exc.offset or 1, 1)
+        error = SourceError(f"cannot parse file: {exc.msg}", Span(line, column, line, column))
+    except (RecursionError, MemoryError):
+        error = SourceError("cannot parse file: expressions nested too deeply to analyse")
+    except ValueError:
+        return False
+    if plan.is_enabled(PARSE_ERROR) and not file_ignored(PARSE_ERROR, result.file_ignores):
+        result.findings.append(_error_finding(target.display, error, plan))
+    return True
+
+
+def _run_python_rules(target: Target, text: str, plan: Plan, result: FileResult, wanted: set[str]) -> None:
+    if not wanted:
         _syntax_check(target, text, plan, result)
+        return
+    if _too_deep(target, text, plan, result):
         return
     import libcst as cst
 
     from statelint.engine.context import FileContext
     from statelint.engine.names import NameResolver
     from statelint.engine.walker import Dispatcher, walk
+    from statelint.rules.base import Rule
 
     try:
         module = cst.parse_module(text)
@@ -201,11 +334,17 @@ def _run_python_rules(target: Target, text: str, plan: Plan, result: FileResult,
     result.parsed = True
     module_name, is_package = module_name_for(target.path)
     ctx = FileContext(target.display, text, module, NameResolver(module, module_name, is_package))
-    rules: list[Rule] = []
-    for rule_type, doc in selected:
-        rule = plan.make(rule_type, doc)
-        assert isinstance(rule, Rule)
-        rule.bind(ctx)
+    rules: list[Any] = []
+    for rule_type, doc in plan.python_rules:
+        if doc.code not in wanted:
+            continue
+        try:
+            rule = plan.make(rule_type, doc, target.display)
+            assert isinstance(rule, Rule)
+            rule.bind(ctx)
+        except Exception as exc:
+            result.errors.append(_internal(target.display, doc.code, exc))
+            continue
         rules.append(rule)
     failed: set[int] = set()
 
@@ -227,8 +366,10 @@ def _run_python_rules(target: Target, text: str, plan: Plan, result: FileResult,
                 result.findings.append(
                     Finding(doc.code, message, target.display, ctx.span(node), Severity(doc.severity), hint or doc.hint)
                 )
+            facts = _plain_facts(doc.code, rule.facts) if rule.facts else None
         except Exception as exc:
             result.errors.append(_internal(target.display, doc.code, exc))
             continue
-        if rule.facts:
-            result.facts[doc.code] = rule.facts
+        if facts:
+            result.facts[doc.code] = facts
+        result.ran.append(doc.code)  # ran to completion here: SL002 may judge its suppressions

@@ -95,12 +95,20 @@ def discover(
         elif start.exists() or start.is_symlink():
             if settings.force_exclude and _excluded_with_parents(start, ignorer):
                 continue
-            kind = "text" if _matches(start.name, text_patterns) and not start.name.endswith(PYTHON_SUFFIXES) else "python"
+            kind = _explicit_kind(start)
             target = Target(display_path(start, cwd), str(start), kind)
             found.setdefault(target.display, target)
         else:
             missing.append(given)
     return sorted(found.values()), missing
+
+
+def _explicit_kind(path: Path) -> str:
+    """A named file is Python if it looks like Python (``.py``, ``.pyi``, or a script with no
+    suffix); anything else is a text file that only rules with a matching pattern read."""
+    if path.name.endswith(PYTHON_SUFFIXES) or not path.suffix:
+        return "python"
+    return "text"
 
 
 def _excluded_with_parents(path: Path, ignorer: _Ignorer) -> bool:

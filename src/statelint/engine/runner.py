@@ -1,22 +1,44 @@
-"""discover -> analyse (in parallel) -> join project-wide facts -> suppress -> sort."""
+"""discover -> analyse (cache, then isolated worker processes) -> join project-wide facts -> suppress -> sort.
+
+The parent process reads and hashes each file and looks it up in the result cache.
+What is left goes to worker processes in chunks, largest files first; results come
+back as small records and are put in ``targets`` order, so the output never depends
+on which worker finished first. A worker that crashes or overruns the per-file time
+limit costs one file (reported as SL001), never the run (see :mod:`.pool`).
+
+Small runs (a pre-commit hook passing a few changed files) first try each file in
+the parent: one that no rule's needles match is finished there, without starting a
+worker or importing libcst.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from statelint.config.settings import Settings
-from statelint.engine.analyze import Plan, analyze
+from statelint.engine.analyze import PARSE_ERROR, Plan, RuleIndex, analyze, module_name_for
+from statelint.engine.cache import ResultCache, content_digest
 from statelint.engine.discovery import Target, discover
 from statelint.engine.fingerprint import with_fingerprints
-from statelint.engine.suppressions import file_ignored, suppressing
-from statelint.model import FileResult, Finding, InternalError, Suppression
+from statelint.engine.suppressions import file_ignored, selectors_used, suppressing
+from statelint.engine.unused import unused_suppressions
+from statelint.engine.pool import Failure, IsolatedPool
+from statelint.engine.source import SourceError, decode_python, decode_text
+from statelint.engine.suppressions import file_ignores
+from statelint.model import FileResult, Finding, InternalError, Severity, Span, Suppression
 
-#: Below this many files a process pool costs more than it saves.
-PARALLEL_THRESHOLD = 64
+#: Up to this many files to analyse, the parent first tries each without rules (see module doc).
+LIGHT_LIMIT = 32
+#: Chunks per worker: enough to balance uneven files, few enough to keep messages cheap.
+CHUNKS_PER_JOB = 8
+MAX_CHUNK = 32
+#: Seconds one file may take (parse, rules, positions) before it is reported instead.
+DEFAULT_FILE_TIMEOUT = 60.0
 
 
 @dataclass
@@ -31,36 +53,179 @@ class ScanResult:
 
 
 def default_jobs() -> int:
-    return max(1, min(os.cpu_count() or 1, 8))
+    try:
+        cores = len(os.sched_getaffinity(0))  # what this process may use (containers, taskset)
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 8))
 
 
-_PLAN: Plan | None = None
+def analyze_all(
+    targets: list[Target], plan: Plan, jobs: int, progress: Callable[[int, int], None] | None = None
+) -> list[FileResult]:
+    """Per-file results in ``targets`` order, whatever order the workers finish in.
+
+    ``progress(done, total)`` is called as each file completes (cache hits included).
+    """
+    cache: ResultCache | None = plan.cache
+    results: list[FileResult | None] = [None] * len(targets)
+    done = 0
+
+    def finish(index: int, result: FileResult) -> None:
+        nonlocal done
+        results[index] = result
+        done += 1
+        if progress is not None:
+            progress(done, len(targets))
+
+    keys: dict[int, tuple[str, str]] = {}  # index -> (cache key, content digest)
+    contents: dict[int, bytes] = {}
+    todo: list[int] = []
+    for index, target in enumerate(targets):
+        data = _read(target.path) if cache is not None else None
+        if cache is not None and data is not None:
+            digest = content_digest(data)
+            key = cache.file_key(target.display, target.path, target.kind, module_name_for(target.path), digest)
+            hit = cache.get(key, target.display)
+            if hit is not None:
+                finish(index, hit)
+                continue
+            keys[index] = (key, digest)
+        if data is not None:
+            contents[index] = data
+        todo.append(index)
+
+    def store(index: int, result: FileResult) -> None:
+        if cache is not None and index in keys and not result.errors:
+            cache.put(keys[index][0], result)
+        finish(index, result)
+
+    heavy = todo
+    if len(todo) <= LIGHT_LIMIT:
+        heavy = []
+        for index in todo:
+            light = analyze(targets[index], plan, contents.get(index), light=True)
+            if light is None:
+                heavy.append(index)
+            else:
+                store(index, light)
+    if heavy:
+        _in_workers(targets, heavy, contents, keys, plan, jobs, store)
+    return [result for result in results if result is not None]
 
 
-def _worker_init(settings: Settings) -> None:
-    global _PLAN
-    _PLAN = Plan.build(settings)
+def _read(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return None  # analyze() reads it again and reports why it cannot
 
 
-def _analyze_chunk(targets: list[Target]) -> list[FileResult]:
-    assert _PLAN is not None
-    return [analyze(target, _PLAN) for target in targets]
+def _in_workers(
+    targets: list[Target],
+    indices: list[int],
+    contents: dict[int, bytes],
+    keys: dict[int, tuple[str, str]],
+    plan: Plan,
+    jobs: int,
+    store: Callable[[int, FileResult], None],
+) -> None:
+    sizes = {i: len(contents[i]) if i in contents else _size(targets[i].path) for i in indices}
+    chunks = _chunks(indices, sizes, jobs)
+    # A worker re-reads its file and returns the content hash it analysed: only a result
+    # for the content the parent looked up may be cached (the file may change meanwhile).
+    tasks = {i: (targets[i], keys[i][1] if i in keys else None) for i in indices}
+
+    def on_result(index: int, value: Any) -> None:
+        target = targets[index]
+        if isinstance(value, Failure):  # crashes and overruns may not happen next time: never cached
+            keys.pop(index, None)
+            store(index, _failure_result(target, value, plan, contents.get(index)))
+        elif isinstance(value, tuple) and value and value[0] == "error":
+            store(index, FileResult(target.display, errors=[InternalError(target.display, f"engine failed: {value[1]}")]))
+        else:
+            result, fresh = value
+            if not fresh:
+                keys.pop(index, None)
+            store(index, result)
+
+    plan.index  # computed before forking, so no worker repeats it
+    timeout = getattr(plan.settings, "file_timeout", DEFAULT_FILE_TIMEOUT)
+    pool = IsolatedPool(min(jobs, len(chunks)), _worker_handler, (plan.settings, plan.index, plan), timeout)
+    pool.run(tasks, chunks, on_result)
 
 
-def _chunks(items: list[Target], jobs: int) -> list[list[Target]]:
-    size = max(8, len(items) // (jobs * 4) + 1)
-    return [items[i : i + size] for i in range(0, len(items), size)]
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
 
 
-def analyze_all(targets: list[Target], plan: Plan, jobs: int) -> list[FileResult]:
-    """Per-file results in ``targets`` order, whatever order the workers finish in."""
-    if jobs <= 1 or len(targets) < PARALLEL_THRESHOLD:
-        return [analyze(target, plan) for target in targets]
-    results: list[FileResult] = []
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(plan.settings,)) as pool:
-        for chunk_result in pool.map(_analyze_chunk, _chunks(targets, jobs)):
-            results.extend(chunk_result)
-    return results
+def _chunks(indices: list[int], sizes: dict[int, int], jobs: int) -> list[list[int]]:
+    """Largest files first, grouped up to an even share of the work: no worker is left
+    with a huge file at the end, and small files travel in bulk."""
+    order = sorted(indices, key=lambda i: (-sizes[i], i))
+    share = max(1, sum(sizes.values()) // (max(1, jobs) * CHUNKS_PER_JOB))
+    chunks: list[list[int]] = []
+    current: list[int] = []
+    weight = 0
+    for index in order:
+        current.append(index)
+        weight += sizes[index] + 1024  # opening and hashing a file costs something too
+        if weight >= share or len(current) >= MAX_CHUNK:
+            chunks.append(current)
+            current, weight = [], 0
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _worker_handler(settings: Settings, index: RuleIndex, plan: Plan | None = None) -> Callable[[Any], Any]:
+    """Runs in each worker: a forked one reuses the parent's plan, a spawned one builds its own."""
+    if plan is None or plan.settings is not settings:
+        plan = Plan.build(settings, index)
+    return partial(_analyze_task, plan)
+
+
+def _analyze_task(plan: Plan, task: tuple[Target, str | None]) -> tuple[FileResult, bool]:
+    target, digest = task
+    data = _read(target.path)
+    result = analyze(target, plan, data)
+    assert result is not None
+    fresh = digest is not None and data is not None and content_digest(data) == digest
+    return result, fresh
+
+
+def _failure_result(target: Target, failure: Failure, plan: Plan, data: bytes | None) -> FileResult:
+    """SL001 for a file whose analysis crashed its process or overran the time limit."""
+    result = FileResult(target.display)
+    text = ""
+    data = data if data is not None else _read(target.path)
+    try:
+        text = (decode_text(data) if target.kind == "text" else decode_python(data)) if data is not None else ""
+        result.file_ignores = file_ignores(text)
+    except SourceError:
+        pass
+    if not plan.is_enabled(PARSE_ERROR):
+        return result
+    if failure.kind == "timeout":
+        message = (
+            f"could not be analysed: it {failure.detail} (the per-file time limit; "
+            "raise it with --file-timeout or `file-timeout` in the configuration)"
+        )
+    else:
+        message = (
+            f"could not be analysed: the parser crashed on it ({failure.detail}, also when retried alone); "
+            "deeply nested code is the usual cause"
+        )
+    doc = plan.catalog.rules[PARSE_ERROR]
+    result.findings.append(Finding(PARSE_ERROR, message, target.display, Span(1, 1, 1, 1), Severity(doc.severity), doc.hint))
+    first = text.split("\n", 1)[0]
+    if first:
+        result.lines[1] = first
+    return result
 
 
 def scan(
@@ -70,8 +235,19 @@ def scan(
     cwd: Path,
     jobs: int = 1,
     analyze_files: Callable[[list[Target], Plan, int], list[FileResult]] = analyze_all,
+    cache_dir: Path | None = None,
 ) -> ScanResult:
+    """Scan ``paths``; with ``cache_dir``, per-file results are read from and kept in that cache."""
     plan = Plan.build(settings)
+    if cache_dir is not None:
+        cache = ResultCache.open(cache_dir, plan.catalog.digest, settings.fingerprint())
+        index = RuleIndex.from_json(cache.get_record("rules"))
+        if index is not None:
+            plan = Plan(settings, plan.catalog, index)
+        else:
+            cache.put_record("rules", plan.index.to_json())
+        plan.cache = cache
+        cache.touch()
     targets, missing = discover(paths, settings, cwd, plan.text_patterns)
     results = analyze_files(targets, plan, jobs)
     return join(results, plan, missing)
@@ -88,28 +264,31 @@ def join(results: list[FileResult], plan: Plan, missing: list[str]) -> ScanResul
     findings.extend(_project_findings(results, plan, scan))
     _fill_missing_lines(findings, scan.lines)
 
-    kept: list[Finding] = []
-    used: dict[str, set[int]] = {}
-    for finding in findings:
-        result = by_path.get(finding.path)
-        if result is not None:
-            if file_ignored(finding.code, result.file_ignores):
-                continue
-            if any(finding.code.startswith(code) for code in plan.path_ignores(finding.path)):
-                continue
-            hit = suppressing(finding, result.suppressions)
-            if hit is not None:
-                used.setdefault(finding.path, set()).add(id(hit))
-                continue
-        kept.append(finding)
+    used: dict[int, set[str]] = {}  # id(suppression) -> its selectors that silenced something
+    kept = [f for f in findings if f.path not in by_path or not _silenced(f, by_path[f.path], plan, used)]
+    unused = list(unused_suppressions(results, plan, used))  # SL002 needs every other finding's fate first
+    _fill_missing_lines(unused, scan.lines)
+    kept.extend(unused)
     for result in results:
         if result.suppressions:
-            marks = used.get(result.path, set())
-            scan.suppressions[result.path] = [(s, id(s) in marks) for s in result.suppressions]
+            scan.suppressions[result.path] = [(s, id(s) in used) for s in result.suppressions]
     kept.sort(key=Finding.sort_key)
-    scan.findings = with_fingerprints(kept, scan.lines)
+    scan.findings = with_fingerprints(kept, scan.lines, plan.settings.project_path)
     scan.errors.sort(key=lambda e: (e.path, e.code or "", e.message))
     return scan
+
+
+def _silenced(finding: Finding, result: FileResult, plan: Plan, used: dict[int, set[str]]) -> bool:
+    """Whether ignore-file, per-path config or a comment drops ``finding``; records the comment's use."""
+    if file_ignored(finding.code, result.file_ignores):
+        return True
+    if any(finding.code.startswith(code) for code in plan.path_ignores(finding.path)):
+        return True
+    hit = suppressing(finding, result.suppressions)
+    if hit is None:
+        return False
+    used.setdefault(id(hit), set()).update(selectors_used(finding.code, hit))
+    return True
 
 
 def _fill_missing_lines(findings: list[Finding], lines: dict[tuple[str, int], str]) -> None:
@@ -127,13 +306,24 @@ def _fill_missing_lines(findings: list[Finding], lines: dict[tuple[str, int], st
 
 def _project_findings(results: list[FileResult], plan: Plan, scan: ScanResult) -> list[Finding]:
     out: list[Finding] = []
-    unique = {doc.code: (rule_type, doc) for rule_type, doc in [*plan.python_rules, *plan.text_rules]}
-    for rule_type, doc in unique.values():
-        facts = {r.path: r.facts[doc.code] for r in results if doc.code in r.facts}
+    index = plan.index
+    for code in dict.fromkeys([*index.python, *(code for code, _ in index.text)]):
+        facts = {r.path: r.facts[code] for r in results if code in r.facts}
         if not facts:
             continue
+        cache: ResultCache | None = plan.cache
+        cached = cache.get_project(code, facts) if cache is not None else None
+        if cached is not None:  # same facts as a previous run: skip importing and running the rule
+            out.extend(cached)
+            continue
+        doc = plan.catalog.rules[code]
         try:
-            out.extend(rule_type.check_project(facts, doc, plan.options(doc), plan.catalog.knowledge(doc.code)))
+            rule_type = plan.rule_type(code)
+            found = list(rule_type.check_project(facts, doc, plan.options(doc), plan.catalog.knowledge(code)))
         except Exception as exc:
-            scan.errors.append(InternalError("<project>", f"rule {doc.code} failed: {type(exc).__name__}: {exc}", doc.code))
+            scan.errors.append(InternalError("<project>", f"rule {code} failed: {type(exc).__name__}: {exc}", code))
+            continue
+        if cache is not None:
+            cache.put_project(code, facts, found)
+        out.extend(found)
     return out

@@ -5,12 +5,18 @@ visit cost as much as the parse. This walker reads the dataclass fields instead,
 skips pure-syntax children (whitespace, commas, parentheses) and dispatches each
 node to the ``visit_<Node>``/``leave_<Node>`` methods the rules define. It is
 iterative, so deep expressions cannot overflow Python's stack.
+
+Speed matters here (every parsed node passes through :func:`children`), so the
+questions asked per node are answered once per *type* and kept in dictionaries:
+``isinstance`` against libcst's abstract base classes goes through ``abc`` and
+costs more than the rest of the walk together.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable
+from operator import attrgetter
 from typing import Any
 
 import libcst as cst
@@ -43,23 +49,58 @@ _SYNTAX = (
     cst.BaseAugOp,
     cst.ImportStar,
 )
-_FIELDS: dict[type, tuple[str, ...]] = {}
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+_SKIP, _NODE, _SEQUENCE = 0, 1, 2
+#: What a field value of a given type is to the walk: syntax/other (skip), a child, a sequence.
+_KIND: dict[type, int] = {}
+#: Per node type: a function returning its field values, in field order, as a tuple.
+_FIELDS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+
+
+def _kind(value_type: type) -> int:
+    if issubclass(value_type, cst.CSTNode):
+        kind = _SKIP if issubclass(value_type, _SYNTAX) else _NODE
+    elif issubclass(value_type, (tuple, list)):
+        kind = _SEQUENCE
+    else:
+        kind = _SKIP
+    _KIND[value_type] = kind
+    return kind
+
+
+def _fields(node_type: type) -> Callable[[Any], tuple[Any, ...]]:
+    names = tuple(f.name for f in dataclasses.fields(node_type))
+    if len(names) == 1:
+        name = names[0]
+        getter: Callable[[Any], tuple[Any, ...]] = lambda node: (getattr(node, name),)  # noqa: E731
+    elif names:
+        getter = attrgetter(*names)
+    else:
+        getter = lambda node: ()  # noqa: E731
+    _FIELDS[node_type] = getter
+    return getter
 
 
 def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     """The semantic children of ``node`` in field order."""
-    names = _FIELDS.get(type(node))
-    if names is None:
-        names = _FIELDS[type(node)] = tuple(f.name for f in dataclasses.fields(node))
+    node_type = type(node)
+    getter = _FIELDS.get(node_type) or _fields(node_type)
+    kinds = _KIND
     out: list[cst.CSTNode] = []
-    for name in names:
-        value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            if not isinstance(value, _SYNTAX):
-                out.append(value)
-        elif isinstance(value, (tuple, list)):
-            out.extend(v for v in value if isinstance(v, cst.CSTNode) and not isinstance(v, _SYNTAX))
+    for value in getter(node):
+        kind = kinds.get(type(value))
+        if kind is None:
+            kind = _kind(type(value))
+        if kind == _NODE:
+            out.append(value)
+        elif kind == _SEQUENCE:
+            for item in value:
+                item_kind = kinds.get(type(item))
+                if item_kind is None:
+                    item_kind = _kind(type(item))
+                if item_kind == _NODE:
+                    out.append(item)
     return out
 
 
@@ -85,7 +126,7 @@ class Dispatcher:
 
     def call(self, table: dict[type, list[tuple[Any, Callback]]], node: cst.CSTNode) -> None:
         for rule, callback in table.get(type(node), ()):
-            if id(rule) in self.disabled:
+            if self.disabled and id(rule) in self.disabled:
                 continue
             try:
                 callback(node)
@@ -107,23 +148,36 @@ def _concrete_types(node_type: type) -> list[type]:
 
 
 def walk(ctx: FileContext, dispatcher: Dispatcher) -> None:
-    """Traverse ``ctx.module`` once, keeping ``ctx.scope`` current for name lookups."""
+    """Traverse ``ctx.module`` once, keeping ``ctx.scope`` current for name lookups.
+
+    The stack holds nodes to enter and, as 1-tuples, nodes to leave; a leave entry is
+    pushed only for scopes and for node types some rule has a ``leave_`` method for.
+    """
     resolver = ctx.resolver
     visit, leave = dispatcher.visit, dispatcher.leave
-    stack: list[tuple[cst.CSTNode, bool]] = [(ctx.module, False)]
+    scopes = frozenset(_SCOPES)
+    call = dispatcher.call
+    stack: list[Any] = [ctx.module]
+    pop, push, extend = stack.pop, stack.append, stack.extend
     while stack:
-        node, leaving = stack.pop()
-        if leaving:
-            if isinstance(node, _SCOPES):
+        item = pop()
+        if type(item) is tuple:
+            node = item[0]
+            node_type = type(node)
+            if node_type in scopes:
                 ctx.scope = ctx.scope.parent or ctx.scope
-            if type(node) in leave:
-                dispatcher.call(leave, node)
+            if node_type in leave:
+                call(leave, node)
             continue
-        if type(node) in visit:
-            dispatcher.call(visit, node)
-        if isinstance(node, _SCOPES):
-            ctx.scope = resolver.child_scope(node, ctx.scope)
-        stack.append((node, True))
-        kids = children(node)
-        kids.reverse()
-        stack.extend((kid, False) for kid in kids)
+        node_type = type(item)
+        if node_type in visit:
+            call(visit, item)
+        if node_type in scopes:
+            ctx.scope = resolver.child_scope(item, ctx.scope)
+            push((item,))
+        elif node_type in leave:
+            push((item,))
+        kids = children(item)
+        if kids:
+            kids.reverse()
+            extend(kids)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from statelint.catalog import Catalog
+from statelint.catalog import Catalog, RuleDoc
 from statelint.engine.runner import ScanResult
 from statelint.model import Finding
 
@@ -16,6 +17,11 @@ class Report:
     catalog: Catalog
     color: bool = False
     quiet: bool = False
+    #: Codes enabled for this run: SARIF describes them even when they found nothing.
+    enabled: tuple[str, ...] = ()
+    #: The folder paths are displayed relative to (SARIF's %SRCROOT%).
+    root: Path | None = None
+    _sources: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     @property
     def findings(self) -> list[Finding]:
@@ -25,8 +31,27 @@ class Report:
         doc = self.catalog.rules.get(code)
         return doc.name if doc else code
 
+    def rule_docs(self) -> list[RuleDoc]:
+        """Catalog entries of the enabled codes and of every code with a finding, by code."""
+        codes = set(self.enabled) | {f.code for f in self.findings}
+        return [self.catalog.rules[code] for code in sorted(codes) if code in self.catalog.rules]
+
     def line_text(self, finding: Finding) -> str:
         return self.scan.lines.get((finding.path, finding.span.line), "")
+
+    def source_line(self, path: str, number: int) -> str:
+        """Line ``number`` of ``path``: from the scan when known, else read once from disk."""
+        known = self.scan.lines.get((path, number))
+        if known is not None:
+            return known
+        if path not in self._sources:
+            try:
+                full = Path(path) if self.root is None else self.root / path
+                self._sources[path] = full.read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                self._sources[path] = []
+        lines = self._sources[path]
+        return lines[number - 1] if 0 < number <= len(lines) else ""
 
     def family_counts(self) -> list[tuple[str, str, int]]:
         """(family code, family name, findings) for families with findings."""

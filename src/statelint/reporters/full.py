@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
@@ -48,11 +49,12 @@ def _finding(console: Console, report: Report, f: Finding) -> None:
         line = Text(f"{f.line} | ", style="blue")
         line.append(source)
         console.print(line)
-        start = max(f.column - 1, 0)
+        start = min(max(f.column - 1, 0), len(source))
         end = f.span.end_column - 1 if f.span.end_line == f.line else len(source)
-        width = max(1, min(end, len(source)) - start)
+        # Terminal cells, not characters: wide characters (CJK, emoji) before the span take two.
+        width = max(1, cell_len(source[start : max(end, start)]))
         marker = Text(f"{gutter} | ", style="blue")
-        marker.append(" " * start + "^" * width, style=_SEVERITY_STYLE[f.severity])
+        marker.append(" " * cell_len(source[:start]) + "^" * width, style=_SEVERITY_STYLE[f.severity])
         console.print(marker)
     if f.hint:
         console.print(Text(f"  = hint: {f.hint}", style="cyan"))

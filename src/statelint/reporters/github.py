@@ -1,0 +1,41 @@
+"""GitHub Actions workflow commands: one ``::error``/``::warning``/``::notice`` annotation per finding.
+
+Escaping follows the Actions toolkit (``@actions/core`` ``command.ts``): in the
+message ``%``, CR and LF are percent-encoded; in property values ``:`` and ``,``
+are too, since they would otherwise end the value.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from statelint.model import Finding
+from statelint.reporters.base import Report
+
+COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def render(report: Report, stream: TextIO) -> None:
+    for finding in report.findings:
+        stream.write(annotation(finding) + "\n")
+
+
+def annotation(f: Finding) -> str:
+    properties = {
+        "file": f.path,
+        "line": str(f.span.line),
+        "col": str(f.span.column),
+        "endLine": str(f.span.end_line),
+        "endColumn": str(f.span.end_column),
+        "title": f"statelint ({f.code})",
+    }
+    listed = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
+    return f"::{COMMANDS[f.severity.value]} {listed}::{escape_data(f.message)}"
+
+
+def escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(value: str) -> str:
+    return escape_data(value).replace(":", "%3A").replace(",", "%2C")

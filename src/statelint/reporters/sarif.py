@@ -1,0 +1,135 @@
+"""SARIF 2.1.0, as GitHub code scanning reads it.
+
+One run; ``tool.driver.rules`` describes every enabled rule from the catalog (help
+text and markdown, default level, tags); each result points at a path relative to
+``%SRCROOT%`` (the working directory) with a region in UTF-16 code units, which is
+what SARIF consumers count in (``columnKind``), and carries the statelint
+fingerprint in ``partialFingerprints`` so alerts survive line shifts.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import quote
+
+from statelint import __version__
+from statelint.catalog import RuleDoc
+from statelint.docs import rule_text
+from statelint.model import Finding
+from statelint.reporters.base import Report
+
+SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SRCROOT = "%SRCROOT%"
+FINGERPRINT_KEY = "statelint/v1"
+LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def render(report: Report, stream: TextIO) -> None:
+    json.dump(sarif_log(report), stream, indent=2, ensure_ascii=False)
+    stream.write("\n")
+
+
+def sarif_log(report: Report) -> dict[str, Any]:
+    docs = report.rule_docs()
+    index = {doc.code: position for position, doc in enumerate(docs)}
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "statelint",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "rules": [_rule(report, doc) for doc in docs],
+            }
+        },
+        "invocations": [_invocation(report)],
+        "columnKind": "utf16CodeUnits",
+        "results": [_result(report, finding, index) for finding in report.findings],
+    }
+    if report.root is not None:
+        run["originalUriBaseIds"] = {SRCROOT: {"uri": report.root.as_uri().rstrip("/") + "/"}}
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def _rule(report: Report, doc: RuleDoc) -> dict[str, Any]:
+    family = report.catalog.families[doc.family]
+    return {
+        "id": doc.code,
+        "name": doc.name,
+        "shortDescription": {"text": doc.summary},
+        "fullDescription": {"text": doc.what},
+        "help": {"text": _help_text(doc), "markdown": rule_text(doc, report.catalog)},
+        "defaultConfiguration": {"level": LEVELS[doc.severity]},
+        "properties": {"tags": ["statelint", doc.family, family.name]},
+    }
+
+
+def _help_text(doc: RuleDoc) -> str:
+    parts = [
+        doc.summary,
+        f"Why is this bad? {doc.why}",
+        f"Example:\n{doc.example}",
+        f"Use instead:\n{doc.use_instead}",
+        f"Hint: {doc.hint}",
+        "References:\n" + "\n".join(doc.references),
+    ]
+    return "\n\n".join(parts)
+
+
+def _result(report: Report, f: Finding, index: dict[str, int]) -> dict[str, Any]:
+    result: dict[str, Any] = {"ruleId": f.code}
+    if f.code in index:
+        result["ruleIndex"] = index[f.code]
+    result.update(
+        {
+            "level": LEVELS[f.severity.value],
+            "message": {"text": f.message},
+            "locations": [{"physicalLocation": {"artifactLocation": artifact(f.path), "region": _region(report, f)}}],
+            "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
+        }
+    )
+    return result
+
+
+def artifact(path: str) -> dict[str, str]:
+    """A relative path as a percent-encoded URI under %SRCROOT%; an absolute one as a file URI."""
+    if Path(path).is_absolute():
+        return {"uri": Path(path).as_uri()}
+    return {"uri": quote(path, safe="/"), "uriBaseId": SRCROOT}
+
+
+def _region(report: Report, f: Finding) -> dict[str, int]:
+    span = f.span
+    start_text = report.source_line(f.path, span.line)
+    end_text = start_text if span.end_line == span.line else report.source_line(f.path, span.end_line)
+    return {
+        "startLine": span.line,
+        "startColumn": utf16_column(start_text, span.column),
+        "endLine": span.end_line,
+        "endColumn": utf16_column(end_text, span.end_column),
+    }
+
+
+def utf16_column(text: str, column: int) -> int:
+    """A 1-based code-point column of ``text`` as a 1-based UTF-16 code-unit column."""
+    prefix = text[: column - 1]
+    beyond = max(0, column - 1 - len(prefix))  # past the end of the line (an exclusive end)
+    return len(prefix.encode("utf-16-le")) // 2 + beyond + 1
+
+
+def _invocation(report: Report) -> dict[str, Any]:
+    notifications = []
+    for error in report.scan.errors:
+        notification: dict[str, Any] = {"level": "error", "message": {"text": error.message}}
+        if not error.path.startswith("<"):
+            notification["locations"] = [{"physicalLocation": {"artifactLocation": artifact(error.path)}}]
+        if error.code:
+            notification["associatedRule"] = {"id": error.code}
+        notifications.append(notification)
+    for path in report.scan.missing_paths:
+        notifications.append({"level": "error", "message": {"text": f"{path}: no such file or directory"}})
+    invocation: dict[str, Any] = {"executionSuccessful": not notifications}
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
+    return invocation

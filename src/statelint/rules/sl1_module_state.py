@@ -1,0 +1,194 @@
+"""SL101-SL103: module-level containers and globals written at run time.
+
+All three read the file's :class:`~statelint.rules._state.ModuleState`. SL101 and
+SL102 judge one module; SL103 emits per-file facts (containers a module defines,
+imported names its functions mutate) and joins them after the scan, so it stays
+correct when files are analysed in parallel or served from a per-file cache.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
+import libcst as cst
+
+from statelint.catalog import RuleDoc
+from statelint.engine.names import Scope, dotted_name
+from statelint.model import Finding, Span
+from statelint.rules._state import ModuleState, Rebind, StateRule, Write
+
+_AUGMENTED = ("+=", "-=", "*=", "/=", "//=", "%=", "**=", "|=", "&=", "^=", ">>=", "<<=", "@=")
+_PER_PROCESS = "each worker process and replica keeps its own copy, and a restart empties it"
+_EXTERNAL = frozenset(sys.stdlib_module_names) | {"builtins"}
+
+
+def container_needles(knowledge: Mapping[str, Any], extra: Iterable[str]) -> tuple[str, ...]:
+    """Text that must occur where a module creates a container: `= {`, `= [`, `defaultdict(` ..."""
+    needles = {"= {", "={", "= [", "=["}
+    for qualname in (*knowledge.get("container_calls", ()), *extra):
+        module, _, tail = qualname.rpartition(".")
+        if module == "builtins":
+            needles |= {f"= {tail}(", f"={tail}("}
+        else:
+            needles.add(f"{tail}(")
+    return tuple(sorted(needles))
+
+
+def mutation_needles(knowledge: Mapping[str, Any]) -> tuple[str, ...]:
+    """Text that must occur where code mutates a container: `] =`, `.append(`, `del ` ..."""
+    needles = {"]=", "] =", "del "}
+    needles |= {f"]{op}" for op in _AUGMENTED} | {f"] {op}" for op in _AUGMENTED}
+    needles |= {f".{method}(" for method in knowledge.get("mutating_methods", ())}
+    needles |= {f"{entry['call'].rsplit('.', 1)[-1]}(" for entry in knowledge.get("mutating_functions", ())}
+    return tuple(sorted(needles))
+
+
+def describe(scope: Scope) -> str:
+    """```handler()``` or ```Cache.put()``` (quoted) for the function a write sits in, or "a lambda"."""
+    node = scope.node
+    if not isinstance(node, cst.FunctionDef):
+        return "a lambda"
+    name = node.name.value
+    parent = scope.parent
+    if parent is not None and parent.kind == "class" and isinstance(parent.node, cst.ClassDef):
+        return f"`{parent.node.name.value}.{name}()`"
+    return f"`{name}()`"
+
+
+class MutatedModuleContainer(StateRule):
+    code = "SL101"
+
+    @classmethod
+    def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:
+        return container_needles(knowledge, options.get("extra-container-classes", ()))
+
+    def judge(self, state: ModuleState) -> None:
+        extra = tuple(self.options.get("extra-container-classes", ()))
+        startup = self.startup()
+        skip = state.clock_state().module_names  # reported as SL403
+        found: dict[str, tuple[cst.Name, str, str, cst.CSTNode]] = {}
+        memos: dict[str, bool] = {}  # container -> every run-time write memoizes a pure computation
+        for write in state.writes:
+            container = state.container_for(write.root, write.scope, extra)
+            if container is None or container.name in skip or state.runs_at_import(write.scope, startup):
+                continue
+            memos[container.name] = memos.get(container.name, True) and state.pure_memo(write)
+            if container.name not in found:
+                found[container.name] = (container.target, container.kind, self._where(write.how, write), write.node)
+        for rebind in state.rebinds:
+            container = state.container(rebind.target.value, extra) if rebind.augmented else None
+            if container is None or container.name in found or container.name in skip:
+                continue
+            if not state.runs_at_import(rebind.scope, startup):
+                found[container.name] = (container.target, container.kind, self._where("augmented assignment", rebind), rebind.node)
+        for name, (target, kind, where, node) in found.items():
+            if memos.get(name):
+                continue
+            line = self.span(node).line
+            self.report(target, f"module-level {kind} `{name}` is mutated at run time ({where}, line {line}): {_PER_PROCESS}")
+
+    @staticmethod
+    def _where(how: str, site: Write | Rebind) -> str:
+        return f"{how} in {describe(site.scope)}"
+
+
+class ModuleNameRebound(StateRule):
+    code = "SL102"
+    needles: ClassVar[tuple[str, ...]] = ("global ",)
+
+    def judge(self, state: ModuleState) -> None:
+        startup = self.startup()
+        skip = state.clock_state().module_names  # reported as SL403
+        groups: dict[tuple[int, str], list[Rebind]] = {}
+        for rebind in state.rebinds:
+            groups.setdefault((id(rebind.scope.node), rebind.target.value), []).append(rebind)
+        for (_, name), rebinds in groups.items():
+            if name.startswith("__") and name.endswith("__") or name in skip:
+                continue
+            kept = [r for r in rebinds if not _is_none(r.value) and not (r.augmented and state.container(name))]
+            kept = [r for r in kept if not state.lazily_initialised(r)]
+            if not kept or state.runs_at_import(kept[0].scope, startup):
+                continue
+            self.report(
+                kept[0].target,
+                f"`{name}` is a module global rebound at run time in {describe(kept[0].scope)}: "
+                "each worker process and replica has its own value, and a restart resets it",
+            )
+
+
+def _is_none(value: cst.BaseExpression | None) -> bool:
+    return isinstance(value, cst.Name) and value.value == "None"
+
+
+class CrossModuleMutation(StateRule):
+    code = "SL103"
+
+    @classmethod
+    def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:
+        extra = options.get("extra-container-classes", ())
+        return tuple(sorted({*container_needles(knowledge, extra), *mutation_needles(knowledge)}))
+
+    def judge(self, state: ModuleState) -> None:
+        extra = tuple(self.options.get("extra-container-classes", ()))
+        module = self.ctx.module_name
+        for name in state.module_scope.names:
+            container = state.container(name, extra)
+            if container is not None:
+                self.fact({"def": f"{module}.{name}", "kind": container.kind})
+        startup = self.startup()
+        for write in state.writes:
+            target = self._imported(write)
+            if target is None or state.runs_at_import(write.scope, startup):
+                continue
+            span = self.span(write.root)
+            self.fact(
+                {
+                    "target": target,
+                    "how": write.how,
+                    "where": describe(write.scope),
+                    "span": [span.line, span.column, span.end_line, span.end_column],
+                }
+            )
+
+    def _imported(self, write: Write) -> str | None:
+        """The qualified name of an imported, non-stdlib module attribute the write goes through."""
+        head = (dotted_name(write.root) or "").split(".")[0]
+        if not head:
+            return None
+        bindings = self.ctx.resolver.lookup(head, write.scope)
+        if not bindings or any(b.kind != "import" for b in bindings):
+            return None
+        for qualname in sorted(self.ctx.qualnames(write.root, write.scope)):
+            if qualname.split(".")[0] not in _EXTERNAL and "()" not in qualname:
+                return qualname
+        return None
+
+    @classmethod
+    def check_project(
+        cls, facts: Mapping[str, list[Any]], doc: RuleDoc, options: Mapping[str, Any], knowledge: Mapping[str, Any]
+    ) -> Iterable[Finding]:
+        defined: dict[str, tuple[str, str]] = {}
+        for path in sorted(facts):
+            for record in facts[path]:
+                if "def" in record:
+                    defined.setdefault(record["def"], (path, record["kind"]))
+        for path in sorted(facts):
+            sites: dict[str, list[dict[str, Any]]] = {}
+            for record in facts[path]:
+                origin = defined.get(record.get("target", ""))
+                if origin is not None and origin[0] != path:
+                    sites.setdefault(record["target"], []).append(record)
+            for target, records in sites.items():
+                yield cls.make_finding(doc, path, Span(*records[0]["span"]), _message(target, defined[target], records))
+
+
+def _message(target: str, origin: tuple[str, str], records: list[dict[str, Any]]) -> str:
+    first = records[0]
+    more = f"; {len(records) - 1} more in this module" if len(records) > 1 else ""
+    name = target.rsplit(".", 1)[-1]
+    return (
+        f"`{name}`, a module-level {origin[1]} defined in {origin[0]}, is mutated here from another module "
+        f"({first['how']} in {first['where']}{more}): {_PER_PROCESS}"
+    )

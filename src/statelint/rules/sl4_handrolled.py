@@ -1,0 +1,43 @@
+"""SL403: hand-rolled limiters and breakers on per-process state.
+
+The detection lives in :mod:`statelint.rules._state` (``ModuleState.clock_state``)
+because SL101 and SL102 defer to it: state written with clock readings and
+compared to decide whether a call may go through is reported here, once, rather
+than also as a mutated container or a rebound global.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from statelint.rules._state import ClockFinding, ModuleState, StateRule
+
+_CONSEQUENCE = (
+    "each worker process and replica throttles or trips on its own count, "
+    "so limits multiply and a restart resets them"
+)
+
+
+class HandRolledLimiter(StateRule):
+    code = "SL403"
+
+    @classmethod
+    def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:
+        # A clock reading is always called: `time.monotonic()`, `datetime.now()`, `loop.time()`.
+        return tuple(sorted({f"{clock.rsplit('.', 1)[-1]}(" for clock in knowledge.get("clocks", ())}))
+
+    def judge(self, state: ModuleState) -> None:
+        for finding in state.clock_state().findings:
+            self.report(finding.node, _message(finding))
+
+
+def _message(finding: ClockFinding) -> str:
+    names = ", ".join(f"`{n}`" for n in finding.names)
+    them = "it" if len(finding.names) == 1 else "them"
+    if finding.owner == "module":
+        return f"hand-rolled limiter or breaker: keeps {names} in module state and compares {them} with the clock: {_CONSEQUENCE}"
+    return (
+        f"hand-rolled limiter or breaker: keeps {names} on instances that live for the whole process "
+        f"({finding.instance}) and compares {them} with the clock: {_CONSEQUENCE}"
+    )

@@ -1,0 +1,391 @@
+"""SL401-SL402: rate limiters and circuit breakers from libraries, kept in process memory.
+
+One detector serves both rules: it finds the catalog's constructors
+(``knowledge.limiters`` / ``knowledge.breakers``) and classifies where each keeps
+its state: an explicit storage argument (a URI, a bucket, a storage object), a
+value followed through module constants, environment defaults and settings
+classes, or the library default. A Limiter left on its default storage may still
+be configured elsewhere (``RATELIMIT_STORAGE_URI`` in a config module), so SL401
+defers that verdict to the project-wide join of per-file facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import libcst as cst
+
+from statelint.catalog import RuleDoc
+from statelint.engine.names import Scope
+from statelint.model import Finding, Span
+from statelint.rules._state import local_aliases, terminal
+from statelint.rules.base import Rule
+
+_ABSENT = object()  # the call does not pass the argument
+_UNKNOWN = object()  # it might, through *args or **kwargs
+_MAX_DEPTH = 6
+MEMORY = "memory"
+SHARED = "shared"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    kind: str  # MEMORY or SHARED
+    origin: str = ""  # "the default of environment variable X", ...
+    source: cst.CSTNode | None = None  # the literal that decided it
+
+
+def literal_string(node: cst.CSTNode) -> str | None:
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def argument(call: cst.Call, keyword: str | None, position: int | None) -> Any:
+    """The expression passed for a parameter, ``_ABSENT`` or ``_UNKNOWN``."""
+    positional = []
+    starred = False
+    for arg in call.args:
+        if arg.star:
+            starred = True
+        elif arg.keyword is not None:
+            if arg.keyword.value == keyword:
+                return arg.value
+        else:
+            positional.append(arg.value)
+    if position is not None and len(positional) > position:
+        return positional[position]
+    return _UNKNOWN if starred else _ABSENT
+
+
+class _StorageDetector(Rule):
+    """Finds the catalog's limiter or breaker constructors and judges where they keep state."""
+
+    family_key: ClassVar[str]  # "limiters" or "breakers"
+    extra_option: ClassVar[str]
+    extra_lifetime: ClassVar[str]
+
+    @classmethod
+    def entries(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        extra = [
+            {"name": q.rsplit(".", 1)[-1], "calls": [q], "always": True, "lifetime": cls.extra_lifetime}
+            for q in options.get(cls.extra_option, ())
+        ]
+        return [*knowledge.get(cls.family_key, ()), *extra]
+
+    @classmethod
+    def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:
+        heads = {call.split(".")[0] for entry in cls.entries(knowledge, options) for call in entry["calls"]}
+        return tuple(sorted(heads))
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.calls = {call: entry for entry in self.entries(self.knowledge, self.options) for call in entry["calls"]}
+        self.tails = {call.rsplit(".", 1)[-1] for call in self.calls}
+        self.long_lived: set[int] = set()  # calls stored on attributes or used as decorators
+
+    def bind(self, ctx: Any) -> None:
+        super().bind(ctx)
+        self.tails |= local_aliases(ctx, self.calls)  # `from slowapi import Limiter as SlowLimiter`
+        module = ctx.resolver.module_scope
+        for name, bindings in module.names.items():  # `class PaymentBreaker(CircuitBreaker)`
+            for binding in bindings:
+                if binding.kind == "class" and isinstance(binding.node, cst.ClassDef):
+                    if any(ctx.match(base.value, self.calls, module) for base in binding.node.bases):
+                        self.tails.add(name)
+
+    # -- collection ------------------------------------------------------------------
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if isinstance(node.value, cst.Call) and any(not isinstance(t.target, cst.Name) for t in node.targets):
+            self.long_lived.add(id(node.value))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if isinstance(node.value, cst.Call) and not isinstance(node.target, cst.Name):
+            self.long_lived.add(id(node.value))
+
+    def visit_Decorator(self, node: cst.Decorator) -> None:
+        self.long_lived.add(id(node.decorator))
+        if not isinstance(node.decorator, cst.Call):
+            entry = self._entry(node.decorator)
+            if entry is not None and entry.get("always"):
+                self.found(entry, node.decorator, Verdict(MEMORY))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        entry = self._entry(node.func)
+        if entry is None or not self._lives_long(entry, node):
+            return
+        verdict = self.storage(entry, node)
+        if verdict is not None:
+            self.found(entry, node, verdict)
+
+    def _entry(self, func: cst.BaseExpression) -> Mapping[str, Any] | None:
+        if terminal(func) not in self.tails:
+            return None
+        name = self.ctx.match(func, self.calls)
+        return self.calls[name] if name is not None else None
+
+    def _lives_long(self, entry: Mapping[str, Any], node: cst.Call) -> bool:
+        if entry.get("lifetime") != "long":
+            return True
+        return self.ctx.scope.kind in ("module", "class") or id(node) in self.long_lived
+
+    # -- classification -----------------------------------------------------------------
+    def storage(self, entry: Mapping[str, Any], node: cst.Call) -> Verdict | None:
+        """Where a constructor keeps its state: MEMORY, SHARED, or None when unknown."""
+        if entry.get("always"):
+            return Verdict(MEMORY)
+        spec = entry.get("storage") or {}
+        limit = entry.get("positional_limit")
+        if limit is not None and sum(1 for a in node.args if a.keyword is None) >= limit:
+            return None
+        value = argument(node, spec.get("keyword"), spec.get("position"))
+        if value is _UNKNOWN:
+            return None
+        if value is _ABSENT:
+            return self.absent(entry, node)
+        return self.classify(value, entry, self.ctx.scope, 0)
+
+    def absent(self, entry: Mapping[str, Any], node: cst.Call) -> Verdict | None:
+        default = entry.get("default")
+        if isinstance(default, str) and (default == MEMORY or self._scheme_kind(default) == MEMORY):
+            return Verdict(MEMORY, "the library default")
+        return None
+
+    def classify(self, node: cst.CSTNode, entry: Mapping[str, Any], scope: Scope, depth: int) -> Verdict | None:
+        if depth > _MAX_DEPTH:
+            return None
+        text = literal_string(node)
+        if text is not None:
+            kind = self._scheme_kind(text)
+            return Verdict(kind, "", node) if kind else None
+        if isinstance(node, cst.FormattedString):
+            return self._formatted(node)
+        if isinstance(node, (cst.List, cst.Tuple)) and node.elements:
+            verdicts = [self.classify(e.value, entry, scope, depth + 1) for e in node.elements]
+            return _all_memory(verdicts)
+        if isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or):
+            fallback = self.classify(node.right, entry, scope, depth + 1)
+            if fallback is not None and fallback.kind == MEMORY:
+                return Verdict(MEMORY, fallback.origin or "the fallback after `or`", fallback.source)
+            return fallback
+        named = self._by_name(node, entry, scope)
+        if named is not None:
+            return named
+        if isinstance(node, cst.Call):
+            return self._env_default(node, entry, scope, depth)
+        if isinstance(node, cst.Name):
+            return self._follow(node, entry, scope, depth)
+        if isinstance(node, cst.Attribute):
+            return self._setting(node, entry, scope, depth)
+        return None
+
+    def _by_name(self, node: cst.CSTNode, entry: Mapping[str, Any], scope: Scope) -> Verdict | None:
+        """Storage objects named by the catalog: CircuitRedisStorage(...), Rate(...), RedisBucket ..."""
+        memory, shared = set(entry.get("memory", ())), set(entry.get("shared", ()))
+        if not (memory or shared) or not isinstance(node, (cst.Name, cst.Attribute, cst.Call)):
+            return None
+        names = self.ctx.qualnames(node, scope)
+        if names & shared:
+            return Verdict(SHARED)
+        if names & memory:
+            short = sorted(names & memory)[0].rsplit(".", 1)[-1].replace("()", "(...)")
+            return Verdict(MEMORY, f"given `{short}`")
+        return None
+
+    def _formatted(self, node: cst.FormattedString) -> Verdict | None:
+        head = node.parts[0] if node.parts else None
+        if isinstance(head, cst.FormattedStringText) and "://" in head.value:
+            kind = self._scheme_kind(head.value)
+            return Verdict(kind, "", node) if kind else None
+        return None
+
+    def _env_default(self, node: cst.Call, entry: Mapping[str, Any], scope: Scope, depth: int) -> Verdict | None:
+        if not self.ctx.match(node.func, set(self.knowledge.get("env_getters", ())), scope):
+            return None
+        default = argument(node, "default", 1)
+        if default is _ABSENT or default is _UNKNOWN:
+            return None  # read from the environment without a default: deployment configuration
+        found = self.classify(default, entry, scope, depth + 1)
+        if found is None or found.kind != MEMORY:
+            return found
+        variable = literal_string(node.args[0].value) if node.args else None
+        origin = f"the default of environment variable {variable}" if variable else "an environment default"
+        return Verdict(MEMORY, origin, found.source)
+
+    def _follow(self, node: cst.Name, entry: Mapping[str, Any], scope: Scope, depth: int) -> Verdict | None:
+        verdicts = [
+            self.classify(b.value, entry, b.scope, depth + 1)
+            for b in self.ctx.resolver.lookup(node.value, scope)
+            if b.kind == "assign" and b.value is not None
+        ]
+        return _all_memory(verdicts)
+
+    def _setting(self, node: cst.Attribute, entry: Mapping[str, Any], scope: Scope, depth: int) -> Verdict | None:
+        """``settings.X`` where a class of this module gives X a default."""
+        attr = node.attr.value
+        module = self.ctx.resolver.module_scope
+        for qualname in self.ctx.qualnames(node.value, scope):
+            owner = qualname[:-2] if qualname.endswith("()") else qualname
+            for binding in module.bindings(owner.rsplit(".", 1)[-1]):
+                if binding.kind == "class" and binding.target == owner and isinstance(binding.node, cst.ClassDef):
+                    value = _class_attribute(binding.node, attr)
+                    if value is not None:
+                        found = self.classify(value, entry, module, depth + 1)
+                        if found is not None and found.kind == MEMORY:
+                            origin = found.origin or f"the default of setting {owner.rsplit('.', 1)[-1]}.{attr}"
+                            return Verdict(MEMORY, origin, found.source)
+                        return found
+        return None
+
+    def _scheme_kind(self, text: str) -> str | None:
+        scheme, sep, _ = text.strip().partition("://")
+        if not sep:
+            return None
+        return MEMORY if scheme.lower() in self.knowledge.get("memory_schemes", ()) else SHARED
+
+    # -- reporting ---------------------------------------------------------------------
+    def found(self, entry: Mapping[str, Any], node: cst.CSTNode, verdict: Verdict) -> None:
+        raise NotImplementedError
+
+
+def _all_memory(verdicts: list[Verdict | None]) -> Verdict | None:
+    known = [v for v in verdicts if v is not None]
+    if not known or len(known) != len(verdicts):
+        return None
+    if all(v.kind == MEMORY for v in known):
+        return known[0]
+    return Verdict(SHARED)
+
+
+def _class_attribute(node: cst.ClassDef, name: str) -> cst.BaseExpression | None:
+    if not isinstance(node.body, cst.IndentedBlock):
+        return None
+    for statement in node.body.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) and small.target.value == name:
+                return small.value
+            if isinstance(small, cst.Assign):
+                for target in small.targets:
+                    if isinstance(target.target, cst.Name) and target.target.value == name:
+                        return small.value
+    return None
+
+
+def _why(entry: Mapping[str, Any], verdict: Verdict) -> str:
+    if verdict.origin == "the library default":
+        return f"{entry['name']} is created without a storage, and its default is in process memory"
+    if verdict.origin:
+        return f"{entry['name']} keeps its state in process memory ({verdict.origin})"
+    return f"{entry['name']} keeps its state in process memory"
+
+
+class InMemoryRateLimiter(_StorageDetector):
+    code = "SL401"
+    family_key = "limiters"
+    extra_option = "extra-limiter-classes"
+    extra_lifetime = "long"
+
+    @classmethod
+    def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:
+        return tuple(sorted({*super().prefilter(knowledge, options), "RATELIMIT_STORAGE"}))
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.keys = {key for entry in self.knowledge.get("limiters", ()) for key in entry.get("config_keys", ())}
+        self.settings: list[tuple[str, cst.BaseExpression, Scope]] = []
+        self.reported: set[int] = set()  # literals already reported through a limiter
+
+    def found(self, entry: Mapping[str, Any], node: cst.CSTNode, verdict: Verdict) -> None:
+        if verdict.kind != MEMORY:
+            return
+        message = f"{_why(entry, verdict)}: each worker process and replica counts on its own, so the limit multiplies"
+        keys = entry.get("config_keys")
+        if verdict.origin == "the library default" and keys:
+            span = self.span(node)
+            self.fact({"site": [span.line, span.column, span.end_line, span.end_column], "keys": list(keys), "message": message})
+            return
+        if verdict.source is not None:
+            self.reported.add(id(verdict.source))
+        self.report(node, message)
+
+    # -- configuration keys ------------------------------------------------------------------
+    def visit_Assign(self, node: cst.Assign) -> None:
+        super().visit_Assign(node)
+        for target in node.targets:
+            key = self._key_of_target(target.target)
+            if key is not None:
+                self.settings.append((key, node.value, self.ctx.scope))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        super().visit_AnnAssign(node)
+        key = self._key_of_target(node.target)
+        if key is not None and node.value is not None:
+            self.settings.append((key, node.value, self.ctx.scope))
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        if node.keyword is not None and node.keyword.value in self.keys:
+            self.settings.append((node.keyword.value, node.value, self.ctx.scope))
+
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        key = literal_string(node.key)
+        if key in self.keys:
+            self.settings.append((key, node.value, self.ctx.scope))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        super().visit_Call(node)
+        if terminal(node.func) == "setdefault" and len(node.args) >= 2:
+            key = literal_string(node.args[0].value)
+            if key in self.keys:
+                self.settings.append((key, node.args[1].value, self.ctx.scope))
+
+    def _key_of_target(self, target: cst.BaseExpression) -> str | None:
+        if isinstance(target, cst.Subscript) and len(target.slice) == 1:
+            index = target.slice[0].slice
+            key = literal_string(index.value) if isinstance(index, cst.Index) else None
+        else:
+            key = terminal(target) if isinstance(target, (cst.Name, cst.Attribute)) else None
+        return key if key in self.keys else None
+
+    def leave_Module(self, node: cst.Module) -> None:
+        entry = {"name": "the rate-limit storage setting"}
+        for key, value, scope in self.settings:
+            verdict = self.classify(value, entry, scope, 0)
+            if verdict is None or verdict.kind != MEMORY:
+                self.fact({"config": key})
+            elif verdict.source is None or id(verdict.source) not in self.reported:
+                origin = f" ({verdict.origin})" if verdict.origin else ""
+                self.report(
+                    value,
+                    f"{key} selects in-memory rate-limit storage{origin}: each worker process and replica "
+                    "counts on its own, so the limit multiplies",
+                )
+
+    @classmethod
+    def check_project(
+        cls, facts: Mapping[str, list[Any]], doc: RuleDoc, options: Mapping[str, Any], knowledge: Mapping[str, Any]
+    ) -> Iterable[Finding]:
+        configured = {r["config"] for records in facts.values() for r in records if "config" in r}
+        for path in sorted(facts):
+            for record in facts[path]:
+                if "site" in record and not configured & set(record["keys"]):
+                    yield cls.make_finding(doc, path, Span(*record["site"]), record["message"])
+
+
+class InMemoryCircuitBreaker(_StorageDetector):
+    code = "SL402"
+    family_key = "breakers"
+    extra_option = "extra-breaker-classes"
+    extra_lifetime = "any"
+
+    def found(self, entry: Mapping[str, Any], node: cst.CSTNode, verdict: Verdict) -> None:
+        if verdict.kind == MEMORY:
+            self.report(
+                node,
+                f"{_why(entry, verdict)}: each worker process and replica opens and closes its own breaker, "
+                "and a restart closes them all",
+            )

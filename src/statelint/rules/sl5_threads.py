@@ -1,0 +1,276 @@
+"""SL501 threads never stopped, SL502 daemon threads doing long-lived work, SL503 timers,
+SL507 processes never joined (and the ``schedule`` loops in threads that SL506 reports).
+
+All of them are *workers*: a call starts code in another thread or process, and SIGTERM
+cuts it off unless something joins it, or signals it to stop on a shutdown path. One
+classification per file (:func:`workers`) gives every unmanaged worker one verdict, so a
+thread is reported by exactly one rule: a thread running a ``schedule`` loop by SL506, a
+daemon thread running a loop by SL502, any other thread by SL501.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import libcst as cst
+
+from statelint.rules._shutdown import Event, Function, ShutdownAwareRule, ShutdownIndex, argument, literal, subtree
+from statelint.rules.sl5_handles import Lifecycles, Resource
+
+_NOT_SIGNALS = frozenset({"self", "cls", "True", "False", "None"})
+
+
+@dataclass(frozen=True)
+class Verdict:
+    code: str
+    node: cst.CSTNode
+    message: str
+
+
+class _Worker:
+    """One started worker and what is known of the code it runs."""
+
+    def __init__(self, index: ShutdownIndex, knowledge: Mapping[str, Any], resource: Resource, kind: str) -> None:
+        self.index = index
+        self.knowledge = knowledge
+        self.resource = resource
+        self.kind = kind
+        call = resource.call
+        assert isinstance(call.node, cst.Call)
+        self.node: cst.Call = call.node
+        spec = knowledge["workers"][kind]["target"]
+        self.target = argument(self.node, spec["keyword"], spec["position"])
+        self.classes = [index.classes[q] for q in call.names if q in index.classes]
+        self.functions = self._functions(call)
+        self.reach = index.closure(self.functions) if self.functions else set()
+
+    def _functions(self, call: Event) -> list[Function]:
+        """The code the worker runs: its target, or the ``run`` of a subclass defined here."""
+        if self.target is not None:
+            return self.index.callables(self.target, call.scope, call.where) or []
+        found: list[Function] = []
+        for qualname in call.names:
+            found.extend(self.index.functions.get(f"{qualname}.run", ()))
+        return found
+
+    @property
+    def started(self) -> bool:
+        return self.resource.uses(("start",)) or any(self._self_started(c) for c in self.classes)
+
+    def _self_started(self, cls: cst.ClassDef) -> bool:
+        """A subclass whose ``__init__`` calls ``self.start()``."""
+        for node in subtree(cls):
+            if isinstance(node, cst.FunctionDef) and node.name.value == "__init__":
+                return any(_is_self_call(n, "start") for n in subtree(node))
+        return False
+
+    def calls(self) -> Iterable[Event]:
+        return self.index.events_in(self.reach, ("call",)) if self.reach else ()
+
+    @property
+    def loops(self) -> list[cst.While]:
+        return [n for f in self.reach for n in subtree(f.body) if isinstance(n, cst.While)]
+
+    @property
+    def long_lived(self) -> bool:
+        """It loops, sleeps, or is a server loop itself (``target=server.serve_forever``)."""
+        if isinstance(self.target, cst.Attribute) and self.target.attr.value in self.knowledge["long_running_methods"]:
+            return True
+        sleeps = set(self.knowledge["sleep_calls"])
+        return bool(self.loops) or any(event.names & sleeps for event in self.calls())
+
+    @property
+    def runs_schedule(self) -> bool:
+        runners = set(self.knowledge["schedule_runners"])
+        return any(event.where.in_while and event.names & runners for event in self.calls())
+
+    @property
+    def daemon(self) -> bool:
+        if literal(argument(self.node, "daemon", None)) is True:
+            return True
+        for op in self.resource.ops:
+            if op.kind == "method" and op.name == "setDaemon" and isinstance(op.node, cst.Call):
+                if literal(argument(op.node, None, 0)) is True:
+                    return True
+        for op in self.index.ops.get("daemon", ()):
+            if op.kind == "assign" and isinstance(op.subject, cst.Attribute) and literal(op.other) is True:
+                key = self.index.key(op.subject.value, op.scope, op.where)
+                if key is not None and self.resource.key is not None and key in _group(self.index, self.resource.key):
+                    return True
+        return any(_sets_daemon(node) for cls in self.classes for node in subtree(cls))
+
+    @property
+    def signalled(self) -> bool:
+        """A stop signal: something its loops (or arguments) read is set on a shutdown path."""
+        watched: set[str] = set()
+        for loop in self.loops:
+            watched.update(_identifiers(loop))
+        for arg in self.node.args:
+            if arg.value is not self.target:
+                watched.update(_identifiers(arg.value))
+        if isinstance(self.target, cst.Attribute):
+            watched.update(_identifiers(self.target.value))
+        watched = {name.lstrip("_") for name in watched - _NOT_SIGNALS}
+        return bool(watched & stop_signals(self.index, self.knowledge))
+
+    def self_rescheduling(self) -> Function | None:
+        """A timer created inside the very function it runs."""
+        for func in self.functions:
+            if func in self.resource.call.where.funcs:
+                return func
+        return None
+
+
+def _group(index: ShutdownIndex, key: str) -> set[str]:
+    return Lifecycles.of(index).group(key)
+
+
+def _is_self_call(node: cst.CSTNode, method: str) -> bool:
+    func = node.func if isinstance(node, cst.Call) else None
+    return (
+        isinstance(func, cst.Attribute)
+        and func.attr.value == method
+        and isinstance(func.value, cst.Name)
+        and func.value.value == "self"
+    )
+
+
+def _sets_daemon(node: cst.CSTNode) -> bool:
+    """``super().__init__(daemon=True)``, ``self.daemon = True`` or ``self.setDaemon(True)``."""
+    if isinstance(node, cst.Arg):
+        return node.keyword is not None and node.keyword.value == "daemon" and literal(node.value) is True
+    if isinstance(node, cst.Assign):
+        return literal(node.value) is True and any(
+            isinstance(t.target, cst.Attribute) and t.target.attr.value == "daemon" for t in node.targets
+        )
+    return _is_self_call(node, "setDaemon") and literal(argument(node, None, 0)) is True  # type: ignore[arg-type]
+
+
+def _identifiers(node: cst.CSTNode) -> set[str]:
+    found: set[str] = set()
+    for each in subtree(node, 2000):
+        if isinstance(each, cst.Name):
+            found.add(each.value)
+        elif isinstance(each, cst.Attribute):
+            found.add(each.attr.value)
+    return found
+
+
+def stop_signals(index: ShutdownIndex, knowledge: Mapping[str, Any]) -> set[str]:
+    """Names a shutdown path sets, signals or closes: ``stop.set()``, ``self.running = False`` ..."""
+    found = index.cache.get("sl5:stop-signals")
+    if found is None:
+        actions = set(knowledge["stop_actions"])
+        found = set()
+        for base, ops in index.ops.items():
+            for op in ops:
+                if (op.kind == "assign" or (op.kind in ("method", "ref") and op.name in actions)) and index.on_shutdown(op):
+                    found.add(base.lstrip("_"))
+                    break
+        index.cache["sl5:stop-signals"] = found
+    return found
+
+
+def workers(index: ShutdownIndex, knowledge: Mapping[str, Any]) -> list[Verdict]:
+    """Every unmanaged worker of the module with the rule that reports it (computed once)."""
+    found = index.cache.get("sl5:workers")
+    if found is not None:
+        return found
+    found = index.cache["sl5:workers"] = []
+    lifecycles = Lifecycles.of(index)
+    kinds = [(kind, frozenset(spec["calls"])) for kind, spec in knowledge["workers"].items()]
+    for call in index.calls:
+        kind = next((k for k, calls in kinds if call.names & calls), None)
+        if kind is None or index.on_shutdown(call):
+            continue
+        resource = lifecycles.resource(call)
+        if resource.storage is None or resource.escaped:
+            continue
+        worker = _Worker(index, knowledge, resource, kind)
+        if worker.started:
+            verdict = _judge(worker, lifecycles.describe(resource))
+            if verdict is not None:
+                found.append(verdict)
+    return found
+
+
+def _judge(worker: _Worker, handle: str) -> Verdict | None:
+    resource = worker.resource
+    if resource.polled:
+        return None
+    where = f"kept in {handle} but " if handle else "its handle is dropped, so it is "
+    target = _target_text(worker)
+    if worker.kind == "timer":
+        if resource.uses(("cancel", "join")):
+            return None
+        again = worker.self_rescheduling()
+        if again is not None:
+            name = again.name.value if isinstance(again, cst.FunctionDef) else "its callback"
+            return Verdict("SL503", worker.node, f"threading.Timer reschedules `{name}` from inside it and nothing cancels it: "
+                           "a periodic job in a thread, cut off by SIGTERM mid-run")
+        return Verdict("SL503", worker.node, f"threading.Timer{target} is started and {where}never cancelled or joined: "
+                       "SIGTERM cuts it off, or exit waits until it fires")
+    if worker.kind == "process":
+        if resource.uses(("join", "terminate", "kill")):
+            return None
+        return Verdict("SL507", worker.node, f"process{target} is started and {where}never joined or terminated: "
+                       "SIGTERM leaves it running orphaned or kills it mid-work")
+    if resource.uses(("join",)) or worker.signalled:
+        return None
+    if worker.runs_schedule:
+        return Verdict("SL506", worker.node, f"thread{target} runs a `schedule` loop that no shutdown path stops: "
+                       "SIGTERM cuts off the job it is running")
+    if worker.daemon and worker.long_lived:
+        return Verdict("SL502", worker.node, f"daemon thread{target} runs long-lived work that no shutdown path stops: "
+                       "at exit it is killed mid-work, without cleanup")
+    return Verdict("SL501", worker.node, f"thread{target} is started and {where}never joined, and no shutdown path "
+                   "signals it to stop: SIGTERM cuts it off mid-work")
+
+
+def _target_text(worker: _Worker) -> str:
+    if isinstance(worker.target, (cst.Name, cst.Attribute)):
+        return f" running `{worker.index.ctx.module.code_for_node(worker.target)}`"
+    if worker.classes:
+        return f" `{worker.classes[0].name.value}`"
+    return ""
+
+
+class _WorkerRule(ShutdownAwareRule):
+    """Reports the worker verdicts of its own code."""
+
+    @classmethod
+    def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:
+        # Workers are created through an import of their module (or a subclass of one).
+        return tuple(sorted({c.split(".")[0] for k in cls.kinds for c in knowledge["workers"][k]["calls"]}))
+
+    kinds: tuple[str, ...] = ()
+
+    def judge(self) -> None:
+        for verdict in workers(self.index, self.knowledge):
+            if verdict.code == self.code:
+                self.report(verdict.node, verdict.message)
+
+
+class ThreadNeverStopped(_WorkerRule):
+    code = "SL501"
+    kinds = ("thread",)
+
+
+class DaemonThreadLongLived(_WorkerRule):
+    code = "SL502"
+    kinds = ("thread",)
+
+
+class TimerThread(_WorkerRule):
+    code = "SL503"
+    kinds = ("timer",)
+
+
+class ProcessNeverJoined(_WorkerRule):
+    code = "SL507"
+    kinds = ("process",)
+
+
+__all__ = ["DaemonThreadLongLived", "ProcessNeverJoined", "ThreadNeverStopped", "TimerThread", "Verdict", "workers"]

@@ -1,0 +1,352 @@
+"""What SL601-SL603 and SL605 share: routes and handlers from code, probes from manifests.
+
+Each of these rules is both a :class:`Rule`, walking Python files for routes, and a
+:class:`TextRule`, reading Kubernetes manifests for probes. Both sides become plain
+JSON facts, joined in ``check_project`` once every file is done, so parallel and
+cached runs see the same project:
+
+* ``route``/``mount``/``implicit``/``module`` (SL605): every route a file declares.
+* ``health``: a route whose path looks like a health check (option ``health-paths``),
+  with the role its names give it and what its handler does (:mod:`sl6_handlers`).
+* ``handler``: a module-level function or class named like a health check, judged the
+  same way, for routes declared in another module (Django's ``urls.py`` -> ``views.py``).
+* ``probe``: one probe of one container (:mod:`sl6_manifests`).
+
+**Liveness or readiness.** A route's role comes first from the probes that call it
+(a manifest whose livenessProbe requests its path makes it a liveness endpoint), then
+from its path segments (``livez``, ``/health/live`` -> liveness; ``readyz``, ``ready``,
+``readiness`` -> readiness), then from its handler's name (``def liveness()``,
+``class ReadinessView``); otherwise it is *neutral* (``/healthz``, ``/health``, ``/ping``).
+
+**Which manifests go with which code.** A manifest is matched against the routes of
+the deepest folder above it that holds route-declaring Python files: in a tree of
+several services, each service's ``k8s/`` folder meets its own code.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import libcst as cst
+
+from statelint.catalog import RuleDoc
+from statelint.engine.context import FileContext
+from statelint.engine.names import Scope
+from statelint.model import Finding, Span
+from statelint.rules._routes import (
+    Handler,
+    Route,
+    RouteFinder,
+    handler_functions,
+    name_tokens,
+    normalize,
+    serves,
+)
+from statelint.rules.base import Rule, TextRule
+from statelint.rules.sl6_handlers import HandlerJudge, Verdict
+from statelint.rules.sl6_manifests import has_probes, probes_in
+
+_REGEX_META = re.compile(r"[\\\[\](){}*+?|.^$]")
+Facts = Mapping[str, list[Any]]
+
+
+def plain_path(path: str, style: str) -> str | None:
+    """``/healthz`` for a route without parameters, as a probe would request it; else None."""
+    if style == "regex":
+        text = path.removeprefix("^").removesuffix("$").removesuffix("/?").replace("\\/", "/").replace("\\-", "-")
+        if _REGEX_META.search(text):
+            return None
+    elif "<" in path or "{" in path:
+        return None
+    else:
+        text = path
+    return "/" + normalize(text)
+
+
+class RoleNames:
+    """The options that tell health endpoints, liveness and readiness apart by name."""
+
+    def __init__(self, options: Mapping[str, Any]) -> None:
+        self.health = re.compile(options["health-paths"])
+        self.liveness = re.compile(options["liveness-names"])
+        self.readiness = re.compile(options["readiness-names"])
+
+    def is_health_path(self, path: str) -> bool:
+        return bool(self.health.search(path))
+
+    def is_health_name(self, name: str) -> bool:
+        return any(self.is_health_path("/" + token) for token in name_tokens(name))
+
+    def role(self, path: str, handler_name: str) -> str:
+        path_words = [t for segment in normalize(path).split("/") for t in name_tokens(segment)]
+        for words in (path_words, name_tokens(handler_name)):
+            live = any(self.liveness.fullmatch(w) for w in words)
+            ready = any(self.readiness.fullmatch(w) for w in words)
+            if live != ready:
+                return "liveness" if live else "readiness"
+        return "neutral"
+
+
+def _span_fact(span: Span) -> list[int]:
+    return [span.line, span.column, span.end_line, span.end_column]
+
+
+class RoutesAndProbes(Rule, TextRule):
+    """Emits the facts; subclasses set ``code`` and judge them in ``check_project``."""
+
+    patterns: ClassVar[tuple[str, ...]] = ("*.yaml", "*.yml")
+    #: SL605 needs every route; the health rules only health routes and their handlers.
+    every_route: ClassVar[bool] = False
+
+    @classmethod
+    def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:
+        needles = [*knowledge["routes"]["needles"], *knowledge["manifests"]["needles"]]
+        if not cls.every_route:
+            needles += knowledge["handlers"]["name_needles"]
+        return tuple(needles)
+
+    # -- manifests ------------------------------------------------------------------------------
+    def check(self, path: str, text: str) -> None:
+        if has_probes(text, self.knowledge):
+            for probe in probes_in(text, self.knowledge):
+                self.fact(probe.as_fact())
+
+    # -- code -----------------------------------------------------------------------------------
+    def bind(self, ctx: FileContext) -> None:
+        super().bind(ctx)
+        self.finder = RouteFinder(ctx, self.knowledge["routes"])
+        self.candidates: list[tuple[cst.FunctionDef | cst.ClassDef, Scope]] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.finder.on_function(node)
+        self._candidate(node)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.finder.on_class(node)
+        self._candidate(node)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.finder.on_call(node)
+
+    def visit_Tuple(self, node: cst.Tuple) -> None:
+        self.finder.on_tuple(node)
+
+    def _candidate(self, node: cst.FunctionDef | cst.ClassDef) -> None:
+        if not self.every_route and self.ctx.scope.kind == "module":
+            self.candidates.append((node, self.ctx.scope))
+
+    def leave_Module(self, node: cst.Module) -> None:
+        if self.every_route:
+            self._emit_routes()
+        else:
+            self._emit_health()
+
+    def _emit_routes(self) -> None:
+        finder = self.finder
+        for route in finder.routes:
+            if route.style != "grpc":
+                self.fact({"t": "route", "path": route.path, "style": route.style, "get": route.get, "prefix": route.prefix})
+        for mount in finder.mounts:
+            self.fact({"t": "mount", **mount.__dict__})
+        for paths, port in finder.implicit_routes:
+            self.fact({"t": "implicit", "paths": list(paths), "port": port})
+        if finder.routes or finder.mounts:
+            self.fact({"t": "module", "name": self.ctx.module_name})
+
+    def _emit_health(self) -> None:
+        names = RoleNames(self.options)
+        judge = HandlerJudge(self.ctx, self.knowledge["handlers"])
+        for route in self.finder.routes:
+            record = self._health_record(route, names, judge)
+            if record is not None:
+                self.fact(record)
+        for node, scope in self.candidates:
+            if names.is_health_name(node.name.value):
+                verdict = self._verdict(Handler(node, scope), judge)
+                if verdict is not None:
+                    self.fact({"t": "handler", "q": f"{scope.prefix}.{node.name.value}", "verdict": verdict})
+
+    def _health_record(self, route: Route, names: RoleNames, judge: HandlerJudge) -> dict[str, Any] | None:
+        kind = "grpc" if route.style == "grpc" else "http"
+        path = route.path if kind == "grpc" else plain_path(route.prefix.rstrip("/") + (route.path or ""), route.style)
+        if path is None or (kind == "http" and not (route.get and route.path and names.is_health_path(path))):
+            return None
+        handler = route.handler
+        name = _handler_name(handler)
+        return {
+            "t": "health",
+            "kind": kind,
+            "path": path,
+            "raw": route.path,
+            "style": route.style,
+            "role": "neutral" if kind == "grpc" else names.role(path, name),
+            "span": _span_fact(self.span(route.anchor)),
+            "verdict": self._verdict(handler, judge) if handler is not None else None,
+            "refs": list(handler.refs) if handler is not None else [],
+        }
+
+    def _verdict(self, handler: Handler, judge: HandlerJudge) -> dict[str, Any] | None:
+        node = handler.node
+        if node is None or handler.scope is None:
+            return None
+        if not isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            return _verdict_fact(judge.judge_response(node, handler.scope), node, "", self)
+        methods = self.knowledge["handlers"]["get_methods"]
+        for function, scope, owner in handler_functions(handler, self.ctx, methods):
+            anchor = function.name if isinstance(function, cst.FunctionDef) else function
+            name = function.name.value if isinstance(function, cst.FunctionDef) else "<lambda>"
+            if owner is not None:
+                name = f"{owner.name.value}.{name}"
+            return _verdict_fact(judge.judge(function, scope, owner), anchor, name, self)
+        return None
+
+
+def _handler_name(handler: Handler | None) -> str:
+    if handler is None:
+        return ""
+    if isinstance(handler.node, (cst.FunctionDef, cst.ClassDef)):
+        return handler.node.name.value
+    if handler.refs:
+        return handler.refs[0].rsplit(".", 1)[-1]
+    return ""
+
+
+def _verdict_fact(verdict: Verdict, anchor: cst.CSTNode, name: str, rule: Rule) -> dict[str, Any]:
+    dependency = verdict.dependency
+    return {
+        "succeeds": verdict.always_succeeds,
+        "name": name,
+        "span": _span_fact(rule.span(anchor)),
+        "dependency": None
+        if dependency is None
+        else {"what": dependency.what, "kind": dependency.kind, "span": _span_fact(rule.span(dependency.node))},
+    }
+
+
+# -- the join -------------------------------------------------------------------------------------
+def _within(path: str, directory: str) -> bool:
+    return not directory or path.startswith(directory.rstrip("/") + "/")
+
+
+def in_scope(manifest: str, files: Iterable[str]) -> set[str]:
+    """The code files a manifest goes with: those under the deepest folder above it that has any."""
+    candidates = set(files)
+    directory = posixpath.dirname(manifest)
+    while True:
+        inside = {f for f in candidates if _within(f, directory)}
+        if inside:
+            return inside
+        parent = posixpath.dirname(directory)
+        if parent == directory:
+            return set()
+        directory = parent
+
+
+def where(path: str, span: list[int]) -> str:
+    return f"{path}:{span[0]}"
+
+
+@dataclass
+class Endpoint:
+    """A health route, with the handler verdict (possibly from another file) and its probes."""
+
+    file: str
+    record: dict[str, Any]
+    verdict: dict[str, Any] | None = None
+    verdict_file: str = ""
+    probes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.record["kind"], self.record["path"]
+
+    def describe(self) -> str:
+        return "the gRPC health Check" if self.record["kind"] == "grpc" else f"GET {self.record['path']}"
+
+    def role(self) -> str:
+        """From the probes that call it when there are any, else from its names."""
+        roles = {probe["role"] for _, probe in self.probes} & {"liveness", "readiness"}
+        if len(roles) == 2:
+            return "both"
+        return roles.pop() if roles else self.record["role"]
+
+    def calls(self, probe: Mapping[str, Any]) -> bool:
+        if self.record["kind"] == "grpc":
+            return probe["action"] == "grpc"
+        return probe["action"] == "httpGet" and serves(self.record["raw"], self.record["style"], probe["path"])
+
+    def probe_places(self) -> str:
+        return ", ".join(f"{probe['role']}Probe at {path}:{probe['line']}" for path, probe in self.probes)
+
+
+class HealthProject:
+    """The health endpoints of a scan, each with its handler verdict and the probes that call it."""
+
+    def __init__(self, facts: Facts) -> None:
+        self.endpoints: list[Endpoint] = []
+        self.probes: list[tuple[str, dict[str, Any]]] = []
+        handlers: dict[str, tuple[str, dict[str, Any]]] = {}
+        for path, records in sorted(facts.items()):
+            for record in records:
+                if record["t"] == "health":
+                    self.endpoints.append(Endpoint(path, record, record["verdict"], path))
+                elif record["t"] == "handler":
+                    handlers.setdefault(record["q"], (path, record["verdict"]))
+                elif record["t"] == "probe":
+                    self.probes.append((path, record))
+        for endpoint in self.endpoints:
+            for ref in endpoint.record["refs"] if endpoint.verdict is None else ():
+                if ref in handlers:
+                    endpoint.verdict_file, endpoint.verdict = handlers[ref]
+                    break
+        files = {e.file for e in self.endpoints}
+        self.probed_files: set[str] = set()
+        for manifest, probe in self.probes:
+            scope = in_scope(manifest, files)
+            self.probed_files |= scope
+            for endpoint in self.endpoints:
+                if endpoint.file in scope and endpoint.calls(probe):
+                    endpoint.probes.append((manifest, probe))
+        self.keys = {e.key for e in self.endpoints}
+        self.http_keys = {k for k in self.keys if k[0] == "http"}
+
+    def only(self, endpoint: Endpoint) -> bool:
+        """Whether this is the scan's one and only health endpoint."""
+        return self.keys == {endpoint.key}
+
+
+class HealthRule(RoutesAndProbes):
+    """SL601-SL603: judged over the :class:`HealthProject`."""
+
+    @classmethod
+    def check_project(
+        cls, facts: Facts, doc: RuleDoc, options: Mapping[str, Any], knowledge: Mapping[str, Any]
+    ) -> Iterator[Finding]:
+        project = HealthProject(facts)
+        for endpoint in project.endpoints:
+            yield from cls.judge(endpoint, project, doc)
+
+    @classmethod
+    def judge(cls, endpoint: Endpoint, project: HealthProject, doc: RuleDoc) -> Iterable[Finding]:
+        raise NotImplementedError
+
+
+def finding_at(cls: type[Rule], doc: RuleDoc, path: str, span: list[int], message: str) -> Finding:
+    return cls.make_finding(doc, path, Span(*span), message)
+
+
+__all__ = [
+    "Endpoint",
+    "HealthProject",
+    "HealthRule",
+    "RoleNames",
+    "RoutesAndProbes",
+    "finding_at",
+    "in_scope",
+    "plain_path",
+    "where",
+]

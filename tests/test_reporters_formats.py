@@ -1,0 +1,156 @@
+"""The CI output formats (github, gitlab, json-lines), --statistics and the full summary, exactly.
+
+All run on tests/fixtures/reporting: findings in three files, one of them named with a
+space and a non-ASCII letter, and a finding preceded by non-ASCII text on its line.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from statelint.reporters.github import escape_data, escape_property
+from tests.helpers import copy_fixture, run_cli
+
+MESSAGES = {
+    "scripts": "http.server / socketserver server binds to loopback address 'localhost': nothing outside the container can reach it",
+    "app": "Flask development server (app.run) binds to loopback address '127.0.0.1': nothing outside the container can reach it",
+    "worker": "uvicorn.run is called without a host and listens on '127.0.0.1' by default: nothing outside the container can reach it",
+    "configured": "uvicorn.run binds to a host that falls back to loopback '127.0.0.1' (the default of environment variable HOST):"
+    " unless it is set, nothing outside the container can reach it",
+}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return copy_fixture("reporting", tmp_path)
+
+
+def output(project: Path, fmt: str, *extra: str, env: dict[str, str] | None = None) -> str:
+    run = run_cli("check", "--output-format", fmt, "--select", "SL3", *extra, ".", cwd=project, env=env)
+    assert run.exit_code == 1, run.stderr
+    return run.stdout
+
+
+def json_records(project: Path) -> list[dict[str, Any]]:
+    return json.loads(output(project, "json"))
+
+
+def test_github_workflow_commands(project: Path) -> None:
+    assert output(project, "github").splitlines() == [
+        f"::error file=scripts/dév tool.py,line=3,col=13,endLine=3,endColumn=30,title=statelint (SL301)::{MESSAGES['scripts']}",
+        f"::error file=service/app.py,line=7,col=37,endLine=7,endColumn=48,title=statelint (SL301)::{MESSAGES['app']}",
+        f"::error file=service/worker.py,line=7,col=5,endLine=7,endColumn=16,title=statelint (SL302)::{MESSAGES['worker']}",
+        f"::warning file=service/worker.py,line=11,col=27,endLine=11,endColumn=62,title=statelint (SL303)::{MESSAGES['configured']}",
+    ]
+
+
+def test_github_escapes_properties_and_data(tmp_path: Path) -> None:
+    (tmp_path / "odd,name:50%.py").write_text('import uvicorn\nuvicorn.run(app, host="127.0.0.1")\n')
+    run = run_cli("check", "--output-format", "github", "--select", "SL301", ".", cwd=tmp_path)
+    assert run.stdout.startswith("::error file=odd%2Cname%3A50%25.py,line=2,col=23,endLine=2,endColumn=34,title=statelint (SL301)::")
+    assert escape_data("50% done\r\nnext: a,b") == "50%25 done%0D%0Anext: a,b"
+    assert escape_property("50% done\r\nnext: a,b") == "50%25 done%0D%0Anext%3A a%2Cb"
+
+
+def test_github_notice_for_info_severity() -> None:
+    from statelint.model import Finding, Severity, Span
+    from statelint.reporters.github import annotation
+
+    finding = Finding("SL999", "50%\nmore", "a.py", Span(1, 2, 3, 4), Severity.INFO)
+    assert annotation(finding) == "::notice file=a.py,line=1,col=2,endLine=3,endColumn=4,title=statelint (SL999)::50%25%0Amore"
+
+
+def test_gitlab_code_quality(project: Path) -> None:
+    fingerprints = [record["fingerprint"] for record in json_records(project)]
+    assert json.loads(output(project, "gitlab")) == [
+        {
+            "description": f"SL301 {MESSAGES['scripts']}",
+            "check_name": "SL301",
+            "fingerprint": fingerprints[0],
+            "severity": "major",
+            "location": {"path": "scripts/dév tool.py", "lines": {"begin": 3, "end": 3}},
+        },
+        {
+            "description": f"SL301 {MESSAGES['app']}",
+            "check_name": "SL301",
+            "fingerprint": fingerprints[1],
+            "severity": "major",
+            "location": {"path": "service/app.py", "lines": {"begin": 7, "end": 7}},
+        },
+        {
+            "description": f"SL302 {MESSAGES['worker']}",
+            "check_name": "SL302",
+            "fingerprint": fingerprints[2],
+            "severity": "major",
+            "location": {"path": "service/worker.py", "lines": {"begin": 7, "end": 7}},
+        },
+        {
+            "description": f"SL303 {MESSAGES['configured']}",
+            "check_name": "SL303",
+            "fingerprint": fingerprints[3],
+            "severity": "minor",
+            "location": {"path": "service/worker.py", "lines": {"begin": 11, "end": 11}},
+        },
+    ]
+    assert len(set(fingerprints)) == 4  # GitLab needs one fingerprint per issue
+
+
+def test_json_lines_is_one_json_record_per_line(project: Path) -> None:
+    text = output(project, "json-lines")
+    lines = text.splitlines()
+    assert text.endswith("\n") and len(lines) == 4
+    assert [json.loads(line) for line in lines] == json_records(project)
+    assert '"path": "scripts/dév tool.py"' in lines[0]  # UTF-8 as is, not \u escapes
+    assert json.loads(lines[1])["column"] == 37  # code points, like every non-SARIF format
+
+
+def test_output_format_from_the_environment(project: Path) -> None:
+    from_env = run_cli("check", "--select", "SL3", ".", cwd=project, env={"STATELINT_OUTPUT_FORMAT": "github"})
+    assert from_env.exit_code == 1
+    assert from_env.stdout == output(project, "github")
+    explicit = run_cli("check", "--output-format", "json-lines", "--select", "SL3", ".", cwd=project, env={"STATELINT_OUTPUT_FORMAT": "github"})
+    assert explicit.stdout == output(project, "json-lines")  # the option wins over the variable
+    bad = run_cli("check", ".", cwd=project, env={"STATELINT_OUTPUT_FORMAT": "xml"})
+    assert bad.exit_code == 2 and "xml" in bad.stderr
+
+
+def test_statistics_table(project: Path) -> None:
+    assert output(project, "full", "--statistics") == (
+        "Count  Code   Name                           Severity\n"
+        "    2  SL301  explicit-loopback-bind         error\n"
+        "    1  SL302  loopback-by-default            error\n"
+        "    1  SL303  loopback-configurable-default  warning\n"
+        "    4         total\n"
+    )
+    assert json.loads(output(project, "json", "--statistics")) == [
+        {"code": "SL301", "name": "explicit-loopback-bind", "severity": "error", "count": 2},
+        {"code": "SL302", "name": "loopback-by-default", "severity": "error", "count": 1},
+        {"code": "SL303", "name": "loopback-configurable-default", "severity": "warning", "count": 1},
+    ]
+    clean = run_cli("check", "--statistics", "--select", "SL3", "service/__init__.py", cwd=project)
+    assert clean.exit_code == 2  # a missing path is still an error, statistics or not
+    (project / "ok.py").write_text("x = 1\n")
+    assert run_cli("check", "--statistics", "ok.py", cwd=project).stdout == "No findings.\n"
+
+
+def test_full_output_ends_with_a_summary_per_family(project: Path) -> None:
+    (project / "broken.py").write_text("def f(:\n")
+    run = run_cli("check", "--no-color", "--select", "SL001,SL3", ".", cwd=project)
+    assert run.exit_code == 1
+    assert run.stdout.endswith(
+        "Found 5 findings in 4 of 4 files scanned.\n"
+        "  SL0  statelint itself: 1\n"
+        "  SL3  Loopback-only binds: 4\n"
+    )
+
+
+def test_full_output_marker_counts_terminal_cells(project: Path) -> None:
+    """🚀 takes two cells, so the carets start one cell later than the character count."""
+    run = run_cli("check", "--no-color", "--select", "SL3", "service/app.py", cwd=project)
+    lines = run.stdout.splitlines()
+    assert lines[2] == '7 |     banner = "café 🚀"; app.run(host="127.0.0.1")'
+    assert lines[3] == "  |" + " " * 38 + "^" * 11

@@ -1,0 +1,106 @@
+"""SL104: per-process memoization of changing data, asserted by exact code, line and column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import check_json, copy_fixture, lint_fixture
+
+
+def test_memoizers_over_changing_data(tmp_path: Path) -> None:
+    assert lint_fixture("sl1/memoize.py", tmp_path, "SL1") == [
+        ("SL101", 15, 1),  # _prices, mutated by set_price()
+        ("SL104", 16, 1),  # module-level TTLCache filled from requests.get
+        ("SL104", 19, 2),  # lru_cache over session.query
+        ("SL104", 24, 2),  # functools.cache over open()
+        ("SL104", 30, 2),  # functools.lru_cache() over requests.get
+        ("SL104", 35, 2),  # cachetools.func.ttl_cache over module state changed at run time
+        ("SL104", 44, 2),  # cachetools.cached(cache=LRUCache(...)) over Path.read_text
+        ("SL104", 49, 2),  # cachetools.cached(TTLCache(...)) over the clock
+        ("SL104", 54, 2),  # async_lru over an httpx client
+        ("SL104", 60, 2),  # aiocache cached, default memory backend, over db.fetchrow
+        ("SL104", 65, 2),  # lru_cache over a module function that reads a file
+    ]
+
+
+def test_message_says_what_changes(tmp_path: Path) -> None:
+    copy_fixture("sl1/memoize.py", tmp_path)
+    messages = [f["message"] for f in check_json("memoize.py", cwd=tmp_path, select="SL104").findings]
+    assert messages[1].startswith("`@lru_cache` memoizes `get_user()` in each process, but it reads changing data (`session.query()`)")
+    assert "through `_read_config()`" in messages[-1]
+
+
+def test_pure_memoization_client_factories_and_shared_backends(tmp_path: Path) -> None:
+    # fib, constant tables, re.compile, lru_cache'd engine/Redis/Settings factories, aiocache on
+    # Redis or a configured alias, cachetools.cached on an unknown mapping, a home-made decorator
+    assert lint_fixture("sl1/memoize_ok.py", tmp_path, "SL1") == []
+
+
+def test_flask_caching_in_process(tmp_path: Path) -> None:
+    assert lint_fixture("sl1/flask_cache_simple.py", tmp_path, "SL104") == [
+        ("SL104", 10, 2),  # @cache.cached on a view querying User.query
+        ("SL104", 20, 2),  # @cache.memoize over db.session.execute(...).fetchall()
+        # add(a, b) is pure: not reported
+    ]
+
+
+def test_flask_caching_on_redis_or_filesystem_is_not_reported(tmp_path: Path) -> None:
+    assert lint_fixture("sl1/flask_cache_redis.py", tmp_path, "SL104") == []
+
+
+def test_django_locmem_backend(tmp_path: Path) -> None:
+    assert lint_fixture("sl1/django_settings.py", tmp_path, "SL104") == [("SL104", 6, 20)]
+
+
+def test_team_extensions(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "from myapp.util import memoize\n"
+        "from myapp.cache import LocalTTL\n"
+        "from myapp import billing\n"
+        "_plans = LocalTTL(60)\n"
+        "@memoize\n"
+        "def invoice(number):\n"
+        "    return billing.fetch_invoice(number)\n"
+        "def plan(name):\n"
+        "    _plans[name] = billing.fetch_plan(name)\n"
+    )
+    assert check_json("app.py", cwd=tmp_path, select="SL104").triples == []
+    (tmp_path / ".statelint.yaml").write_text(
+        "options:\n"
+        "  SL104:\n"
+        "    extra-cache-decorators: [myapp.util.memoize]\n"
+        "    extra-cache-classes: [myapp.cache.LocalTTL]\n"
+        "    extra-data-sources: [myapp.billing.]\n"
+    )
+    assert check_json("app.py", cwd=tmp_path, select="SL104").triples == [("SL104", 4, 1), ("SL104", 5, 2)]
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # a method memoized over an ORM manager
+        (
+            "from functools import lru_cache\nclass Repo:\n    @lru_cache\n    def get(self, pk):\n"
+            "        return User.objects.get(pk=pk)\n",
+            [("SL104", 3, 6)],
+        ),
+        # a memoized function reading a global only a lazy singleton sets
+        (
+            "from functools import cache\n_c = None\ndef client():\n    global _c\n    if _c is None:\n"
+            "        _c = object()\n    return _c\n@cache\ndef name():\n    return repr(_c)\n",
+            [],
+        ),
+        # lru_cache not from functools
+        ("from mylib import lru_cache\n@lru_cache\ndef f():\n    return open('x').read()\n", []),
+        # recursion through module functions does not loop
+        (
+            "from functools import cache\ndef a(n):\n    return b(n)\ndef b(n):\n    return a(n)\n@cache\ndef c(n):\n    return a(n)\n",
+            [],
+        ),
+    ],
+)
+def test_memoization_cases(tmp_path: Path, source: str, expected: list[tuple[str, int, int]]) -> None:
+    (tmp_path / "case.py").write_text(source)
+    assert check_json("case.py", cwd=tmp_path, select="SL104").triples == expected

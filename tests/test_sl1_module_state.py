@@ -1,0 +1,170 @@
+"""SL101-SL103: module containers and globals written at run time, asserted by exact code, line and column.
+
+Every fixture mixes findings with near misses; the expected lists are the complete
+output, so a near miss that fires fails the test.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import check_json, copy_fixture, lint_fixture
+
+
+def test_mutated_containers(tmp_path: Path) -> None:
+    assert lint_fixture("sl1/containers.py", tmp_path, "SL1") == [
+        ("SL101", 7, 1),  # _sessions: item assignment (and deletion)
+        ("SL101", 8, 1),  # _seen: set.add
+        ("SL101", 9, 1),  # _queue: deque.append
+        ("SL101", 10, 1),  # _hits: Counter augmented item assignment
+        ("SL101", 11, 1),  # _by_user: defaultdict, nested _by_user[user].append
+        ("SL101", 12, 1),  # _jobs: heapq.heappush
+        ("SL101", 13, 1),  # _index: collections.OrderedDict, setdefault in a method
+        ("SL101", 14, 1),  # _buffer: bytearray, `global _buffer; _buffer += chunk`
+        ("SL101", 15, 1),  # _squares: dict comprehension, pop in a lambda
+        ("SL101", 16, 1),  # _pending: list(), through a local alias
+        ("SL101", 17, 1),  # _sorted: bisect.insort
+    ]
+
+
+def test_message_names_the_mutation(tmp_path: Path) -> None:
+    copy_fixture("sl1/containers.py", tmp_path)
+    findings = check_json("containers.py", cwd=tmp_path, select="SL101").findings
+    assert findings[0]["message"].startswith(
+        "module-level dict `_sessions` is mutated at run time (item assignment in `login()`, line 21)"
+    )
+    assert "setdefault() in `Index.put()`, line 50" in findings[6]["message"]
+    assert "pop() in a lambda, line 58" in findings[8]["message"]
+
+
+def test_import_time_registries_constants_copies_and_shadows_are_never_flagged(tmp_path: Path) -> None:
+    # decorator registries, a function only called at module level (and the one it calls),
+    # __init_subclass__, a metaclass, __all__, constant tables, frozenset/tuple/MappingProxyType,
+    # copies, a shadowing local, a parameter, init_app, a pure memo table, reads,
+    # and writes under `if __name__ == "__main__":`
+    assert lint_fixture("sl1/containers_ok.py", tmp_path, "SL1") == []
+
+
+def test_rebound_globals(tmp_path: Path) -> None:
+    assert lint_fixture("sl1/globals.py", tmp_path, "SL1") == [
+        ("SL102", 15, 5),  # request counter
+        ("SL102", 21, 5),  # last-seen timestamp
+        ("SL102", 26, 5),  # maintenance switch
+        ("SL102", 34, 9),  # the unguarded branch of an if/else, not the guarded one
+        ("SL102", 40, 9),  # `global a, b`: one finding per name
+        ("SL102", 41, 5),
+        ("SL102", 46, 9),  # walrus
+    ]
+
+
+def test_reads_lazy_singletons_and_startup_code_are_not_rebinds(tmp_path: Path) -> None:
+    # read-only global, `is None` / `not x` / early-return / double-checked lazy singletons,
+    # a reset to None, configure(), a function only called under __main__ or at import,
+    # a local of the same name, a dunder; `global _registry; _registry += items` is SL101's.
+    assert lint_fixture("sl1/globals_ok.py", tmp_path, "SL1") == [("SL101", 14, 1)]
+
+
+def test_startup_functions_option_can_be_emptied(tmp_path: Path) -> None:
+    copy_fixture("sl1/containers_ok.py", tmp_path)
+    copy_fixture("sl1/globals_ok.py", tmp_path)
+    (tmp_path / ".statelint.yaml").write_text(
+        "options:\n  SL101:\n    startup-functions: []\n  SL102:\n    startup-functions: []\n"
+    )
+    run = check_json("containers_ok.py", "globals_ok.py", cwd=tmp_path, select="SL101,SL102")
+    assert [(f["path"], f["code"], f["line"]) for f in run.findings] == [
+        ("containers_ok.py", "SL101", 20),  # STARTUP, appended by init_app()
+        ("globals_ok.py", "SL101", 14),
+        ("globals_ok.py", "SL102", 62),  # configure()
+    ]
+
+
+def test_extra_container_classes_option(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "from sortedcontainers import SortedDict\n"
+        "_orders = SortedDict()\n"
+        "def add(key, order):\n"
+        "    _orders[key] = order\n"
+    )
+    assert check_json("app.py", cwd=tmp_path, select="SL101").triples == []
+    (tmp_path / ".statelint.yaml").write_text(
+        "options:\n  SL101:\n    extra-container-classes: [sortedcontainers.SortedDict]\n"
+    )
+    assert check_json("app.py", cwd=tmp_path, select="SL101").triples == [("SL101", 2, 1)]
+
+
+def _cross_module(tmp_path: Path) -> list[tuple[str, str, int, int]]:
+    run = check_json(".", cwd=tmp_path / "crossmodule", select="SL1")
+    assert run.exit_code == 1, run.stderr
+    return [(f["path"], f["code"], f["line"], f["column"]) for f in run.findings]
+
+
+CROSS_MODULE = [
+    ("app/handlers.py", "SL103", 8, 5),  # from app.state import CACHE; CACHE[key] = value (and CACHE.pop)
+    ("app/handlers.py", "SL103", 16, 5),  # from . import state; state.SEEN.add(item)
+    ("app/views.py", "SL103", 10, 5),  # import app.state as s; s.CACHE[key] = value
+    # not reported: os.environ / sys.path writes, PLUGINS filled by a decorator and at module
+    # level, reads of LIMITS, a copy of CACHE, a local CACHE shadowing the import
+]
+
+
+def test_cross_module_mutation_in_one_run(tmp_path: Path) -> None:
+    copy_fixture("sl1/crossmodule", tmp_path)
+    assert _cross_module(tmp_path) == CROSS_MODULE
+    message = check_json(".", cwd=tmp_path / "crossmodule", select="SL103").findings[0]["message"]
+    assert message.startswith("`CACHE`, a module-level dict defined in app/state.py, is mutated here from another module")
+    assert "1 more in this module" in message
+
+
+def test_cross_module_mutation_is_stable_across_repeated_runs(tmp_path: Path) -> None:
+    """The second run may be served by a per-file result cache: the join must not change."""
+    copy_fixture("sl1/crossmodule", tmp_path)
+    first = check_json(".", cwd=tmp_path / "crossmodule", select="SL1").stdout
+    second = check_json(".", cwd=tmp_path / "crossmodule", select="SL1").stdout
+    assert first == second
+    assert _cross_module(tmp_path) == CROSS_MODULE
+
+
+def test_cross_module_mutation_in_parallel_workers(tmp_path: Path) -> None:
+    copy_fixture("sl1/crossmodule", tmp_path)
+    for number in range(70):  # enough files for the process pool to be used
+        (tmp_path / "crossmodule" / "app" / f"filler_{number}.py").write_text(f"VALUE_{number} = {{}}\n")
+    run = check_json(".", cwd=tmp_path / "crossmodule", select="SL1", extra=("--jobs", "2"))
+    assert [(f["path"], f["code"], f["line"], f["column"]) for f in run.findings] == CROSS_MODULE
+
+
+def test_cross_module_needs_the_defining_module(tmp_path: Path) -> None:
+    copy_fixture("sl1/crossmodule", tmp_path)
+    (tmp_path / "crossmodule" / "app" / "state.py").unlink()
+    assert check_json(".", cwd=tmp_path / "crossmodule", select="SL103").triples == []
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # a container that is only read, even from a method
+        ("T = {}\nclass A:\n    def get(self, k):\n        return T[k]\n", []),
+        # a nested function in a decorator factory runs at run time when it is the wrapper
+        (
+            "C = {}\ndef memo(f):\n    def wrapper(*a):\n        C[a] = f(*a)\n        return C[a]\n    return wrapper\n",
+            [("SL101", 1, 1)],
+        ),
+        # a function passed as a callback is not import-time code
+        ("import atexit\nL = []\ndef f():\n    L.append(1)\natexit.register(f)\n", [("SL101", 2, 1)]),
+        # a function called at module level and also from a request handler
+        ("L = []\ndef f():\n    L.append(1)\nf()\ndef view():\n    f()\n", [("SL101", 1, 1)]),
+        # a counter kept in a dict is not a pure memo: it reads itself
+        ("C = {}\ndef hit(k):\n    C[k] = C.get(k, 0) + 1\n", [("SL101", 1, 1)]),
+        # a "memo" whose value is request data is not pure
+        ("S = {}\ndef put(token, user):\n    if token not in S:\n        S[token] = user\n", [("SL101", 1, 1)]),
+        # startup hook decorators
+        ('C = {}\n@app.on_event("startup")\nasync def boot():\n    C["x"] = 1\n', []),
+        ('C = {}\n@app.on_event("shutdown")\nasync def stop():\n    C["x"] = 1\n', [("SL101", 1, 1)]),
+        # `global` that is only read, and a global only assigned to None
+        ("X = 0\ndef f():\n    global X\n    return X\ndef g():\n    global X\n    X = None\n", []),
+    ],
+)
+def test_module_state_cases(tmp_path: Path, source: str, expected: list[tuple[str, int, int]]) -> None:
+    (tmp_path / "case.py").write_text(source)
+    assert check_json("case.py", cwd=tmp_path, select="SL1").triples == expected

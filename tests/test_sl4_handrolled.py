@@ -1,0 +1,63 @@
+"""SL403: hand-rolled limiters and breakers on per-process state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import check_json, copy_fixture, lint_fixture
+
+
+def test_hand_rolled_limiters_and_breakers(tmp_path: Path) -> None:
+    assert lint_fixture("sl4/handrolled.py", tmp_path, "SL1,SL4") == [
+        ("SL403", 13, 5),  # "last call" throttle on a global
+        ("SL403", 22, 5),  # sliding window of timestamps in a module defaultdict (clock imported as `clock`)
+        ("SL403", 33, 5),  # failure counter with an "open until" time (the counter is not also SL102)
+        ("SL403", 45, 7),  # token bucket with a module-level instance
+        ("SL403", 63, 7),  # a cooldown class: instances of limiter/breaker classes are long-lived
+    ]
+
+
+def test_message_names_the_state(tmp_path: Path) -> None:
+    copy_fixture("sl4/handrolled.py", tmp_path)
+    messages = [f["message"] for f in check_json("handrolled.py", cwd=tmp_path, select="SL403").findings]
+    assert messages[0].startswith("hand-rolled limiter or breaker: keeps `_last_call` in module state")
+    assert "keeps `tokens`, `updated` on instances that live for the whole process (module-level instance `bucket`)" in messages[3]
+
+
+def test_redis_state_request_locals_and_deadlines_are_not_limiters(tmp_path: Path) -> None:
+    assert lint_fixture("sl4/handrolled_ok.py", tmp_path, "SL1,SL4") == []
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # an instance kept on the app object is long-lived
+        (
+            "import time\nclass Gate:\n    def __init__(self):\n        self.last = 0.0\n"
+            "    def ok(self):\n        now = time.time()\n        if now - self.last < 1:\n            return False\n"
+            "        self.last = now\n        return True\napp.state.gate = Gate()\n",
+            [("SL403", 2, 7)],
+        ),
+        # the same class, only created per request: not reported
+        (
+            "import time\nclass Gate:\n    def __init__(self):\n        self.last = 0.0\n"
+            "    def ok(self):\n        now = time.time()\n        if now - self.last < 1:\n            return False\n"
+            "        self.last = now\n        return True\ndef view():\n    return Gate().ok()\n",
+            [],
+        ),
+        # a timestamp that is written but never compared is SL102's, not a limiter
+        ("import time\n_seen = 0\ndef touch():\n    global _seen\n    _seen = time.time()\n", [("SL102", 5, 5)]),
+        # datetime arithmetic through `from datetime import datetime`
+        (
+            "from datetime import datetime, timedelta\n_until = None\ndef trip():\n    global _until\n"
+            "    _until = datetime.utcnow() + timedelta(seconds=30)\ndef is_open():\n"
+            "    return _until is not None and datetime.utcnow() < _until\n",
+            [("SL403", 3, 5)],
+        ),
+    ],
+)
+def test_hand_rolled_cases(tmp_path: Path, source: str, expected: list[tuple[str, int, int]]) -> None:
+    (tmp_path / "case.py").write_text(source)
+    assert check_json("case.py", cwd=tmp_path, select="SL1,SL4").triples == expected

@@ -1,0 +1,118 @@
+"""SL401-SL402: library rate limiters and circuit breakers on in-memory storage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import check_json, copy_fixture, lint_fixture
+
+
+def test_rate_limiters(tmp_path: Path) -> None:
+    assert lint_fixture("sl4/limiters.py", tmp_path, "SL4") == [
+        ("SL401", 26, 11),  # flask-limiter without storage_uri (no config anywhere in the scan)
+        ("SL401", 27, 12),  # storage_uri="memory://"
+        ("SL401", 28, 20),  # a constant from os.environ.get(..., "memory://")
+        ("SL401", 29, 16),  # a settings-class attribute whose default is memory://
+        ("SL401", 30, 12),  # `os.environ.get(...) or "memory://"`
+        ("SL401", 31, 8),  # slowapi Limiter (imported under another name) without storage_uri
+        ("SL401", 32, 22),  # aiolimiter on app.state
+        ("SL401", 33, 10),  # limits MemoryStorage()
+        ("SL401", 34, 10),  # storage_from_string("memory://")
+        ("SL401", 35, 11),  # pyrate-limiter Limiter(Rate(...)): an in-memory bucket
+        ("SL401", 51, 2),  # ratelimit @limits(...) decorator
+        ("SL401", 58, 24),  # self.limiter = AsyncLimiter(...)
+        # redis://, mongodb://, memcached://, os.environ[...], os.getenv(...) without default,
+        # a setting defaulting to redis, an f-string redis URI, **kwargs, a Redis bucket,
+        # RedisStorage, and AsyncLimiter used per request: not reported
+    ]
+
+
+def test_message_names_the_origin(tmp_path: Path) -> None:
+    copy_fixture("sl4/limiters.py", tmp_path)
+    messages = [f["message"] for f in check_json("limiters.py", cwd=tmp_path, select="SL401").findings]
+    assert messages[0].startswith("flask-limiter Limiter is created without a storage, and its default is in process memory")
+    assert "(the default of environment variable RATELIMIT_STORAGE_URI)" in messages[2]
+    assert "(the default of environment variable LIMITER_STORAGE)" in messages[3]
+
+
+def test_limiter_default_is_fine_when_the_project_configures_shared_storage(tmp_path: Path) -> None:
+    copy_fixture("sl4/configured", tmp_path)
+    assert check_json(".", cwd=tmp_path / "configured", select="SL401").triples == []
+
+
+def test_limiter_default_and_memory_config_keys(tmp_path: Path) -> None:
+    copy_fixture("sl4/unconfigured", tmp_path)
+    run = check_json(".", cwd=tmp_path / "unconfigured", select="SL401")
+    assert [(f["path"], f["code"], f["line"], f["column"]) for f in run.findings] == [
+        ("config.py", "SL401", 9, 29),  # RATELIMIT_STORAGE_URI = "memory://"
+        ("config.py", "SL401", 13, 43),  # app.config["RATELIMIT_STORAGE_URL"] = os.environ.get(..., "memory://")
+        ("config.py", "SL401", 14, 52),  # app.config.setdefault("RATELIMIT_STORAGE_URI", os.getenv(..., "memory://"))
+        ("extensions.py", "SL401", 4, 11),  # the Limiter itself: nothing configures a shared storage
+    ]
+
+
+def test_limiter_and_config_are_judged_the_same_when_scanned_twice(tmp_path: Path) -> None:
+    copy_fixture("sl4/unconfigured", tmp_path)
+    first = check_json(".", cwd=tmp_path / "unconfigured", select="SL401").stdout
+    assert check_json(".", cwd=tmp_path / "unconfigured", select="SL401").stdout == first
+
+
+def test_circuit_breakers(tmp_path: Path) -> None:
+    assert lint_fixture("sl4/breakers.py", tmp_path, "SL4") == [
+        ("SL402", 10, 14),  # pybreaker without state_storage
+        ("SL402", 11, 18),  # pybreaker with CircuitMemoryStorage
+        ("SL402", 12, 17),  # aiobreaker without state_storage
+        ("SL402", 13, 11),  # purgatory factory without a Redis unit of work
+        ("SL402", 20, 2),  # @circuit
+        ("SL402", 25, 2),  # @circuit(...)
+        ("SL402", 30, 2),  # @PaymentBreaker(): a subclass of circuitbreaker.CircuitBreaker
+        # CircuitRedisStorage (inline or through a name), a Redis unit of work, an unknown storage,
+        # and a call passing enough positional arguments to include the storage: not reported
+    ]
+
+
+def test_team_extensions(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "from myapp.throttle import LocalLimiter\n"
+        "from myapp.resilience import breaker\n"
+        "limiter = LocalLimiter(10)\n"
+        "@breaker\n"
+        "def call():\n"
+        "    return None\n"
+        "def view():\n"
+        "    local = LocalLimiter(1)\n"
+        "    return local\n"
+    )
+    assert check_json("app.py", cwd=tmp_path, select="SL4").triples == []
+    (tmp_path / ".statelint.yaml").write_text(
+        "options:\n"
+        "  SL401:\n    extra-limiter-classes: [myapp.throttle.LocalLimiter]\n"
+        "  SL402:\n    extra-breaker-classes: [myapp.resilience.breaker]\n"
+    )
+    assert check_json("app.py", cwd=tmp_path, select="SL4").triples == [("SL401", 3, 11), ("SL402", 4, 2)]
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # a limiter class named like the library's but defined locally
+        ("class Limiter:\n    pass\nlimiter = Limiter()\n", []),
+        # rediss and redis+sentinel are shared
+        (
+            "from flask_limiter import Limiter\n"
+            "a = Limiter(k, storage_uri='rediss://r:6380')\nb = Limiter(k, storage_uri='redis+sentinel://s:26379/m')\n",
+            [],
+        ),
+        # async+memory is in memory
+        ("from limits.storage import storage_from_string\ns = storage_from_string('async+memory://')\n", [("SL401", 2, 5)]),
+        # pyrate-limiter v2 with a Redis bucket class
+        ("from pyrate_limiter import Limiter, RedisBucket\nl = Limiter(r, bucket_class=RedisBucket)\n", []),
+        # module constant chains
+        ("from slowapi import Limiter\nA = 'memory://'\nB = A\nl = Limiter(k, storage_uri=B)\n", [("SL401", 4, 5)]),
+    ],
+)
+def test_limiter_cases(tmp_path: Path, source: str, expected: list[tuple[str, int, int]]) -> None:
+    (tmp_path / "case.py").write_text(source)
+    assert check_json("case.py", cwd=tmp_path, select="SL4").triples == expected

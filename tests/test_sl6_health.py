@@ -1,0 +1,148 @@
+"""SL601-SL603: health endpoints, asserted by exact path, code, line and column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import check_json, copy_fixture, lint_fixture
+
+
+def sl6(name: str, tmp_path: Path, select: str = "SL6") -> list[tuple[str, str, int, int]]:
+    """(path, code, line, column) of a fixture file or folder, scanned from its parent."""
+    copy = copy_fixture(f"sl6/{name}", tmp_path)
+    run = check_json(copy.name, cwd=tmp_path, select=select)
+    assert run.exit_code in (0, 1), run.stderr
+    return [(f["path"], f["code"], f["line"], f["column"]) for f in run.findings]
+
+
+def messages(name: str, tmp_path: Path, select: str = "SL6") -> dict[tuple[str, int], str]:
+    copy = copy_fixture(f"sl6/{name}", tmp_path)
+    run = check_json(copy.name, cwd=tmp_path, select=select)
+    return {(f["code"], f["line"]): f["message"] for f in run.findings}
+
+
+def test_flask(tmp_path: Path) -> None:
+    assert lint_fixture("sl6/flask_app.py", tmp_path, "SL6") == [
+        ("SL601", 22, 5),  # @app.route("/readyz") returning a dict
+        ("SL603", 45, 5),  # /health/live -> check_database() -> psycopg2.connect
+        ("SL601", 50, 9),  # MethodView.get registered with add_url_rule
+        ("SL601", 57, 42),  # a lambda registered with add_url_rule
+        ("SL603", 96, 9),  # unknown receiver, literal route, redis_client.ping()
+    ]
+
+
+def test_flask_messages_name_the_route_and_the_chain(tmp_path: Path) -> None:
+    found = messages("flask_app.py", tmp_path)
+    assert found[("SL603", 45)].startswith(
+        "GET /health/live is a liveness endpoint but calls check_database() -> psycopg2.connect (a database)"
+    )
+    assert found[("SL601", 22)].startswith("GET /readyz is a readiness endpoint and always answers success: readyz()")
+
+
+def test_fastapi_and_starlette(tmp_path: Path) -> None:
+    assert lint_fixture("sl6/fastapi_app.py", tmp_path, "SL6") == [
+        ("SL603", 34, 11),  # await upstream.get(...) in a liveness handler
+        ("SL601", 38, 47),  # Route("/startup/ready", PlainTextResponse("ok"))
+        ("SL601", 43, 11),  # JSONResponse(..., status_code=status.HTTP_200_OK)
+        ("SL601", 49, 5),  # returns a flag, but always with 200
+    ]
+
+
+def test_aiohttp(tmp_path: Path) -> None:
+    assert lint_fixture("sl6/aiohttp_app.py", tmp_path, "SL6") == [("SL601", 10, 11), ("SL603", 17, 15)]
+
+
+def test_tornado(tmp_path: Path) -> None:
+    assert lint_fixture("sl6/tornado_app.py", tmp_path, "SL6") == [("SL601", 11, 9), ("SL603", 35, 9)]
+
+
+def test_django_views_are_judged_where_the_url_conf_points(tmp_path: Path) -> None:
+    assert sl6("django_site", tmp_path) == [
+        ("django_site/health/views.py", "SL601", 7, 5),
+        ("django_site/health/views.py", "SL603", 14, 14),
+        # /livez/, /ht/ (include of a module outside the scan) and /admin/login/ (admin.site.urls)
+        # are served; /healthz is not.
+        ("django_site/k8s/deploy.yaml", "SL605", 18, 29),
+    ]
+    found = messages("django_site", tmp_path / "again")
+    assert found[("SL601", 7)].startswith("GET /readyz (routed at django_site/health/urls.py:7) is a readiness endpoint")
+    assert found[("SL603", 14)].startswith(
+        "GET /livez (routed at django_site/health/urls.py:8) is a liveness endpoint "
+        "(livenessProbe at django_site/k8s/deploy.yaml:10) but calls django.db.connection.cursor (a database)"
+    )
+
+
+def test_grpc_check_always_serving_is_the_only_health_endpoint(tmp_path: Path) -> None:
+    assert sl6("grpc_constant", tmp_path) == [("grpc_constant/server.py", "SL601", 9, 9)]
+
+
+def test_grpc_near_misses(tmp_path: Path) -> None:
+    # A Check consulting state, the stock servicer, and a generated-style base class.
+    assert sl6("grpc_checked", tmp_path) == []
+
+
+def test_single_health_endpoint_serves_both_roles(tmp_path: Path) -> None:
+    assert sl6("single_healthz", tmp_path) == [("single_healthz/app.py", "SL602", 9, 10)]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "separate",  # separate /livez and /readyz are fine
+        "single_livez",  # one endpoint, but named for liveness
+        "probed_once",  # the manifest uses /healthz for liveness only: constant is right
+    ],
+)
+def test_near_misses(name: str, tmp_path: Path) -> None:
+    assert sl6(name, tmp_path) == []
+
+
+def test_manifests_pointing_both_probes_at_one_route(tmp_path: Path) -> None:
+    assert sl6("shared_probe", tmp_path) == [
+        ("shared_probe/app.py", "SL602", 9, 10),
+        ("shared_probe/app.py", "SL603", 11, 5),
+        ("shared_probe/k8s/deploy.yaml", "SL604", 13, 11),
+    ]
+    found = messages("shared_probe", tmp_path / "again")
+    assert (
+        "livenessProbe at shared_probe/k8s/deploy.yaml:13, readinessProbe at shared_probe/k8s/deploy.yaml:17"
+        in found[("SL602", 9)]
+    )
+
+
+def test_role_options_are_honoured(tmp_path: Path) -> None:
+    (tmp_path / ".statelint.yaml").write_text(
+        "options:\n  SL601:\n    readiness-names: '(?i)readyz?|readiness|ping'\n"
+    )
+    (tmp_path / "app.py").write_text(
+        "from flask import Flask\napp = Flask(__name__)\n\n"
+        '@app.get("/ping")\ndef ping():\n    return "pong"\n\n'
+        '@app.get("/livez")\ndef livez():\n    return "ok"\n'
+    )
+    run = check_json("app.py", cwd=tmp_path, select="SL601")
+    assert run.triples == [("SL601", 5, 5)]
+
+
+def test_odd_code_never_crashes(tmp_path: Path) -> None:
+    copy = copy_fixture("sl6/odd_code.py", tmp_path)
+    run = check_json(copy.name, cwd=tmp_path, select="ALL")
+    assert run.exit_code == 1, run.stderr
+    assert [t for t in run.triples if t[0].startswith("SL6")] == [
+        ("SL601", 28, 5),  # path from a module constant
+        ("SL601", 33, 5),  # literal tail of an f-string
+    ]
+
+
+def test_project_findings_honour_suppression_comments(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(
+        "from flask import Flask\napp = Flask(__name__)\n\n"
+        '@app.get("/readyz")\n'
+        "def readyz():  # statelint: ignore[SL601] warm-up is checked by the startupProbe\n"
+        '    return "ok"\n\n'
+        '@app.get("/v2/readyz")\n'
+        "def readyz_v2():\n"
+        '    return "ok"\n'
+    )
+    assert check_json("app.py", cwd=tmp_path, select="SL601").triples == [("SL601", 9, 5)]
