@@ -82,14 +82,14 @@ def test_team_extensions(tmp_path: Path) -> None:
     [
         # a method memoized over an ORM manager
         (
-            "from functools import lru_cache\nclass Repo:\n    @lru_cache\n    def get(self, pk):\n"
-            "        return User.objects.get(pk=pk)\n",
+            ("from functools import lru_cache\nclass Repo:\n    @lru_cache\n    def get(self, pk):\n"
+            "        return User.objects.get(pk=pk)\n"),
             [("SL104", 3, 6)],
         ),
         # a memoized function reading a global only a lazy singleton sets
         (
-            "from functools import cache\n_c = None\ndef client():\n    global _c\n    if _c is None:\n"
-            "        _c = object()\n    return _c\n@cache\ndef name():\n    return repr(_c)\n",
+            ("from functools import cache\n_c = None\ndef client():\n    global _c\n    if _c is None:\n"
+            "        _c = object()\n    return _c\n@cache\ndef name():\n    return repr(_c)\n"),
             [],
         ),
         # lru_cache not from functools

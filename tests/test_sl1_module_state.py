@@ -126,12 +126,29 @@ def test_cross_module_mutation_is_stable_across_repeated_runs(tmp_path: Path) ->
     assert _cross_module(tmp_path) == CROSS_MODULE
 
 
+def test_cross_module_join_follows_an_edit_of_the_defining_module_only(tmp_path: Path) -> None:
+    """handlers.py and views.py are unchanged (served from a warm cache): the join still sees the edit."""
+    copy_fixture("sl1/crossmodule", tmp_path)
+    assert _cross_module(tmp_path) == CROSS_MODULE
+    state = tmp_path / "crossmodule" / "app" / "state.py"
+    state.write_text(state.read_text().replace("CACHE = {}", "CACHE = ()"))
+    assert _cross_module(tmp_path) == [("app/handlers.py", "SL103", 16, 5)]
+
+
 def test_cross_module_mutation_in_parallel_workers(tmp_path: Path) -> None:
     copy_fixture("sl1/crossmodule", tmp_path)
     for number in range(70):  # enough files for the process pool to be used
         (tmp_path / "crossmodule" / "app" / f"filler_{number}.py").write_text(f"VALUE_{number} = {{}}\n")
     run = check_json(".", cwd=tmp_path / "crossmodule", select="SL1", extra=("--jobs", "2"))
     assert [(f["path"], f["code"], f["line"], f["column"]) for f in run.findings] == CROSS_MODULE
+
+
+def test_cross_module_in_a_flat_layout_through_a_method_call_only(tmp_path: Path) -> None:
+    """The mutating file has no container of its own: its `.append(` alone gets it parsed."""
+    (tmp_path / "store.py").write_text("ITEMS = []\n")
+    (tmp_path / "use.py").write_text("from store import ITEMS\n\n\ndef add(item):\n    ITEMS.append(item)\n")
+    run = check_json(".", cwd=tmp_path, select="SL1")
+    assert [(f["path"], f["code"], f["line"], f["column"]) for f in run.findings] == [("use.py", "SL103", 5, 5)]
 
 
 def test_cross_module_needs_the_defining_module(tmp_path: Path) -> None:
@@ -168,3 +185,26 @@ def test_cross_module_needs_the_defining_module(tmp_path: Path) -> None:
 def test_module_state_cases(tmp_path: Path, source: str, expected: list[tuple[str, int, int]]) -> None:
     (tmp_path / "case.py").write_text(source)
     assert check_json("case.py", cwd=tmp_path, select="SL1").triples == expected
+
+
+def test_odd_syntax_neither_crashes_nor_guesses(tmp_path: Path) -> None:
+    copy_fixture("sl1/odd_syntax.py", tmp_path)
+    run = check_json("odd_syntax.py", cwd=tmp_path, select="SL1,SL4")
+    assert run.exit_code == 1, run.stderr
+    assert run.triples == [
+        ("SL101", 5, 1),  # BOX[key], first = ... (a subscript inside a tuple target)
+        ("SL101", 6, 1),  # ITEMS.append in a match case
+        ("SL101", 7, 1),  # del COUNTS[a], COUNTS[b]
+        ("SL403", 72, 5),  # a walrus-assigned clock reading compared with a global
+        # a decorator with subscripts and a conditional, nonlocal counters, class attributes of a
+        # nested class, async comprehensions, star-args under lru_cache, a module-level lambda
+    ]
+
+
+def test_aliased_container_and_mutating_function_imports(tmp_path: Path) -> None:
+    (tmp_path / "case.py").write_text(
+        "from collections import defaultdict as dd\nfrom heapq import heappush as push\n"
+        "_by_key = dd(list)\n_heap = list()\n"
+        "def add(k, v):\n    _by_key[k].append(v)\n    push(_heap, v)\n"
+    )
+    assert check_json("case.py", cwd=tmp_path, select="SL101").triples == [("SL101", 3, 1), ("SL101", 4, 1)]

@@ -36,7 +36,7 @@ def test_config_files_of_every_format(tmp_path: Path) -> None:
         ("settings.yml", "SL204", 7, 13),  # a dictConfig mapping nested under `logging:`
         # silent: stream handlers, FileHandlers on /dev/stdout, an INI handler not listed in
         # [handlers] keys, errorlog "-", accesslog from the environment defaulting to "-", a
-        # table (not top-level) accesslog in TOML, pyproject's [tool.hypercorn], a Kubernetes
+        # table (not top-level) accesslog in TOML, pyproject.toml (not read), a Kubernetes
         # manifest naming logging.FileHandler in an env value, a JSON config without file handlers
     ]
 
@@ -91,8 +91,11 @@ def test_ignore_file_comment_in_a_config_file(tmp_path: Path) -> None:
 
 def test_plain_check_in_a_project_picks_up_its_config_files(tmp_path: Path) -> None:
     """`statelint check .` from inside a project, with the default rule set and no options."""
-    copy_fixture("sl2/project", tmp_path)
-    run = check_json(cwd=tmp_path / "project")
+    project = copy_fixture("sl2/project", tmp_path)
+    # Created here: git itself would not store a file the fixture's .gitignore ignores.
+    (project / "local").mkdir()
+    (project / "local" / "logging.yaml").write_text((project / "logging.yaml").read_text())
+    run = check_json(cwd=project)
     ours = [item for item in located(run) if item[1].startswith(("SL2", "SL8"))]
     assert ours == [
         ("gunicorn.conf.py", "SL204", 3, 13),
@@ -116,12 +119,14 @@ def test_plain_check_in_a_project_picks_up_its_config_files(tmp_path: Path) -> N
         ("logging.cfg", "[handlers]\nkeys=f\n[handler_f]\nclass=logging.FileHandler\nargs=(sys.stderr,)\n", [("SL204", 4, 1)]),
         ("logging.conf", "[handlers]\nkeys=f\n[handler_f]\nclass=FileHandler\nargs=('/dev/stderr', 'a')\n", []),
         ("nginx.conf", "[handlers]\nkeys=f\n[handler_f]\nclass=FileHandler\n", []),  # not a *log*.conf name
-        ("h.toml", 'errorlog = "/var/log/h.log"\naccesslog = "-"\n', [("SL204", 1, 1)]),
-        ("h.toml", "accesslog = 1\n", []),
+        ("hypercorn.toml", 'errorlog = "/var/log/h.log"\naccesslog = "-"\n', [("SL204", 1, 1)]),
+        ("hypercorn.toml", "accesslog = 1\n", []),
+        ("server.toml", 'accesslog = "not-a-hypercorn-name.log"\n', []),
+        ("setup.cfg", "[handlers]\nkeys=f\n[handler_f]\nclass=FileHandler\n", []),  # not a *log*.cfg name
     ],
 )
 def test_config_file_cases(tmp_path: Path, name: str, text: str, expected: list[tuple[str, int, int]]) -> None:
     (tmp_path / name).write_text(text)
-    run = check_json(name, cwd=tmp_path, select="SL204")
+    run = check_json(".", cwd=tmp_path, select="SL204")  # discovery decides which names are read
     assert run.exit_code in (0, 1), run.stderr
     assert run.triples == expected

@@ -35,25 +35,25 @@ def test_redis_state_request_locals_and_deadlines_are_not_limiters(tmp_path: Pat
     [
         # an instance kept on the app object is long-lived
         (
-            "import time\nclass Gate:\n    def __init__(self):\n        self.last = 0.0\n"
+            ("import time\nclass Gate:\n    def __init__(self):\n        self.last = 0.0\n"
             "    def ok(self):\n        now = time.time()\n        if now - self.last < 1:\n            return False\n"
-            "        self.last = now\n        return True\napp.state.gate = Gate()\n",
+            "        self.last = now\n        return True\napp.state.gate = Gate()\n"),
             [("SL403", 2, 7)],
         ),
         # the same class, only created per request: not reported
         (
-            "import time\nclass Gate:\n    def __init__(self):\n        self.last = 0.0\n"
+            ("import time\nclass Gate:\n    def __init__(self):\n        self.last = 0.0\n"
             "    def ok(self):\n        now = time.time()\n        if now - self.last < 1:\n            return False\n"
-            "        self.last = now\n        return True\ndef view():\n    return Gate().ok()\n",
+            "        self.last = now\n        return True\ndef view():\n    return Gate().ok()\n"),
             [],
         ),
         # a timestamp that is written but never compared is SL102's, not a limiter
         ("import time\n_seen = 0\ndef touch():\n    global _seen\n    _seen = time.time()\n", [("SL102", 5, 5)]),
         # datetime arithmetic through `from datetime import datetime`
         (
-            "from datetime import datetime, timedelta\n_until = None\ndef trip():\n    global _until\n"
+            ("from datetime import datetime, timedelta\n_until = None\ndef trip():\n    global _until\n"
             "    _until = datetime.utcnow() + timedelta(seconds=30)\ndef is_open():\n"
-            "    return _until is not None and datetime.utcnow() < _until\n",
+            "    return _until is not None and datetime.utcnow() < _until\n"),
             [("SL403", 3, 5)],
         ),
     ],
@@ -61,3 +61,31 @@ def test_redis_state_request_locals_and_deadlines_are_not_limiters(tmp_path: Pat
 def test_hand_rolled_cases(tmp_path: Path, source: str, expected: list[tuple[str, int, int]]) -> None:
     (tmp_path / "case.py").write_text(source)
     assert check_json("case.py", cwd=tmp_path, select="SL1,SL4").triples == expected
+
+
+def test_thread_local_state_is_request_local(tmp_path: Path) -> None:
+    (tmp_path / "case.py").write_text(
+        "import threading\nimport time\n_local = threading.local()\n"
+        "def begin():\n    _local.start = time.monotonic()\n"
+        "def slow():\n    return time.monotonic() - _local.start > 5\n"
+    )
+    assert check_json("case.py", cwd=tmp_path, select="SL1,SL4").triples == []
+
+
+def test_expiring_cache_is_module_state_not_a_limiter(tmp_path: Path) -> None:
+    (tmp_path / "case.py").write_text(
+        "import time\nimport requests\n_rates = None\n_loaded = 0.0\n"
+        "def rates():\n    global _rates, _loaded\n    if time.time() - _loaded > 60:\n"
+        "        _rates = requests.get('https://rates.example.com').json()\n        _loaded = time.time()\n"
+        "    return _rates\n"
+    )
+    assert check_json("case.py", cwd=tmp_path, select="SL1,SL4").triples == [("SL102", 8, 9), ("SL102", 9, 9)]
+
+
+def test_an_aliased_clock_alone_is_enough_to_scan_the_file(tmp_path: Path) -> None:
+    (tmp_path / "case.py").write_text(
+        "from time import monotonic as clock\n_last = 0.0\n"
+        "def allow():\n    global _last\n    now = clock()\n    if now - _last < 1:\n        return False\n"
+        "    _last = now\n    return True\n"
+    )
+    assert check_json("case.py", cwd=tmp_path, select="SL403").triples == [("SL403", 3, 5)]

@@ -101,14 +101,21 @@ def test_team_extensions(tmp_path: Path) -> None:
         ("class Limiter:\n    pass\nlimiter = Limiter()\n", []),
         # rediss and redis+sentinel are shared
         (
-            "from flask_limiter import Limiter\n"
-            "a = Limiter(k, storage_uri='rediss://r:6380')\nb = Limiter(k, storage_uri='redis+sentinel://s:26379/m')\n",
+            ("from flask_limiter import Limiter\n"
+            "a = Limiter(k, storage_uri='rediss://r:6380')\nb = Limiter(k, storage_uri='redis+sentinel://s:26379/m')\n"),
             [],
         ),
         # async+memory is in memory
         ("from limits.storage import storage_from_string\ns = storage_from_string('async+memory://')\n", [("SL401", 2, 5)]),
         # pyrate-limiter v2 with a Redis bucket class
         ("from pyrate_limiter import Limiter, RedisBucket\nl = Limiter(r, bucket_class=RedisBucket)\n", []),
+        # a pydantic settings field whose default is memory://
+        (
+            ("from pydantic import Field\nfrom pydantic_settings import BaseSettings\nfrom slowapi import Limiter\n"
+            "class Settings(BaseSettings):\n    rate_storage: str = Field(default='memory://')\n"
+            "settings = Settings()\nlimiter = Limiter(k, storage_uri=settings.rate_storage)\n"),
+            [("SL401", 7, 11)],
+        ),
         # module constant chains
         ("from slowapi import Limiter\nA = 'memory://'\nB = A\nl = Limiter(k, storage_uri=B)\n", [("SL401", 4, 5)]),
     ],

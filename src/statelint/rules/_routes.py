@@ -305,7 +305,7 @@ class RouteFinder:
         return None
 
     def path_text(self, node: cst.CSTNode) -> str | None:
-        """A path literal, a module constant holding one, or the literal tail of an f-string."""
+        """A path literal, a constant holding one, or an f-string of those (else its literal tail)."""
         text = literal_string(node)
         if text is not None:
             return text

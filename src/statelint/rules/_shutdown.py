@@ -21,9 +21,10 @@ Objects are identified by *keys*: ``n:<scope>:<name>`` for a variable (so two lo
 named ``t`` in two functions differ), ``s:<class>:<attr>`` for ``self.attr`` and class
 attributes (subclasses share their module base class's), ``a:<attr>`` for an attribute
 of anything else. An ``a:`` key matches any class's attribute of that name
-(``worker._thread.join()`` joins ``self._thread``): lenient, so a stop is rarely missed. A loop variable stands for the container it iterates (``for t in threads:
-t.join()`` joins ``threads``). What the catalog says counts as a shutdown path is read
-from ``rules/sl7.yaml`` (``knowledge.shutdown_paths``), the one place both families share.
+(``worker._thread.join()`` joins ``self._thread``): lenient, so a stop is rarely missed.
+A loop variable stands for the container it iterates (``for t in threads: t.join()``
+joins ``threads``). What counts as a shutdown path is read from ``rules/sl7.yaml``
+(``knowledge.shutdown_paths``), the one place both families share.
 
 Each rule instance forwards its visits here; the index processes a node once however many
 rules forward it, so the SL5 and SL7 rules together cost one collection per file.
@@ -33,7 +34,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import libcst as cst
@@ -52,7 +53,12 @@ _WRAPPERS = frozenset({"list", "tuple", "set", "frozenset", "sorted", "reversed"
 CONTAINER_ADDS = frozenset({"append", "add", "appendleft", "insert", "extend", "put", "put_nowait", "setdefault"})
 #: Methods that take an argument out of a container: not an escape of the handle.
 _CONTAINER_REMOVES = frozenset({"remove", "discard"})
-_LOGGING = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "print", "write", "flush"})
+#: Nodes whose visit pushes a context that their leave pops.
+_SCOPED = (cst.For, cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp, cst.While, cst.Finally,
+           cst.ExceptHandler, cst.ExceptStarHandler)
+_LOGGING = frozenset(
+    {"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "print", "write", "flush"}
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,14 +122,16 @@ class _Frame:
 
 def unwrap(expr: cst.BaseExpression) -> cst.BaseExpression:
     """The container behind views and copies: ``list(d.values())`` -> ``d``; ``x[0]`` -> ``x``."""
+    if isinstance(expr, (cst.Name, cst.Attribute)):
+        return expr
     for _ in range(_MAX_DEPTH):
-        if isinstance(expr, cst.Subscript):
-            expr = expr.value
-        elif isinstance(expr, cst.StarredElement):
+        if isinstance(expr, (cst.Subscript, cst.StarredElement)):
             expr = expr.value
         elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value in _VIEWS:
             expr = expr.func.value
-        elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value in _WRAPPERS and expr.args:
+        elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value in _WRAPPERS:
+            if not expr.args:
+                break
             expr = expr.args[0].value
         else:
             break
@@ -227,6 +235,7 @@ class ShutdownIndex:
         self.knowledge = knowledge
         self.lifecycle = re.compile(knowledge["lifecycle_method_pattern"])
         self.calls: list[Event] = []
+        self.call_events: dict[int, Event] = {}  # id(call node) -> its event
         self.ops: dict[str, list[Event]] = {}
         self.aliases: list[Event] = []
         self.exits: list[Event] = []
@@ -266,9 +275,7 @@ class ShutdownIndex:
         if isinstance(node, (cst.FunctionDef, cst.Lambda)):
             self._frames.pop()
             self._where = self._saved.pop()
-        elif isinstance(node, (cst.For, cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp, cst.While, cst.Finally)):
-            self._where = self._saved.pop()
-        elif isinstance(node, (cst.ExceptHandler, cst.ExceptStarHandler)):
+        elif isinstance(node, _SCOPED):
             self._where = self._saved.pop()
 
     def _push(self, where: Where) -> None:
@@ -287,11 +294,15 @@ class ShutdownIndex:
     def _filing_name(self, subject: cst.BaseExpression, where: Where, depth: int = 0) -> str | None:
         """The name an operation is filed under: a loop variable's is its container's."""
         subject = unwrap(subject)
-        if isinstance(subject, cst.Name) and depth < _MAX_DEPTH:
-            for name, iterated, _, loop_where in reversed(where.loops):
-                if name == subject.value:
-                    return self._filing_name(iterated, loop_where, depth + 1)
-        return base_name(subject)
+        if isinstance(subject, cst.Name):
+            if where.loops and depth < _MAX_DEPTH:
+                for name, iterated, _, loop_where in reversed(where.loops):
+                    if name == subject.value:
+                        return self._filing_name(iterated, loop_where, depth + 1)
+            return subject.value
+        if isinstance(subject, cst.Attribute):
+            return subject.attr.value
+        return None
 
     def _store(self, call: cst.Call, kind: str, target: cst.BaseExpression | None = None, method: str = "") -> None:
         if id(call) not in self.storage:
@@ -356,11 +367,11 @@ class ShutdownIndex:
         self._assignment(node.target, node.value, node)
 
     def _assignment(self, target: cst.BaseExpression, value: cst.BaseExpression, node: cst.CSTNode) -> None:
-        if isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple, cst.List)):
-            if len(target.elements) == len(value.elements):
-                for t, v in zip(target.elements, value.elements):
-                    self._assignment(t.value, v.value, node)
-                return
+        pairs = isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple, cst.List))
+        if pairs and len(target.elements) == len(value.elements):  # type: ignore[union-attr]
+            for t, v in zip(target.elements, value.elements, strict=True):  # type: ignore[union-attr]
+                self._assignment(t.value, v.value, node)
+            return
         for call, container in _produced(value):
             self._store(call, "container" if container else "target", target)
         if isinstance(value, (cst.Name, cst.Attribute, cst.Subscript)):
@@ -429,6 +440,7 @@ class ShutdownIndex:
         names = self.ctx.qualnames(node.func)
         event = self._event("call", node, names=names)
         self.calls.append(event)
+        self.call_events[id(node)] = event
         if names & self._exit_names:
             self.exits.append(self._event("exit", node, hard=bool(names & self._hard_exits)))
         self._registrations(node, names)
@@ -488,16 +500,20 @@ class ShutdownIndex:
     def _decorator(self, decorator: cst.BaseExpression, node: cst.FunctionDef) -> None:
         k = self.knowledge
         target = decorator.func if isinstance(decorator, cst.Call) else decorator
+        method = target.attr.value if isinstance(target, cst.Attribute) else ""
         if self.ctx.match(target, k["atexit"]):
-            self.shutdown_funcs.add(node)
             self.exit_funcs.add(node)
-        elif self.ctx.match(target, k["receivers"]):
             self.shutdown_funcs.add(node)
-        elif isinstance(target, cst.Attribute) and target.attr.value in k["hook_decorators"]:
+        elif (
+            self.ctx.match(target, k["receivers"])
+            or method in k["hook_decorators"]
+            or (isinstance(decorator, cst.Call) and method in k["event_methods"] and self._on_shutdown_event(decorator))
+        ):
             self.shutdown_funcs.add(node)
-        elif isinstance(decorator, cst.Call) and isinstance(target, cst.Attribute) and target.attr.value in k["event_methods"]:
-            if literal(argument(decorator, None, 0)) in k["shutdown_events"]:
-                self.shutdown_funcs.add(node)
+
+    def _on_shutdown_event(self, call: cst.Call) -> bool:
+        """``app.on_event("shutdown")``, ``app.add_event_handler("shutdown", f)``."""
+        return literal(argument(call, None, 0)) in self.knowledge["shutdown_events"]
 
     def _registrations(self, node: cst.Call, names: frozenset[str]) -> None:
         k = self.knowledge
@@ -519,7 +535,7 @@ class ShutdownIndex:
         method = func.attr.value
         if method in k["loop_signal_methods"]:
             self._signal(node, argument(node, None, 0), argument(node, None, 1))
-        elif method in k["event_methods"] and literal(argument(node, None, 0)) in k["shutdown_events"]:
+        elif method in k["event_methods"] and self._on_shutdown_event(node):
             self._hook(argument(node, None, 1), "whole", node)
         elif method in ("append", "insert", "extend") and isinstance(func.value, cst.Attribute):
             hooks = func.value.attr.value
@@ -717,7 +733,7 @@ class ShutdownIndex:
             return f"?:{expr.value}"
         home = bindings[0].scope
         if home.kind == "class":
-            return f"s:{self._root_class(home.prefix)}:{expr.value}"
+            return f"s:{self.root_class(home.prefix)}:{expr.value}"
         return f"n:{id(home.node)}:{expr.value}"
 
     def _self_class(self, receiver: cst.BaseExpression, where: Where) -> str | None:
@@ -729,11 +745,11 @@ class ShutdownIndex:
             if owner is not None:
                 params = func.params.params  # type: ignore[union-attr]
                 if params and params[0].name.value == receiver.value:
-                    return self._root_class(owner.prefix)
+                    return self.root_class(owner.prefix)
                 return None
         return None
 
-    def _root_class(self, qualname: str, depth: int = 0) -> str:
+    def root_class(self, qualname: str, depth: int = 0) -> str:
         """Subclasses share their attributes with the base classes of this module."""
         cls = self.classes.get(qualname)
         parent = self.class_parents.get(qualname)
@@ -742,7 +758,7 @@ class ShutdownIndex:
         for base in cls.bases:
             for name in self.ctx.qualnames(base.value, parent):
                 if name in self.classes and name != qualname:
-                    return self._root_class(name, depth + 1)
+                    return self.root_class(name, depth + 1)
         return qualname
 
     def event_key(self, event: Event) -> str | None:
@@ -793,4 +809,18 @@ class ShutdownAwareRule(Rule):
     leave_DictComp = leave_While = leave_Finally = leave_ExceptHandler = leave_ExceptStarHandler = _leave
 
 
-__all__ = ["CONTAINER_ADDS", "Event", "Hook", "ShutdownAwareRule", "ShutdownIndex", "Storage", "Where", "argument", "literal"]
+__all__ = [
+    "CONTAINER_ADDS",
+    "Event",
+    "Function",
+    "Hook",
+    "ShutdownAwareRule",
+    "ShutdownIndex",
+    "Storage",
+    "Where",
+    "argument",
+    "base_name",
+    "literal",
+    "subtree",
+    "unwrap",
+]

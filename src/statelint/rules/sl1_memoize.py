@@ -17,7 +17,14 @@ from typing import Any
 import libcst as cst
 
 from statelint.engine.names import Scope, dotted_name
-from statelint.rules._state import DataSources, ModuleState, StateRule, body_nodes, load_names, terminal
+from statelint.rules._state import (
+    DataSources,
+    ModuleState,
+    StateRule,
+    body_nodes,
+    load_names,
+    terminal,
+)
 from statelint.rules.sl4_limiters import literal_string
 
 _MAX_DEPTH = 3

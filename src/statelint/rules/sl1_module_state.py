@@ -9,7 +9,7 @@ correct when files are analysed in parallel or served from a per-file cache.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, ClassVar
 
 import libcst as cst
@@ -17,7 +17,7 @@ import libcst as cst
 from statelint.catalog import RuleDoc
 from statelint.engine.names import Scope, dotted_name
 from statelint.model import Finding, Span
-from statelint.rules._state import ModuleState, Rebind, StateRule, Write
+from statelint.rules._state import Container, ModuleState, Rebind, StateRule, Write
 
 _AUGMENTED = ("+=", "-=", "*=", "/=", "//=", "%=", "**=", "|=", "&=", "^=", ">>=", "<<=", "@=")
 _PER_PROCESS = "each worker process and replica keeps its own copy, and a restart empties it"
@@ -32,7 +32,7 @@ def container_needles(knowledge: Mapping[str, Any], extra: Iterable[str]) -> tup
         if module == "builtins":
             needles |= {f"= {tail}(", f"={tail}("}
         else:
-            needles.add(f"{tail}(")
+            needles.add(tail)  # bare: the import names it even when the call uses an alias
     return tuple(sorted(needles))
 
 
@@ -41,7 +41,7 @@ def mutation_needles(knowledge: Mapping[str, Any]) -> tuple[str, ...]:
     needles = {"]=", "] =", "del "}
     needles |= {f"]{op}" for op in _AUGMENTED} | {f"] {op}" for op in _AUGMENTED}
     needles |= {f".{method}(" for method in knowledge.get("mutating_methods", ())}
-    needles |= {f"{entry['call'].rsplit('.', 1)[-1]}(" for entry in knowledge.get("mutating_functions", ())}
+    needles |= {entry["call"].rsplit(".", 1)[-1] for entry in knowledge.get("mutating_functions", ())}
     return tuple(sorted(needles))
 
 
@@ -65,33 +65,30 @@ class MutatedModuleContainer(StateRule):
         return container_needles(knowledge, options.get("extra-container-classes", ()))
 
     def judge(self, state: ModuleState) -> None:
+        sites: dict[str, list[tuple[Container, str, cst.CSTNode, bool]]] = {}
+        for container, where, node, memo in self._mutations(state):
+            sites.setdefault(container.name, []).append((container, where, node, memo))
+        for name, found in sites.items():
+            if all(memo for *_, memo in found):
+                continue  # a memo table of a pure function
+            container, where, node, _ = found[0]
+            line = self.span(node).line
+            message = f"module-level {container.kind} `{name}` is mutated at run time ({where}, line {line}): {_PER_PROCESS}"
+            self.report(container.target, message)
+
+    def _mutations(self, state: ModuleState) -> Iterator[tuple[Container, str, cst.CSTNode, bool]]:
+        """Run-time writes to module containers: (container, where, node, pure memo write)."""
         extra = tuple(self.options.get("extra-container-classes", ()))
         startup = self.startup()
         skip = state.clock_state().module_names  # reported as SL403
-        found: dict[str, tuple[cst.Name, str, str, cst.CSTNode]] = {}
-        memos: dict[str, bool] = {}  # container -> every run-time write memoizes a pure computation
         for write in state.writes:
             container = state.container_for(write.root, write.scope, extra)
-            if container is None or container.name in skip or state.runs_at_import(write.scope, startup):
-                continue
-            memos[container.name] = memos.get(container.name, True) and state.pure_memo(write)
-            if container.name not in found:
-                found[container.name] = (container.target, container.kind, self._where(write.how, write), write.node)
-        for rebind in state.rebinds:
+            if container is not None and container.name not in skip and not state.runs_at_import(write.scope, startup):
+                yield container, f"{write.how} in {describe(write.scope)}", write.node, state.pure_memo(write)
+        for rebind in state.rebinds:  # `global X; X += [...]` on a container mutates it in place
             container = state.container(rebind.target.value, extra) if rebind.augmented else None
-            if container is None or container.name in found or container.name in skip:
-                continue
-            if not state.runs_at_import(rebind.scope, startup):
-                found[container.name] = (container.target, container.kind, self._where("augmented assignment", rebind), rebind.node)
-        for name, (target, kind, where, node) in found.items():
-            if memos.get(name):
-                continue
-            line = self.span(node).line
-            self.report(target, f"module-level {kind} `{name}` is mutated at run time ({where}, line {line}): {_PER_PROCESS}")
-
-    @staticmethod
-    def _where(how: str, site: Write | Rebind) -> str:
-        return f"{how} in {describe(site.scope)}"
+            if container is not None and container.name not in skip and not state.runs_at_import(rebind.scope, startup):
+                yield container, f"augmented assignment in {describe(rebind.scope)}", rebind.node, False
 
 
 class ModuleNameRebound(StateRule):

@@ -45,8 +45,12 @@ def _span(key: Key) -> Span:
 
 
 class FileHandlerInConfigFile(Rule, TextRule):
+    """One code for log files named by configuration, whether the configuration is Python or not."""
+
     code = "SL204"
-    patterns: ClassVar[tuple[str, ...]] = ("*.yaml", "*.yml", "*.json", "*.ini", "*.cfg", "*log*.conf", "*.toml")
+    # Narrow where the format allows: every matching file is read and decoded (an undecodable
+    # one is an SL001 finding), even when no needle makes it worth parsing.
+    patterns: ClassVar[tuple[str, ...]] = ("*.yaml", "*.yml", "*.json", "*.ini", "*log*.cfg", "*log*.conf", "*hypercorn*.toml")
 
     @classmethod
     def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:
@@ -166,7 +170,8 @@ class FileHandlerInConfigFile(Rule, TextRule):
             cls = self._is_file_handler(section.values["class"])
             if cls is None or self._is_stream(_first_argument(section.values)):
                 continue
-            self.report_at(_span(section.keys["class"]), self._handler_message(name, cls))
+            where = section.keys.get("class") or Key(f"[{section.name}]", section.line, section.column)
+            self.report_at(_span(where), self._handler_message(name, cls))
 
     def _toml(self, text: str) -> None:
         if not any(setting in text for setting in self.settings):

@@ -283,6 +283,8 @@ def parse_toml_top_level(text: str) -> dict[str, Any]:
         match = _TOML_POSITION.search(str(exc))
         line, column = (int(match.group(1)), int(match.group(2))) if match else (1, 1)
         raise ConfigSyntaxError(_TOML_POSITION.sub("", str(exc)).strip() or "invalid TOML", line, column) from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ConfigSyntaxError("nested too deeply to analyse") from None
 
 
 def toml_key_position(text: str, key: str) -> Key | None:

@@ -24,8 +24,13 @@ class HandRolledLimiter(StateRule):
 
     @classmethod
     def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:
-        # A clock reading is always called: `time.monotonic()`, `datetime.now()`, `loop.time()`.
-        return tuple(sorted({f"{clock.rsplit('.', 1)[-1]}(" for clock in knowledge.get("clocks", ())}))
+        # A clock is read by a call (`time.monotonic()`, `datetime.now()`) of a module the file imports,
+        # possibly under another name (`from time import monotonic as clock`).
+        clocks = knowledge.get("clocks", ())
+        needles = {f"{clock.rsplit('.', 1)[-1]}(" for clock in clocks}
+        for head in {clock.split(".")[0] for clock in clocks}:
+            needles |= {f"import {head}", f"from {head}"}
+        return tuple(sorted(needles))
 
     def judge(self, state: ModuleState) -> None:
         for finding in state.clock_state().findings:

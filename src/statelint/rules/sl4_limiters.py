@@ -93,9 +93,9 @@ class _StorageDetector(Rule):
         module = ctx.resolver.module_scope
         for name, bindings in module.names.items():  # `class PaymentBreaker(CircuitBreaker)`
             for binding in bindings:
-                if binding.kind == "class" and isinstance(binding.node, cst.ClassDef):
-                    if any(ctx.match(base.value, self.calls, module) for base in binding.node.bases):
-                        self.tails.add(name)
+                node = binding.node
+                if isinstance(node, cst.ClassDef) and any(ctx.match(b.value, self.calls, module) for b in node.bases):
+                    self.tails.add(name)
 
     # -- collection ------------------------------------------------------------------
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -191,7 +191,7 @@ class _StorageDetector(Rule):
         if names & shared:
             return Verdict(SHARED)
         if names & memory:
-            short = sorted(names & memory)[0].rsplit(".", 1)[-1].replace("()", "(...)")
+            short = min(names & memory).rsplit(".", 1)[-1].replace("()", "(...)")
             return Verdict(MEMORY, f"given `{short}`")
         return None
 
@@ -203,6 +203,9 @@ class _StorageDetector(Rule):
         return None
 
     def _env_default(self, node: cst.Call, entry: Mapping[str, Any], scope: Scope, depth: int) -> Verdict | None:
+        if self.ctx.match(node.func, set(self.knowledge.get("field_defaults", ())), scope):
+            default = argument(node, "default", 0)  # pydantic Field("memory://"), dataclasses.field(default=...)
+            return self.classify(default, entry, scope, depth + 1) if isinstance(default, cst.CSTNode) else None
         if not self.ctx.match(node.func, set(self.knowledge.get("env_getters", ())), scope):
             return None
         default = argument(node, "default", 1)
@@ -228,7 +231,7 @@ class _StorageDetector(Rule):
         attr = node.attr.value
         module = self.ctx.resolver.module_scope
         for qualname in self.ctx.qualnames(node.value, scope):
-            owner = qualname[:-2] if qualname.endswith("()") else qualname
+            owner = qualname.removesuffix("()")
             for binding in module.bindings(owner.rsplit(".", 1)[-1]):
                 if binding.kind == "class" and binding.target == owner and isinstance(binding.node, cst.ClassDef):
                     value = _class_attribute(binding.node, attr)

@@ -44,8 +44,9 @@ class ExecutorNeverShutDown(ShutdownAwareRule):
         if any(all(resource.uses((method,)) for method in stop) for stop in entry["stops"]):
             return True
         owners = self.knowledge["executor_owners"]
+        calls, methods = set(owners["calls"]), set(owners["methods"])
         return any(
-            op.kind == "arg" and op.call is not None and (op.call.names & set(owners["calls"]) or op.name in owners["methods"])
+            op.kind == "arg" and op.call is not None and (op.call.names & calls or op.name in methods)
             for op in resource.ops
         )
 

@@ -36,8 +36,9 @@ class SchedulerWithoutShutdown(ShutdownAwareRule):
                 continue
             if not resource.uses(("shutdown",), index=self.index):
                 name = sorted(call.names & schedulers)[0].rsplit(".", 1)[-1]
-                handle = lifecycles.describe(resource) or "a dropped handle"
-                self.report(call.node, f"{name} held in {handle} is started and no shutdown path calls its shutdown(): "
+                handle = lifecycles.describe(resource)
+                held = f" held in {handle}" if handle else ", its handle dropped,"
+                self.report(call.node, f"{name}{held} is started and no shutdown path calls its shutdown(): "
                             "SIGTERM kills the jobs it is running")
         for verdict in workers(self.index, self.knowledge):
             if verdict.code == self.code:

@@ -36,8 +36,8 @@ class FireAndForgetTask(ShutdownAwareRule):
                 continue
             what = self._what(call)
             if resource.dropped:
-                self.report(call.node, f"{what} is fire-and-forget: its handle is dropped, so nothing awaits or cancels "
-                            "it and SIGTERM (or the garbage collector) cuts it off mid-run")
+                self.report(call.node, f"{what} is fire-and-forget: its handle is dropped, so nothing awaits or "
+                            "cancels it and SIGTERM (or the garbage collector) cuts it off mid-run")
             elif not resource.awaited and not resource.uses(consuming):
                 self.report(call.node, f"{what} is kept in {lifecycles.describe(resource)} but never awaited, gathered "
                             "or cancelled: SIGTERM cuts it off mid-run")

@@ -12,11 +12,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import libcst as cst
 
-from statelint.rules._shutdown import Event, Function, ShutdownAwareRule, ShutdownIndex, argument, literal, subtree
+from statelint.rules._shutdown import (
+    Event,
+    Function,
+    ShutdownAwareRule,
+    ShutdownIndex,
+    argument,
+    base_name,
+    literal,
+    subtree,
+    unwrap,
+)
 from statelint.rules.sl5_handles import Lifecycles, Resource
 
 _NOT_SIGNALS = frozenset({"self", "cls", "True", "False", "None"})
@@ -69,7 +80,7 @@ class _Worker:
     def calls(self) -> Iterable[Event]:
         return self.index.events_in(self.reach, ("call",)) if self.reach else ()
 
-    @property
+    @cached_property
     def loops(self) -> list[cst.While]:
         return [n for f in self.reach for n in subtree(f.body) if isinstance(n, cst.While)]
 
@@ -91,9 +102,9 @@ class _Worker:
         if literal(argument(self.node, "daemon", None)) is True:
             return True
         for op in self.resource.ops:
-            if op.kind == "method" and op.name == "setDaemon" and isinstance(op.node, cst.Call):
-                if literal(argument(op.node, None, 0)) is True:
-                    return True
+            set_daemon = op.kind == "method" and op.name == "setDaemon" and isinstance(op.node, cst.Call)
+            if set_daemon and literal(argument(op.node, None, 0)) is True:  # type: ignore[arg-type]
+                return True
         for op in self.index.ops.get("daemon", ()):
             if op.kind == "assign" and isinstance(op.subject, cst.Attribute) and literal(op.other) is True:
                 key = self.index.key(op.subject.value, op.scope, op.where)
@@ -105,15 +116,49 @@ class _Worker:
     def signalled(self) -> bool:
         """A stop signal: something its loops (or arguments) read is set on a shutdown path."""
         watched: set[str] = set()
-        for loop in self.loops:
-            watched.update(_identifiers(loop))
+        for func in self.reach:
+            for loop in (n for n in subtree(func.body) if isinstance(n, (cst.While, cst.For))):
+                watched |= self._tokens(loop, func)
+                watched |= self._read_by_calls(loop)
+        context = self.resource.call.where.funcs[-1] if self.resource.call.where.funcs else None
         for arg in self.node.args:
             if arg.value is not self.target:
-                watched.update(_identifiers(arg.value))
+                watched |= self._tokens(arg.value, context)
         if isinstance(self.target, cst.Attribute):
-            watched.update(_identifiers(self.target.value))
-        watched = {name.lstrip("_") for name in watched - _NOT_SIGNALS}
-        return bool(watched & stop_signals(self.index, self.knowledge))
+            watched |= self._tokens(self.target.value, context)
+        stops = stop_signals(self.index, self.knowledge)
+        plain = {s for s in stops if "." not in s}
+        if watched & stops or any(w.rsplit(".", 1)[-1] in plain for w in watched):
+            return True
+        # Started by a method: its class's own attributes stop it (``args=(queue,)``, ``self._queue.put(None)``).
+        owner = self.index.method_class.get(context) if isinstance(context, cst.FunctionDef) else None
+        mine = f"{self.index.root_class(owner.prefix)}." if owner is not None else None
+        return mine is not None and any(s.startswith(mine) and s[len(mine):] in watched for s in stops)
+
+    def _tokens(self, node: cst.CSTNode, func: Function | None) -> set[str]:
+        """Names ``node`` reads; ``self.x`` in a method is qualified by its class (``pkg.Worker.x``)."""
+        owner = self.index.method_class.get(func) if isinstance(func, cst.FunctionDef) else None
+        me = func.params.params[0].name.value if owner is not None and func.params.params else None  # type: ignore[union-attr]
+        found: set[str] = set()
+        for each in subtree(node, 2000):
+            if isinstance(each, cst.Attribute):
+                name = each.attr.value.lstrip("_")
+                if me is not None and isinstance(each.value, cst.Name) and each.value.value == me:
+                    found.add(f"{self.index.root_class(owner.prefix)}.{name}")  # type: ignore[union-attr]
+                else:
+                    found.add(name)
+            elif isinstance(each, cst.Name) and each.value not in _NOT_SIGNALS:
+                found.add(each.value.lstrip("_"))
+        return found
+
+    def _read_by_calls(self, loop: cst.While | cst.For) -> set[str]:
+        """What the functions a loop calls read: ``while not self.stopped()`` reads ``_stop_event``."""
+        found: set[str] = set()
+        for node in subtree(loop):
+            event = self.index.call_events.get(id(node)) if isinstance(node, cst.Call) else None
+            for callee in self.index.callees(event) if event is not None else ():
+                found |= self._tokens(callee, callee)
+        return found
 
     def self_rescheduling(self) -> Function | None:
         """A timer created inside the very function it runs."""
@@ -148,29 +193,43 @@ def _sets_daemon(node: cst.CSTNode) -> bool:
     return _is_self_call(node, "setDaemon") and literal(argument(node, None, 0)) is True  # type: ignore[arg-type]
 
 
-def _identifiers(node: cst.CSTNode) -> set[str]:
-    found: set[str] = set()
-    for each in subtree(node, 2000):
-        if isinstance(each, cst.Name):
-            found.add(each.value)
-        elif isinstance(each, cst.Attribute):
-            found.add(each.attr.value)
-    return found
-
-
 def stop_signals(index: ShutdownIndex, knowledge: Mapping[str, Any]) -> set[str]:
-    """Names a shutdown path sets, signals or closes: ``stop.set()``, ``self.running = False`` ..."""
+    """What a shutdown path sets, signals or closes: ``stop.set()``, ``self.running = False`` ...
+
+    As tokens comparable to :meth:`_Worker._tokens`: ``self._stop`` in class ``Worker`` is
+    ``pkg.Worker.stop``, anything else its last name without leading underscores.
+    """
     found = index.cache.get("sl5:stop-signals")
     if found is None:
         actions = set(knowledge["stop_actions"])
         found = set()
         for base, ops in index.ops.items():
             for op in ops:
-                if (op.kind == "assign" or (op.kind in ("method", "ref") and op.name in actions)) and index.on_shutdown(op):
-                    found.add(base.lstrip("_"))
-                    break
+                acts = op.kind == "assign" or (op.kind in ("method", "ref") and op.name in actions)
+                if acts and _shared(index, op) and index.on_shutdown(op):
+                    key = index.event_key(op)
+                    if key is not None and key.startswith("s:"):
+                        owner, _, attr = key[2:].rpartition(":")
+                        found.add(f"{owner}.{attr.lstrip('_')}")
+                    else:
+                        found.add(base.lstrip("_"))
+                    receiver = base_name(op.subject.value) if isinstance(op.subject, cst.Attribute) else None
+                    if op.kind == "assign" and receiver is not None:
+                        found.add(receiver.lstrip("_"))  # `server.should_exit = True` signals `server` too
         index.cache["sl5:stop-signals"] = found
     return found
+
+
+def _shared(index: ShutdownIndex, op: Event) -> bool:
+    """The subject outlives the shutdown function: an attribute, a global, a closure variable.
+
+    Setting or closing a local of the shutdown code itself signals nobody.
+    """
+    subject = unwrap(op.subject) if op.subject is not None else None
+    if not isinstance(subject, cst.Name) or op.scope.kind == "module":
+        return True
+    bindings = index.ctx.resolver.lookup(subject.value, op.scope)
+    return not bindings or bindings[0].scope is not op.scope
 
 
 def workers(index: ShutdownIndex, knowledge: Mapping[str, Any]) -> list[Verdict]:
@@ -208,10 +267,10 @@ def _judge(worker: _Worker, handle: str) -> Verdict | None:
         again = worker.self_rescheduling()
         if again is not None:
             name = again.name.value if isinstance(again, cst.FunctionDef) else "its callback"
-            return Verdict("SL503", worker.node, f"threading.Timer reschedules `{name}` from inside it and nothing cancels it: "
-                           "a periodic job in a thread, cut off by SIGTERM mid-run")
-        return Verdict("SL503", worker.node, f"threading.Timer{target} is started and {where}never cancelled or joined: "
-                       "SIGTERM cuts it off, or exit waits until it fires")
+            return Verdict("SL503", worker.node, f"threading.Timer reschedules `{name}` from inside it and nothing "
+                           "cancels it: a periodic job in a thread, cut off by SIGTERM mid-run")
+        return Verdict("SL503", worker.node, f"threading.Timer{target} is started and {where}never cancelled or "
+                       "joined: SIGTERM cuts it off, or exit waits until it fires")
     if worker.kind == "process":
         if resource.uses(("join", "terminate", "kill")):
             return None

@@ -91,9 +91,9 @@ def _served(probe: Mapping[str, Any], records: list[dict[str, Any]], modules: se
         hidden = record.get("opaque") or (record.get("target") is not None and record["target"] not in modules)
         if kind == "mount" and hidden and under(record["prefix"], path):
             return True
-        if kind == "implicit" and _same_port(record["port"], probe["port"]):
-            if any(serves(p, "template", path) for p in record["paths"]):
-                return True
+        implicit = kind == "implicit" and _same_port(record["port"], probe["port"])
+        if implicit and any(serves(p, "template", path) for p in record["paths"]):
+            return True
     return False
 
 

@@ -10,6 +10,7 @@ cached runs see the same project:
   with the role its names give it and what its handler does (:mod:`sl6_handlers`).
 * ``handler``: a module-level function or class named like a health check, judged the
   same way, for routes declared in another module (Django's ``urls.py`` -> ``views.py``).
+  Only verdicts some rule could report are kept: positions cost a metadata pass.
 * ``probe``: one probe of one container (:mod:`sl6_manifests`).
 
 **Liveness or readiness.** A route's role comes first from the probes that call it
@@ -190,18 +191,28 @@ class RoutesAndProbes(Rule, TextRule):
         }
 
     def _verdict(self, handler: Handler, judge: HandlerJudge) -> dict[str, Any] | None:
+        """The handler's verdict as a fact; None when no rule could report it (saves positions)."""
+        judged = self._judge(handler, judge)
+        if judged is None:
+            return None
+        verdict, anchor, name = judged
+        if not verdict.always_succeeds and verdict.dependency is None:
+            return None
+        return _verdict_fact(verdict, anchor, name, self)
+
+    def _judge(self, handler: Handler, judge: HandlerJudge) -> tuple[Verdict, cst.CSTNode, str] | None:
         node = handler.node
         if node is None or handler.scope is None:
             return None
         if not isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
-            return _verdict_fact(judge.judge_response(node, handler.scope), node, "", self)
+            return judge.judge_response(node, handler.scope), node, ""
         methods = self.knowledge["handlers"]["get_methods"]
         for function, scope, owner in handler_functions(handler, self.ctx, methods):
             anchor = function.name if isinstance(function, cst.FunctionDef) else function
             name = function.name.value if isinstance(function, cst.FunctionDef) else "<lambda>"
             if owner is not None:
                 name = f"{owner.name.value}.{name}"
-            return _verdict_fact(judge.judge(function, scope, owner), anchor, name, self)
+            return judge.judge(function, scope, owner), anchor, name
         return None
 
 

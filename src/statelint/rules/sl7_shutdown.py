@@ -162,8 +162,8 @@ class AbruptSigtermStop(_ShutdownRule):
         stops = [op for op in ops if op.name in graceful]
         for op in ops:
             if op.kind == "method" and self._abrupt_stop(op):
-                yield op.node, (f"`{self._text(op.node)}` in SIGTERM handler `{name}` aborts every in-flight RPC at once: "
-                                "pass a grace period")
+                yield op.node, (f"`{self._text(op.node)}` in SIGTERM handler `{name}` aborts every in-flight RPC "
+                                "at once: pass a grace period")
         if not any(op.name == "shutdown" for op in ops):
             for op in ops:
                 if op.kind == "method" and op.name == "server_close":

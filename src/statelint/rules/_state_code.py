@@ -1,0 +1,296 @@
+"""What code means for module-state analysis: syntax helpers shared by the SL1 rules and SL403.
+
+Small, stateless functions over libcst nodes: the root a subscript chain writes
+through, the calls that read changing data, whether a function is a decorator,
+where module-level functions are referenced, which statements only run while a
+name is still unset (lazy singletons).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import libcst as cst
+
+from statelint.engine.names import Scope, dotted_name
+from statelint.engine.walker import children
+
+_NESTED = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
+
+
+def root_of(node: cst.BaseExpression) -> cst.Name | cst.Attribute | None:
+    """``X`` for ``X[a][b]``: the name or attribute a subscript chain starts from."""
+    while isinstance(node, cst.Subscript):
+        node = node.value
+    return node if isinstance(node, (cst.Name, cst.Attribute)) else None
+
+
+def terminal(node: cst.BaseExpression) -> str | None:
+    """The last name of ``a.b.c`` (``c``), or of the called function."""
+    if isinstance(node, cst.Call):
+        node = node.func
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    if isinstance(node, cst.Name):
+        return node.value
+    return None
+
+
+class DataSources:
+    """Calls that read data that changes: files, networks, databases, the clock (``knowledge.data_sources``)."""
+
+    def __init__(self, spec: Mapping[str, Any], extra: Iterable[str] = ()) -> None:
+        self.functions = (*spec.get("functions", ()), *extra)
+        self.clients = tuple(spec.get("clients", ()))
+        self.factories = set(spec.get("factory_methods", ()))
+        self.methods = set(spec.get("methods", ()))
+        self.attributes = set(spec.get("attributes", ()))
+
+    def read_by(self, call: cst.Call, ctx: Any, scope: Scope) -> str | None:
+        """How ``call`` reads changing data (``requests.get``), or None."""
+        names = sorted(ctx.qualnames(call.func, scope))
+        for name in names:
+            if any(_prefixed(name, p) for p in self.functions):
+                return name.replace("()", "(...)").removeprefix("builtins.")
+            for prefix in self.clients:
+                if name.startswith(prefix) and "()." in name and name.rsplit(".", 1)[-1] not in self.factories:
+                    return name.replace("()", "(...)")
+        if isinstance(call.func, cst.Attribute):
+            shown = dotted_name(call.func) or call.func.attr.value
+            # `charmap.query()` on an imported module is a function of that module, not a database query.
+            module_function = bool(names) and all("()" not in name for name in names)
+            if call.func.attr.value in self.methods and not module_function:
+                return shown
+            chain = (dotted_name(call.func) or "").split(".")[1:-1]
+            if any(part in self.attributes for part in chain):
+                return shown
+        return None
+
+
+def _prefixed(name: str, prefix: str) -> bool:
+    if prefix.endswith("."):
+        return name.startswith(prefix)
+    return name == prefix or name.startswith((f"{prefix}.", f"{prefix}("))
+
+
+def local_aliases(ctx: Any, qualnames: Iterable[str]) -> set[str]:
+    """Module-level names bound by imports to ``qualnames`` (``from x import Y as Z`` gives Z)."""
+    wanted = set(qualnames)
+    out: set[str] = set()
+    for name, bindings in ctx.resolver.module_scope.names.items():
+        if any(b.kind == "import" and b.target in wanted for b in bindings):
+            out.add(name)
+    return out
+
+
+def body_nodes(func: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Every node of a function's body, not descending into nested functions or classes."""
+    body = func.body if isinstance(func, (cst.FunctionDef, cst.Lambda)) else func
+    stack: list[cst.CSTNode] = [body]
+    while stack:
+        node = stack.pop()
+        yield node
+        kids = [kid for kid in children(node) if not isinstance(kid, _NESTED)]
+        kids.reverse()  # source order
+        stack.extend(kids)
+
+
+def load_names(expr: cst.CSTNode) -> Iterator[cst.Name]:
+    """Names read in an expression (not attribute names, keywords or lambda parameters)."""
+    stack: list[cst.CSTNode] = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name):
+            yield node
+        elif isinstance(node, (cst.Attribute, cst.Arg)):
+            stack.append(node.value)
+        elif isinstance(node, cst.Lambda):
+            stack.append(node.body)
+        else:
+            stack.extend(children(node))
+
+
+def calls_in(expr: cst.CSTNode) -> Iterator[cst.Call]:
+    stack: list[cst.CSTNode] = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Call):
+            yield node
+        stack.extend(children(node))
+
+
+def params_of(func: cst.FunctionDef | cst.Lambda) -> list[str]:
+    params = func.params
+    return [p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)]
+
+
+def is_decorator(func: cst.FunctionDef) -> bool:
+    """A function that returns what it receives, or an inner function: a decorator (or its factory)."""
+    params = set(params_of(func))
+    if not params:
+        return False
+    inner = {n.name.value for n in body_nodes(func) if isinstance(n, cst.FunctionDef)}
+    inner |= {s.name.value for s in _direct_defs(func)}
+    for node in body_nodes(func):
+        if isinstance(node, cst.Return) and isinstance(node.value, cst.Name) and node.value.value in params | inner:
+            return True
+    return False
+
+
+def _direct_defs(func: cst.FunctionDef) -> Iterator[cst.FunctionDef]:
+    body = func.body
+    if isinstance(body, cst.IndentedBlock):
+        for statement in body.body:
+            if isinstance(statement, cst.FunctionDef):
+                yield statement
+
+
+def matches_any(name: str, patterns: Iterable[str]) -> bool:
+    return any(fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def globals_of(scope: Scope) -> set[str]:
+    scope.names  # noqa: B018 - collecting the scope's bindings fills global_names
+    return scope.global_names
+
+
+def bound_name(node: cst.CSTNode | None, name: str) -> cst.Name | None:
+    if isinstance(node, cst.Assign):
+        for target in node.targets:
+            if isinstance(target.target, cst.Name) and target.target.value == name:
+                return target.target
+    if isinstance(node, cst.AnnAssign) and isinstance(node.target, cst.Name) and node.target.value == name:
+        return node.target
+    return None
+
+
+def context_done(where: cst.CSTNode | None, done: set[str], functions: Mapping[str, cst.CSTNode]) -> bool:
+    if where is None:
+        return True
+    return isinstance(where, cst.FunctionDef) and functions.get(where.name.value) is where and where.name.value in done
+
+
+def references(module: cst.Module, names: set[str]) -> dict[str, list[tuple[cst.CSTNode | None, str]]]:
+    """Where each module-level function is used: (enclosing function or None, call|decorator|value)."""
+    out: dict[str, list[tuple[cst.CSTNode | None, str]]] = {}
+    if not names:
+        return out
+    stack: list[tuple[cst.CSTNode, cst.CSTNode | None]] = [(module, None)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, (cst.Import, cst.ImportFrom, cst.Global, cst.Nonlocal)):
+            continue
+        if isinstance(node, cst.FunctionDef):
+            stack.extend((d, where) for d in node.decorators)
+            stack.append((node.params, where))
+            stack.append((node.body, node))
+        elif isinstance(node, cst.Lambda):
+            stack.append((node.params, where))
+            stack.append((node.body, node))
+        elif isinstance(node, cst.ClassDef):
+            stack.extend((x, where) for x in (*node.bases, *node.keywords, *node.decorators, node.body))
+        elif isinstance(node, cst.Param):
+            stack.extend((x, where) for x in (node.annotation, node.default) if x is not None)
+        elif isinstance(node, (cst.Decorator, cst.Call)):
+            _reference_call(node, where, names, out, stack)
+        elif isinstance(node, (cst.Attribute, cst.Arg)):
+            stack.append((node.value, where))
+        elif isinstance(node, cst.AssignTarget) and isinstance(node.target, cst.Name):
+            continue
+        elif isinstance(node, cst.Name):
+            if node.value in names:
+                out.setdefault(node.value, []).append((where, "value"))
+        else:
+            stack.extend((kid, where) for kid in children(node))
+    return out
+
+
+def _reference_call(
+    node: cst.Decorator | cst.Call,
+    where: cst.CSTNode | None,
+    names: set[str],
+    out: dict[str, list[tuple[cst.CSTNode | None, str]]],
+    stack: list[tuple[cst.CSTNode, cst.CSTNode | None]],
+) -> None:
+    expr = node.decorator if isinstance(node, cst.Decorator) else node
+    head = expr.func if isinstance(expr, cst.Call) else expr
+    if isinstance(head, cst.Name) and head.value in names:
+        kind = "decorator" if isinstance(node, cst.Decorator) else "call"
+        out.setdefault(head.value, []).append((where, kind))
+        if isinstance(expr, cst.Call):
+            stack.extend((arg, where) for arg in expr.args)
+        return
+    stack.extend((kid, where) for kid in children(node))
+
+
+def _none_check(test: cst.BaseExpression, name: str) -> bool | None:
+    """True for a test that holds while ``name`` is unset, False for one that holds once set, else None."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        inner = _none_check(test.expression, name)
+        return None if inner is None else not inner
+    if isinstance(test, cst.Name) and test.value == name:
+        return False
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        left, target = test.left, test.comparisons[0]
+        named = isinstance(left, cst.Name) and left.value == name
+        if named and isinstance(target.comparator, cst.Name) and target.comparator.value == "None":
+            if isinstance(target.operator, (cst.Is, cst.Equal)):
+                return True
+            if isinstance(target.operator, (cst.IsNot, cst.NotEqual)):
+                return False
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or):
+        # `if _x is None or stale(_x):` still only assigns when unset or refreshed by the guard.
+        return True if _none_check(test.left, name) else None
+    return None
+
+
+def guarded(body: cst.BaseSuite, name: str) -> set[int]:
+    """Ids of the statements that only run while ``name`` is unset."""
+    out: set[int] = set()
+    _guard_block(_statements(body), name, False, out)
+    return out
+
+
+def _statements(suite: cst.BaseSuite | None) -> list[cst.BaseStatement | cst.BaseSmallStatement]:
+    if isinstance(suite, cst.IndentedBlock):
+        return list(suite.body)
+    if isinstance(suite, cst.SimpleStatementSuite):
+        return list(suite.body)
+    return []
+
+
+def _guard_block(statements: list[Any], name: str, inside: bool, out: set[int]) -> None:
+    for statement in statements:
+        if inside:
+            out.add(id(statement))
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if inside:
+                    out.add(id(small))
+        elif isinstance(statement, cst.If):
+            check = _none_check(statement.test, name)
+            _guard_block(_statements(statement.body), name, inside or check is True, out)
+            if statement.orelse is not None:
+                other = statement.orelse
+                inner = [other] if isinstance(other, cst.If) else _statements(other.body)
+                _guard_block(inner, name, inside or check is False, out)
+            if check is False and statement.orelse is None and _ends_flow(statement.body):
+                inside = True  # `if _x is not None: return _x` guards the rest of the block
+        elif isinstance(statement, (cst.With, cst.For, cst.While)):
+            _guard_block(_statements(statement.body), name, inside, out)
+        elif isinstance(statement, cst.Try):
+            _guard_block(_statements(statement.body), name, inside, out)
+            for handler in statement.handlers:
+                _guard_block(_statements(handler.body), name, inside, out)
+
+
+def _ends_flow(suite: cst.BaseSuite) -> bool:
+    statements = _statements(suite)
+    if not statements:
+        return False
+    last = statements[-1]
+    if isinstance(last, cst.SimpleStatementLine):
+        return any(isinstance(s, (cst.Return, cst.Raise)) for s in last.body)
+    return isinstance(last, (cst.Return, cst.Raise))

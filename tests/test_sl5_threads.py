@@ -1,0 +1,115 @@
+"""SL501 threads, SL502 daemon threads, SL503 timers, SL507 processes: exact code, line, column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import FIXTURES, check_json, lint_fixture
+
+
+def lint_variant(tmp_path: Path, fixture: str, old: str, new: str, select: str) -> list[tuple[str, int, int]]:
+    """Lint a copy of ``fixture`` with ``old`` replaced by ``new`` (to show why a near miss is one)."""
+    text = (FIXTURES / fixture).read_text()
+    assert old in text
+    target = tmp_path / Path(fixture).name
+    target.write_text(text.replace(old, new))
+    run = check_json(target.name, cwd=tmp_path, select=select)
+    assert run.exit_code in (0, 1), run.stderr
+    return run.triples
+
+
+def test_threads_never_stopped(tmp_path: Path) -> None:
+    assert lint_fixture("sl5/threads.py", tmp_path, "SL5") == [
+        ("SL501", 18, 1),  # Thread(...).start(): handle dropped
+        ("SL501", 20, 10),  # kept in a global, its loop never told to stop
+        ("SL501", 25, 13),  # a local in a request handler
+        ("SL501", 37, 1),  # a Thread subclass
+        ("SL501", 41, 9),  # another function's `t` is joined, not this one
+        ("SL501", 197, 1),  # another class's `_running` is cleared on shutdown, not this one's
+        ("SL501", 207, 1),  # the shutdown code closes a local `conn` of its own
+    ]
+
+
+POSITIVES = [("SL501", 18, 1), ("SL501", 20, 10), ("SL501", 25, 13), ("SL501", 37, 1), ("SL501", 41, 9)]
+LAST = [("SL501", 197, 1), ("SL501", 207, 1)]
+
+
+def test_a_join_is_what_keeps_a_near_miss_quiet(tmp_path: Path) -> None:
+    # Only the join without timeout is removed: `t.join(timeout=5)` still counts.
+    found = lint_variant(tmp_path, "sl5/threads.py", "    t.join()\n", "    t.is_alive()\n", "SL501")
+    assert found == [*POSITIVES, ("SL501", 47, 9), *LAST]
+
+
+def test_a_stop_signal_set_on_a_shutdown_path_is_what_keeps_a_near_miss_quiet(tmp_path: Path) -> None:
+    found = lint_variant(tmp_path, "sl5/threads.py", "atexit.register(stop.set)", "stop.is_set()", "SL501")
+    assert found == [*POSITIVES, ("SL501", 100, 12), *LAST]
+
+
+def test_daemon_threads_doing_long_lived_work(tmp_path: Path) -> None:
+    assert lint_fixture("sl5/daemon.py", tmp_path, "SL5") == [
+        ("SL502", 26, 1),  # daemon=True, a while loop
+        ("SL502", 28, 10),  # .daemon = True, sleeps
+        ("SL502", 32, 10),  # setDaemon(True), loops in a function it calls
+        ("SL502", 37, 1),  # target=server.serve_forever
+        ("SL502", 49, 1),  # subclass passing daemon=True to Thread.__init__
+        ("SL501", 52, 1),  # a daemon thread doing one short job is SL501's
+    ]
+
+
+DAEMON = [("SL502", 26, 1), ("SL502", 28, 10), ("SL502", 32, 10), ("SL502", 37, 1), ("SL502", 49, 1), ("SL501", 52, 1)]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "reported"),
+    [
+        ("atexit.register(jobs.join)", "jobs.join()", ("SL502", 90, 1)),  # the queue drained on exit
+        ("    def close(self):\n", "    def other(self):\n", ("SL501", 97, 9)),  # the subscription closed
+        ("self.server.should_exit = True", "print(self.server)", ("SL501", 110, 9)),  # the server told to exit
+    ],
+)
+def test_stop_signals_of_the_daemon_near_misses(tmp_path: Path, old: str, new: str, reported: tuple) -> None:
+    assert lint_variant(tmp_path, "sl5/daemon.py", old, new, "SL5") == [*DAEMON, reported]
+
+
+def test_timers(tmp_path: Path) -> None:
+    assert lint_fixture("sl5/timers.py", tmp_path, "SL5") == [
+        ("SL503", 13, 5),  # reschedules itself
+        ("SL503", 17, 1),  # dropped
+        ("SL503", 19, 12),  # kept, never cancelled
+        ("SL503", 28, 23),  # reschedules itself through self._timer, which nothing cancels
+    ]
+
+
+def test_processes(tmp_path: Path) -> None:
+    assert lint_fixture("sl5/processes.py", tmp_path, "SL5") == [
+        ("SL507", 11, 1),
+        ("SL507", 13, 12),
+        ("SL507", 17, 11),  # get_context("spawn").Process
+        ("SL507", 26, 1),  # Process subclass
+    ]
+
+
+def test_odd_syntax_does_not_crash(tmp_path: Path) -> None:
+    assert lint_fixture("sl5/odd_syntax.py", tmp_path, "SL5,SL7") == [
+        ("SL501", 12, 10),  # walrus
+        ("SL501", 16, 1),  # Thread(*args)
+        ("SL501", 17, 1),  # Thread(**kwargs)
+        ("SL501", 48, 9),  # inside a lambda
+        ("SL504", 53, 40),  # kept in a module-level dict
+    ]
+
+
+def test_statelint_itself_is_clean() -> None:
+    # The engine's ProcessPoolExecutor lives in a `with` block (engine/runner.py).
+    root = Path(__file__).resolve().parent.parent
+    run = check_json("src", cwd=root, select="SL5,SL7")
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert run.findings == []
+
+
+def test_a_stop_read_through_an_inherited_method_counts(tmp_path: Path) -> None:
+    # Consumer's loop calls self.stopped(), which reads the event Stoppable.stop() sets.
+    found = lint_variant(tmp_path, "sl5/threads.py", "        self._stop_event.set()\n", "        pass\n", "SL501")
+    assert found == [*POSITIVES, ("SL501", 182, 19), *LAST]
