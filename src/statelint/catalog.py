@@ -71,6 +71,7 @@ class RuleDoc:
     options: dict[str, OptionDoc] = field(default_factory=dict)
     references: tuple[str, ...] = ()
     default_enabled: bool = True
+    example_language: str = "python"  # the code-block language of example/use_instead
 
     def default_options(self) -> dict[str, Any]:
         return {name: option.default for name, option in self.options.items()}
@@ -113,7 +114,7 @@ def _loader() -> type:
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=4)  # statelint: ignore[SL104] the catalog ships inside the package; it cannot change during a run
 def load_catalog(directory: Path | None = None) -> Catalog:
     import hashlib
 
@@ -194,4 +195,5 @@ def _parse_rule(path: Path, family: str, code: Any, entry: Any) -> RuleDoc:
         options=options,
         references=tuple(str(r) for r in references),
         default_enabled=bool(entry.get("default_enabled", True)),
+        example_language=str(entry.get("example_language", "python")),
     )
