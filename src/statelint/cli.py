@@ -78,6 +78,19 @@ def cli() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
 @click.option("--no-color", is_flag=True, help="Disable colours (also: NO_COLOR).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores).")
+@click.option("--no-cache", is_flag=True, envvar="STATELINT_NO_CACHE", help="Neither read nor write the result cache (env: STATELINT_NO_CACHE).")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="STATELINT_CACHE_DIR",
+    help="Where to keep the result cache (default: .statelint_cache in the project root; env: STATELINT_CACHE_DIR).",
+)
+@click.option(
+    "--file-timeout",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Seconds one file may take before it is reported as not analysed (default: 60, or file-timeout in the config; 0: no limit).",
+)
 @click.option("--statistics", is_flag=True, help="Print a table of finding counts per rule instead of the findings.")
 @click.option(
     "--baseline",
@@ -109,6 +122,9 @@ def check(
     statistics: bool,
     baseline_file: Path | None,
     write_baseline_file: Path | None,
+    no_cache: bool,
+    cache_dir: Path | None,
+    file_timeout: float | None,
 ) -> None:
     """Scan PATHS (default: the current directory) for hidden state."""
     from statelint.baseline import BaselineError, load_baseline, new_findings
@@ -133,13 +149,18 @@ def check(
         )
     except ConfigError as exc:
         _fail(str(exc))
+    if file_timeout is not None:
+        import dataclasses
+
+        settings = dataclasses.replace(settings, file_timeout=file_timeout)
     baseline = None
     if baseline_file is not None and write_baseline_file is None:
         try:
             baseline = load_baseline(baseline_file)
         except BaselineError as exc:
             _fail(str(exc))
-    result = _scan(list(paths) or ["."], settings, cwd, jobs or default_jobs(), quiet)
+    cache = None if no_cache else (cwd / cache_dir if cache_dir else settings.root / ".statelint_cache")
+    result = _scan(list(paths) or ["."], settings, cwd, jobs or default_jobs(), quiet, cache_dir=cache)
     for path in result.missing_paths:
         click.echo(f"statelint: error: {path}: no such file or directory", err=True)
     for error in result.errors:

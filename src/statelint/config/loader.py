@@ -8,8 +8,10 @@ print one line and exit 2.
 
 from __future__ import annotations
 
+import math
+import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,7 @@ KNOWN_KEYS = {
     "overrides",
     "respect-gitignore",
     "options",
+    "file-timeout",
 }
 OVERRIDE_KEYS = {"path", "select", "extend-select", "ignore", "options"}
 
@@ -62,7 +65,8 @@ def _has_statelint_table(path: Path) -> bool:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     if "statelint" not in text:  # cheap: most pyproject files never mention us
         return False
-    return "statelint" in _read_toml(path, text).get("tool", {})
+    tool = _read_toml(path, text).get("tool", {})
+    return isinstance(tool, dict) and "statelint" in tool
 
 
 def _read_toml(path: Path, text: str) -> dict[str, Any]:
@@ -70,6 +74,74 @@ def _read_toml(path: Path, text: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
+
+
+# Plain data only: PyYAML's safe tags for what a config can hold, plus merge keys (<<).
+_YAML_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map", "merge"))
+
+
+def _read_yaml(path: Path, text: str) -> Any:
+    """Compose the node graph (which constructs nothing), vet it, then build plain data.
+
+    A tag such as ``!!python/object/apply`` or a duplicated key is reported with the
+    key it sits under before any object is built.
+    """
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _vet_yaml(path, node)
+        return loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {_yaml_problem(exc)}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {' '.join(str(exc).split())}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid YAML: nested too deeply") from None
+    finally:
+        loader.dispose()
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
+    mark = exc.problem_mark or exc.context_mark
+    parts = [part for part in (exc.context, exc.problem) if part]
+    where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+    return " ".join(": ".join(parts).split()) + where
+
+
+def _vet_yaml(path: Path, root: yaml.Node) -> None:
+    """Reject tags outside plain data and duplicate keys, naming the key (iterative: aliases may loop)."""
+    seen: set[int] = set()
+    pending: list[tuple[yaml.Node, str]] = [(root, "")]
+    while pending:
+        node, key = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.tag not in _YAML_TAGS:
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            raise ConfigError(
+                f"{path}: {key or 'top level'}: invalid YAML: tag {tag!r} is not allowed, only plain data "
+                f"(line {node.start_mark.line + 1})"
+            )
+        if isinstance(node, yaml.SequenceNode):
+            pending.extend((item, f"{key}[{index}]") for index, item in enumerate(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            lines: dict[tuple[str, str], int] = {}
+            for name, value in node.value:
+                shown = name.value if isinstance(name, yaml.ScalarNode) else "?"
+                label = f"{key}.{shown}" if key else str(shown)
+                if isinstance(name, yaml.ScalarNode) and name.tag != "tag:yaml.org,2002:merge":
+                    first = lines.setdefault((name.tag, name.value), name.start_mark.line + 1)
+                    if first != name.start_mark.line + 1:
+                        raise ConfigError(
+                            f"{path}: {label}: invalid YAML: duplicate key (lines {first} and {name.start_mark.line + 1})"
+                        )
+                pending.append((name, key or "top level"))
+                pending.append((value, label))
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
@@ -79,11 +151,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     if path.suffix in (".yaml", ".yml"):
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            problem = " ".join(str(exc).split())
-            raise ConfigError(f"{path}: invalid YAML: {problem}") from None
+        data = _read_yaml(path, text)
         if data is None:
             return {}
         if not isinstance(data, dict):
@@ -91,7 +159,8 @@ def read_config_file(path: Path) -> dict[str, Any]:
         return data
     data = _read_toml(path, text)
     if path.name == "pyproject.toml":
-        table = data.get("tool", {}).get("statelint", {})
+        tool = data.get("tool", {})
+        table = tool.get("statelint", {}) if isinstance(tool, dict) else {}
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: tool.statelint: expected a table")
         return table
@@ -177,6 +246,11 @@ def _validate(
 
     excludes = list(cli_exclude) if cli_exclude is not None else (str_list("exclude") or [])
     extend = (str_list("extend-exclude") or []) + list(cli_extend_exclude)
+    for key, patterns in (("exclude", excludes), ("extend-exclude", extend)):
+        bad = _invalid_pattern(patterns)
+        if bad is not None:
+            from_cli = bad in (cli_exclude or ()) or bad in cli_extend_exclude
+            raise ConfigError(f"command line: --{key}: invalid pattern {bad!r}") if from_cli else fail(key, f"invalid pattern {bad!r}")
 
     per_file: list[tuple[str, tuple[str, ...]]] = []
     pfi = raw.get("per-file-ignores", {})
@@ -190,6 +264,10 @@ def _validate(
     respect = raw.get("respect-gitignore", True)
     if not isinstance(respect, bool):
         raise fail("respect-gitignore", "expected true or false")
+
+    timeout = raw.get("file-timeout", Settings.file_timeout)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not math.isfinite(timeout) or timeout < 0:
+        raise fail("file-timeout", "expected a number of seconds (0: no limit)")
 
     options = _validate_options(catalog, raw.get("options", {}), fail)
     # --ignore on the command line wins over overrides that would enable a code again.
@@ -211,6 +289,7 @@ def _validate(
         options=options,
         respect_gitignore=respect,
         force_exclude=force_exclude,
+        file_timeout=float(timeout),
     )
 
 
@@ -232,10 +311,30 @@ def _validate_options(
             if option is None:
                 known = ", ".join(doc.options) or "none"
                 raise fail(f"{key}.{code}.{name}", f"unknown option (known: {known})")
-            if not option.accepts(value):
+            if not _accepts(option, value):
                 raise fail(f"{key}.{code}.{name}", f"expected {option.type}, got {type(value).__name__}")
             options.setdefault(doc.code, {})[name] = value
     return options
+
+
+def _invalid_pattern(patterns: Iterable[str]) -> str | None:
+    """The first pattern gitignore syntax cannot compile (``!``, a trailing backslash, ``[z-a]``)."""
+    import pathspec
+
+    for pattern in patterns:
+        try:
+            pathspec.GitIgnoreSpec.from_lines([pattern])
+        except (ValueError, re.error):
+            return pattern
+    return None
+
+
+def _accepts(option: Any, value: Any) -> bool:
+    """A regex option that cannot even compile (nested too deeply, a huge repeat) is a wrong value."""
+    try:
+        return bool(option.accepts(value))
+    except (RecursionError, OverflowError, ValueError, re.error):
+        return False
 
 
 def _validate_overrides(raw: Any, fail: Any, codes: Any, catalog: Catalog) -> tuple[Override, ...]:

@@ -90,6 +90,9 @@ class Settings:
     overrides: tuple[Override, ...] = ()
     base_enabled: tuple[str, ...] | None = None
     cwd: Path | None = None  # what display paths are relative to; patterns match from ``root`` too
+    #: Seconds one file's analysis may take before it is reported (SL001) instead; 0: no limit.
+    #: Not in the fingerprint: results that hit it are never cached.
+    file_timeout: float = 60.0
     _path_cache: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def options_for(self, code: str, path: str | None = None) -> dict[str, Any]:

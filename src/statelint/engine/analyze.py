@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import importlib
 import json
 import os
-from dataclasses import dataclass
-from functools import lru_cache
+import re
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from statelint.catalog import Catalog, RuleDoc, load_catalog
@@ -40,9 +41,17 @@ class RuleIndex:
     python: tuple[str, ...]  # codes of rules over Python source, in run order
     text: tuple[tuple[str, tuple[str, ...]], ...]  # (code, file-name patterns) of rules over other files
     needles: dict[str, tuple[str, ...]]  # code -> substrings one of which must occur; () = always
+    modules: dict[str, str] = field(default_factory=dict)  # code -> the module defining the rule
+    project: tuple[str, ...] = ()  # codes with a check_project(): the join needs their classes
 
     def to_json(self) -> dict[str, Any]:
-        return {"python": list(self.python), "text": [[c, list(p)] for c, p in self.text], "needles": self.needles}
+        return {
+            "python": list(self.python),
+            "text": [[c, list(p)] for c, p in self.text],
+            "needles": self.needles,
+            "modules": self.modules,
+            "project": list(self.project),
+        }
 
     @classmethod
     def from_json(cls, data: Any) -> RuleIndex | None:
@@ -51,6 +60,8 @@ class RuleIndex:
                 tuple(str(c) for c in data["python"]),
                 tuple((str(c), tuple(str(p) for p in patterns)) for c, patterns in data["text"]),
                 {str(c): tuple(str(n) for n in needles) for c, needles in data["needles"].items()},
+                {str(c): str(m) for c, m in data["modules"].items()},
+                tuple(str(c) for c in data["project"]),
             )
         except (KeyError, TypeError, ValueError, AttributeError):
             return None
@@ -69,6 +80,7 @@ class Plan:
         self.catalog = catalog
         self._index = index
         self._rules: tuple[list[tuple[type[Rule], RuleDoc]], list[tuple[type[TextRule], RuleDoc]]] | None = None
+        self._classes: dict[str, type[BaseRule]] = {}  # rules imported one module at a time
         self.cache: Any = None
 
     @classmethod
@@ -107,6 +119,7 @@ class Plan:
     def index(self) -> RuleIndex:
         if self._index is None:
             from statelint.rules import all_rules
+            from statelint.rules.base import BaseRule
 
             rules = all_rules()
             needles = {
@@ -116,8 +129,22 @@ class Plan:
                 tuple(doc.code for _, doc in self.python_rules),
                 tuple((doc.code, tuple(rule.patterns)) for rule, doc in self.text_rules),
                 needles,
+                {code: rules[code].__module__ for code in needles},
+                tuple(code for code in needles if rules[code].check_project.__func__ is not BaseRule.check_project.__func__),
             )
         return self._index
+
+    def rules_for(self, codes: set[str], kind: str) -> list[tuple[Any, RuleDoc]]:
+        """The enabled ``kind`` ("python" or "text") rules among ``codes``, in run order.
+
+        Imports only the modules that define them, unless every rule is loaded already:
+        a worker of a small run does not pay for the thirty rule modules it never uses.
+        """
+        if self._rules is not None:
+            loaded = self._rules[0] if kind == "python" else self._rules[1]
+            return [(rule, doc) for rule, doc in loaded if doc.code in codes]
+        order = self.index.python if kind == "python" else tuple(code for code, _ in self.index.text)
+        return [(self.rule_type(code), self.catalog.rules[code]) for code in order if code in codes]
 
     @property
     def needles(self) -> dict[str, tuple[str, ...]]:
@@ -128,9 +155,25 @@ class Plan:
         return tuple(sorted({p for _, patterns in self.index.text for p in patterns}))
 
     def rule_type(self, code: str) -> type[BaseRule]:
-        """The class of an enabled rule (imports the rule modules)."""
-        found = {doc.code: rule for rule, doc in (*self.text_rules, *self.python_rules)}
-        return found[code]
+        """The class of an enabled rule; imports only its module while the others are not needed."""
+        found = self._classes.get(code)
+        if found is None and self._rules is None and code in self.index.modules:
+            from statelint.rules.base import BaseRule
+
+            module_name = self.index.modules[code]
+            module = importlib.import_module(module_name)
+            for value in vars(module).values():  # what all_rules() accepts as a rule
+                if (
+                    isinstance(value, type)
+                    and issubclass(value, BaseRule)
+                    and value.__module__ == module_name
+                    and "code" in vars(value)
+                ):
+                    self._classes.setdefault(value.code, value)
+            found = self._classes.get(code)
+        if found is None:
+            found = {doc.code: rule for rule, doc in (*self.text_rules, *self.python_rules)}[code]
+        return found
 
     def is_enabled(self, code: str) -> bool:
         return code in self.settings.enabled
@@ -157,9 +200,12 @@ class Plan:
         return self.settings.path_ignores(display)
 
 
-@lru_cache(maxsize=2048)
 def module_name_for(path: str) -> tuple[str, bool]:
-    """Dotted module name from the package folders around ``path``, and whether it is a package."""
+    """Dotted module name from the package folders around ``path``, and whether it is a package.
+
+    Not memoised: a few ``stat`` calls per file, and the answer changes when an
+    ``__init__.py`` appears (the result cache keys on it).
+    """
     directory, filename = os.path.split(os.path.abspath(path))
     stem = filename.rsplit(".", 1)[0]
     is_package = stem == "__init__"
@@ -239,9 +285,7 @@ def _plain_facts(code: str, facts: list[Any]) -> list[Any]:
 
 
 def _run_text_rules(target: Target, text: str, plan: Plan, result: FileResult, wanted: set[str]) -> None:
-    for rule_type, doc in plan.text_rules if wanted else ():
-        if doc.code not in wanted:
-            continue
+    for rule_type, doc in plan.rules_for(wanted, "text") if wanted else ():
         try:
             rule = plan.make(rule_type, doc, target.display)
             rule.check(target.display, text)  # type: ignore[attr-defined]
@@ -277,15 +321,26 @@ def _syntax_check(target: Target, text: str, plan: Plan, result: FileResult) -> 
         result.findings.append(_error_finding(target.display, error, plan))
 
 
+#: A hundred brackets opened in a row (whatever lies between them, no bracket closed):
+#: searched in the file's brackets alone, which keeps it linear on any input.
+_NOT_BRACKETS = re.compile(r"[^()\[\]{}]+")
+_OPEN_RUN = re.compile(r"[(\[{]{100}")
+
+
 def _too_deep(target: Target, text: str, plan: Plan, result: FileResult) -> bool:
     """Whether CPython's parser finds the file nested too deeply for libcst's.
 
-    libcst's native parser overflows the C stack (and kills the process) on a few
-    thousand nested brackets, and is quadratic in nesting depth below that. CPython's
-    parser refuses such files cleanly (more than 200 open brackets, or a tree deeper
-    than its recursion limit), at a tenth of libcst's cost: ask it first. Other syntax
-    errors are left to libcst, whose reports the SL001 messages have always used.
+    libcst's native parser overflows the C stack (and kills the process) on a couple
+    of thousand nested brackets, and is quadratic in nesting depth below that.
+    CPython's parser refuses such files cleanly (more than 200 open brackets, or a
+    tree deeper than its recursion limit). Asking it costs a fifth of libcst's parse,
+    so only files with a long run of opened brackets are asked (a regular expression
+    finds those at a hundredth of the cost); the worker processes and the per-file
+    time limit catch whatever slips through. Other syntax errors are left to libcst,
+    whose reports the SL001 messages have always used.
     """
+    if _OPEN_RUN.search(_NOT_BRACKETS.sub("", text)) is None:
+        return False
     try:
         compile(text, target.display, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
         return False
@@ -335,9 +390,7 @@ def _run_python_rules(target: Target, text: str, plan: Plan, result: FileResult,
     module_name, is_package = module_name_for(target.path)
     ctx = FileContext(target.display, text, module, NameResolver(module, module_name, is_package))
     rules: list[Any] = []
-    for rule_type, doc in plan.python_rules:
-        if doc.code not in wanted:
-            continue
+    for rule_type, doc in plan.rules_for(wanted, "python"):
         try:
             rule = plan.make(rule_type, doc, target.display)
             assert isinstance(rule, Rule)

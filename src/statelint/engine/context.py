@@ -60,9 +60,9 @@ class FileContext:
 
     def span(self, node: cst.CSTNode) -> Span:
         if self._positions is None:
-            from libcst.metadata import PositionProvider
+            from statelint.engine.positions import compute_positions
 
-            self._positions = self.metadata(PositionProvider)
+            self._positions = compute_positions(self.module)
         code_range = self._positions[node]
         return Span(
             code_range.start.line,

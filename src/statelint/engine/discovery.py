@@ -1,13 +1,27 @@
 """Which files a scan reads: walk the given paths, honour excludes and .gitignore.
 
-Directory symlinks are never followed (no loops, no escaping the tree); a file
-symlink is followed only when it points inside the scanned root.
+Scanned trees are hostile, and one odd entry must never stop or hang a scan:
+
+* directory symlinks met in a walk are never followed (no loops, no escaping the
+  tree); a file symlink is followed only when it points inside the scanned root.
+  A broken one (dangling, or a loop) that points inside is kept, so reading it
+  reports it (SL001); one pointing outside the root is left alone. A directory
+  named on the command line is walked even through a link: the user asked for it.
+* FIFOs, sockets and devices met in a walk are skipped: opening a FIFO would block.
+* a directory that cannot be listed is kept as a target, so it is reported (SL001,
+  "cannot read directory") instead of its files silently going unchecked.
+* invalid .gitignore lines are dropped, as git does.
+* display paths are printable: bytes the file system name could not decode and
+  control characters are shown escaped, so a file name cannot forge report lines
+  or send escape sequences to a terminal.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import os
+import re
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +29,7 @@ from pathlib import Path
 import pathspec
 
 from statelint.config.settings import Settings
+from statelint.engine.source import SourceError, read_bytes
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 
@@ -30,9 +45,40 @@ class Target:
 
 def display_path(path: Path, cwd: Path) -> str:
     try:
-        return path.relative_to(cwd).as_posix()
+        shown = path.relative_to(cwd).as_posix()
     except ValueError:
-        return path.as_posix()
+        shown = path.as_posix()
+    return printable(shown)
+
+
+# C0/C1 controls, DEL, line/paragraph separators, bidi overrides, surrogates (undecodable bytes).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with what a terminal or a CI log would interpret shown as escapes."""
+    return _UNPRINTABLE.sub(_escape, text) if _UNPRINTABLE.search(text) else text
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's stand-in for an undecodable byte
+        return f"\\x{code - 0xDC00:02x}"
+    return match.group().encode("unicode_escape").decode("ascii")
+
+
+def _compile_lines(lines: Iterable[str]) -> pathspec.GitIgnoreSpec | None:
+    """A spec from the valid lines only: one bad line in a .gitignore must not stop the scan."""
+    valid: list[str] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # re's FutureWarnings about odd character sets
+        for line in lines:
+            try:
+                pathspec.GitIgnoreSpec.from_lines([line])
+            except (ValueError, re.error):  # GitIgnorePatternError is a ValueError
+                continue
+            valid.append(line)
+        return pathspec.GitIgnoreSpec.from_lines(valid) if valid else None
 
 
 class _Ignorer:
@@ -48,11 +94,11 @@ class _Ignorer:
         if directory not in self._gitignores:
             spec = None
             try:
-                lines = (directory / ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
-            except OSError:
+                lines = read_bytes(str(directory / ".gitignore")).decode("utf-8", errors="replace").splitlines()
+            except SourceError:  # missing, unreadable, or not a regular file (a FIFO would block)
                 lines = []
             if lines:
-                spec = pathspec.GitIgnoreSpec.from_lines(lines)
+                spec = _compile_lines(lines)
             self._gitignores[directory] = spec
         return self._gitignores[directory]
 
@@ -70,7 +116,7 @@ class _Ignorer:
             spec = self._gitignore(directory)
             if spec is not None and spec.match_file(path.relative_to(directory).as_posix() + suffix):
                 return True
-            if directory == self.root or (directory / ".git").exists():
+            if directory == self.root or os.path.exists(directory / ".git"):
                 break
         return False
 
@@ -87,12 +133,12 @@ def discover(
     missing: list[str] = []
     for given in paths or ["."]:
         start = (cwd / given).absolute()
-        if start.is_dir() and not start.is_symlink():
+        if os.path.isdir(start):
             scan_root = start.resolve()
             for file_path, kind in _walk(start, scan_root, ignorer, text_patterns):
                 target = Target(display_path(file_path, cwd), str(file_path), kind)
                 found.setdefault(target.display, target)
-        elif start.exists() or start.is_symlink():
+        elif os.path.lexists(start):
             if settings.force_exclude and _excluded_with_parents(start, ignorer):
                 continue
             kind = _explicit_kind(start)
@@ -131,14 +177,17 @@ def _walk(start: Path, scan_root: Path, ignorer: _Ignorer, text_patterns: Sequen
     while pending:
         directory = pending.pop()
         try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
         except OSError:
+            yield directory, "python"  # reading it reports why its files went unchecked
             continue
         for entry in entries:
             path = Path(entry.path)
             try:
                 is_link = entry.is_symlink()
                 is_dir = entry.is_dir(follow_symlinks=False)
+                is_file = entry.is_file(follow_symlinks=False)
             except OSError:
                 continue
             if is_dir:
@@ -152,17 +201,22 @@ def _walk(start: Path, scan_root: Path, ignorer: _Ignorer, text_patterns: Sequen
                 kind = "text"
             else:
                 continue
-            if is_link and not _link_inside(path, scan_root):
+            if is_link:
+                if not _link_wanted(path, scan_root):
+                    continue
+            elif not is_file:  # a FIFO, socket or device
                 continue
             if ignorer.ignored(path, is_dir=False):
                 continue
             yield path, kind
 
 
-def _link_inside(path: Path, root: Path) -> bool:
-    """A file symlink is followed only if it resolves to a regular file inside ``root``."""
-    try:
-        real = path.resolve(strict=True)
-    except (OSError, RuntimeError):
+def _link_wanted(path: Path, root: Path) -> bool:
+    """A link to a regular file inside ``root`` is followed; a broken one pointing inside is
+    kept so that reading it reports it; anything else (outside, a directory, a FIFO) is not."""
+    real = Path(os.path.realpath(path))  # never raises: a loop resolves to where it loops
+    if real != root and root not in real.parents:
         return False
-    return real.is_file() and (real == root or root in real.parents)
+    if not os.path.exists(real):
+        return True
+    return os.path.isfile(real)

@@ -239,12 +239,22 @@ class NameResolver:
         else:
             self.package = module_name.rpartition(".")[0]
         self.module_scope = Scope("module", module, None, module_name, resolver=self)
+        # Per file, keyed by object identity (the tree is immutable and outlives both):
+        # one Scope per function/class node, so its bindings are collected once even when
+        # factory calls revisit it, and the answers of top-level resolve() calls, which
+        # every rule asks again for the same call sites.
+        self._scopes: dict[tuple[int, int], Scope] = {}
+        self._resolved: dict[tuple[int, int], frozenset[str]] = {}
 
     def child_scope(self, node: cst.CSTNode, parent: Scope) -> Scope:
-        kind = "class" if isinstance(node, cst.ClassDef) else "function"
-        name = node.name.value if isinstance(node, (cst.ClassDef, cst.FunctionDef)) else "<lambda>"
-        prefix = f"{parent.prefix}.{name}" if parent.kind != "function" else f"{parent.prefix}.<locals>.{name}"
-        return Scope(kind, node, parent, prefix)
+        key = (id(node), id(parent))
+        scope = self._scopes.get(key)
+        if scope is None:
+            kind = "class" if isinstance(node, cst.ClassDef) else "function"
+            name = node.name.value if isinstance(node, (cst.ClassDef, cst.FunctionDef)) else "<lambda>"
+            prefix = f"{parent.prefix}.{name}" if parent.kind != "function" else f"{parent.prefix}.<locals>.{name}"
+            scope = self._scopes[key] = Scope(kind, node, parent, prefix)
+        return scope
 
     # -- lookups -------------------------------------------------------------------
     def lookup(self, name: str, scope: Scope) -> list[Binding]:
@@ -270,6 +280,15 @@ class NameResolver:
 
     def resolve(self, node: cst.CSTNode, scope: Scope, _depth: int = 0) -> frozenset[str]:
         """Every qualified name ``node`` may refer to; empty when unknown."""
+        if _depth == 0:
+            key = (id(node), id(scope))
+            found = self._resolved.get(key)
+            if found is None:
+                found = self._resolved[key] = self._resolve(node, scope, 0)
+            return found
+        return self._resolve(node, scope, _depth)
+
+    def _resolve(self, node: cst.CSTNode, scope: Scope, _depth: int) -> frozenset[str]:
         if _depth > _MAX_DEPTH:
             return frozenset()
         if isinstance(node, cst.Name):

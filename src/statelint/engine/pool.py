@@ -21,11 +21,13 @@ so a worker starts in milliseconds) and spawned elsewhere.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import sys
 import time
+import warnings
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -53,8 +55,27 @@ def context() -> Any:
     return multiprocessing.get_context()
 
 
-def _worker_main(conn: Connection, factory: HandlerFactory, args: tuple[Any, ...]) -> None:
-    """Loop: receive a chunk of (index, task), send one message per task, until told to stop."""
+def resident_mb() -> float | None:
+    """This process's resident memory now (Linux; None elsewhere)."""
+    try:
+        with open("/proc/self/statm", "rb") as handle:
+            pages = int(handle.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * (os.sysconf("SC_PAGE_SIZE") / 2**20)
+
+
+def _worker_main(
+    conn: Connection, factory: HandlerFactory, args: tuple[Any, ...], retire_mb: float | None = None
+) -> None:
+    """Loop: receive a chunk of (index, task), send one message per task, until told to stop.
+
+    The memory of a large syntax tree is freed but not given back to the system
+    (libcst's parser allocates through malloc, which keeps its heap), so a worker
+    that has grown past ``retire_mb`` asks malloc to trim; if that is not enough it
+    retires after its chunk and the parent forks a fresh one, instead of the worker
+    keeping its high-water mark for the rest of the run.
+    """
     import faulthandler
 
     faulthandler.disable()  # a native crash must die quietly: the parent reports it
@@ -71,12 +92,30 @@ def _worker_main(conn: Connection, factory: HandlerFactory, args: tuple[Any, ...
             return
         if chunk is None:
             return
+        grown = False
         for index, task in chunk:
             try:
                 message = ("ok", index, handle(task))
             except Exception as exc:  # noqa: BLE001 - an engine bug for this task only
                 message = ("error", index, f"{type(exc).__name__}: {exc}")
             conn.send(message)
+            del message
+            if retire_mb is not None and (resident_mb() or 0) > retire_mb:
+                _trim_heap()
+                grown = (resident_mb() or 0) > retire_mb
+        if grown:
+            conn.send(("retire",))
+            return
+
+
+def _trim_heap() -> None:
+    """Give freed heap memory back to the system (glibc; a no-op elsewhere)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 @dataclass
@@ -102,8 +141,10 @@ class IsolatedPool:
         factory: HandlerFactory,
         args: tuple[Any, ...] = (),
         timeout: float | None = None,
+        retire_mb: float | None = None,
     ) -> None:
         self.jobs = max(1, jobs)
+        self.retire_mb = retire_mb
         self.factory = factory
         self.args = args
         self.timeout = timeout if timeout and timeout > 0 else None
@@ -115,7 +156,7 @@ class IsolatedPool:
     # -- public ----------------------------------------------------------------------
     def run(
         self,
-        tasks: Sequence[Any],
+        tasks: Sequence[Any] | Mapping[int, Any],
         chunks: Sequence[Sequence[int]],
         on_result: Callable[[int, Any], None],
     ) -> None:
@@ -148,8 +189,15 @@ class IsolatedPool:
 
     def _start(self) -> _Worker:
         parent, child = self.ctx.Pipe(duplex=True)
-        process = self.ctx.Process(target=_worker_main, args=(child, self.factory, self.args), daemon=True)
-        process.start()
+        process = self.ctx.Process(
+            target=_worker_main, args=(child, self.factory, self.args, self.retire_mb), daemon=True
+        )
+        with warnings.catch_warnings():
+            # Python 3.12+ warns when forking a process with threads (a test runner, an IDE
+            # embedding statelint). The child only computes and writes to its pipe: it takes
+            # none of the locks another thread could hold.
+            warnings.filterwarnings("ignore", message=".*fork", category=DeprecationWarning)
+            process.start()
         child.close()
         worker = _Worker(process, parent)
         self.workers.append(worker)
@@ -207,6 +255,12 @@ class IsolatedPool:
     def _message(self, worker: _Worker, message: tuple[Any, ...]) -> None:
         if message[0] == "init-error":
             raise WorkerError(f"a worker process failed to start: {message[1]}")
+        if message[0] == "retire":  # between chunks: whatever was sent since was not started
+            if worker.chunk is not None and worker.chunk.indices:
+                self.queue.appendleft(worker.chunk)
+            worker.chunk = None
+            self._stop(worker)
+            return
         kind, index, value = message
         chunk = worker.chunk
         if chunk is None or not chunk.indices or chunk.indices[0] != index:

@@ -14,7 +14,7 @@ worker or importing libcst.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -25,20 +25,22 @@ from statelint.engine.analyze import PARSE_ERROR, Plan, RuleIndex, analyze, modu
 from statelint.engine.cache import ResultCache, content_digest
 from statelint.engine.discovery import Target, discover
 from statelint.engine.fingerprint import with_fingerprints
-from statelint.engine.suppressions import file_ignored, selectors_used, suppressing
-from statelint.engine.unused import unused_suppressions
-from statelint.engine.pool import Failure, IsolatedPool
 from statelint.engine.source import SourceError, decode_python, decode_text
-from statelint.engine.suppressions import file_ignores
+from statelint.engine.suppressions import UNUSED_SUPPRESSION, file_ignored, file_ignores, selectors_used, suppressing
 from statelint.model import FileResult, Finding, InternalError, Severity, Span, Suppression
 
 #: Up to this many files to analyse, the parent first tries each without rules (see module doc).
 LIGHT_LIMIT = 32
+#: ... and only files up to this size.
+LIGHT_MAX_BYTES = 512 * 1024
 #: Chunks per worker: enough to balance uneven files, few enough to keep messages cheap.
 CHUNKS_PER_JOB = 8
 MAX_CHUNK = 32
-#: Seconds one file may take (parse, rules, positions) before it is reported instead.
-DEFAULT_FILE_TIMEOUT = 60.0
+#: A worker that has grown past this many MB is replaced by a fresh one between chunks.
+RETIRE_MB = 110.0
+#: Above this many files for the workers, the parent imports the rules (and libcst) before
+#: forking them; below, each worker imports them itself, in parallel.
+PRELOAD_ABOVE = 16
 
 
 @dataclass
@@ -79,7 +81,8 @@ def analyze_all(
             progress(done, len(targets))
 
     keys: dict[int, tuple[str, str]] = {}  # index -> (cache key, content digest)
-    contents: dict[int, bytes] = {}
+    sizes: dict[int, int] = {}
+    contents: dict[int, bytes] = {}  # kept only while the run may stay small (see LIGHT_LIMIT)
     todo: list[int] = []
     for index, target in enumerate(targets):
         data = _read(target.path) if cache is not None else None
@@ -91,9 +94,13 @@ def analyze_all(
                 finish(index, hit)
                 continue
             keys[index] = (key, digest)
-        if data is not None:
-            contents[index] = data
         todo.append(index)
+        if data is not None:
+            sizes[index] = len(data)
+            if len(todo) <= LIGHT_LIMIT:
+                contents[index] = data
+            else:
+                contents.clear()
 
     def store(index: int, result: FileResult) -> None:
         if cache is not None and index in keys and not result.errors:
@@ -104,14 +111,23 @@ def analyze_all(
     if len(todo) <= LIGHT_LIMIT:
         heavy = []
         for index in todo:
-            light = analyze(targets[index], plan, contents.get(index), light=True)
+            data = contents[index] if index in contents else _read(targets[index].path)
+            # A big file goes to a worker even when no rule wants it: only there does the
+            # time limit protect the run from whatever its decoding and checks cost.
+            too_big = data is not None and len(data) > LIGHT_MAX_BYTES
+            light = None if too_big else analyze(targets[index], plan, data, light=True)
             if light is None:
                 heavy.append(index)
             else:
                 store(index, light)
     if heavy:
-        _in_workers(targets, heavy, contents, keys, plan, jobs, store)
-    return [result for result in results if result is not None]
+        _in_workers(targets, heavy, sizes, keys, plan, jobs, store)
+    return [r if r is not None else _no_result(t) for r, t in zip(results, targets)]
+
+
+def _no_result(target: Target) -> FileResult:
+    """Cannot happen (every task is answered), but a file must never vanish from a report."""
+    return FileResult(target.display, errors=[InternalError(target.display, "engine failed: no result")])
 
 
 def _read(path: str) -> bytes | None:
@@ -125,13 +141,15 @@ def _read(path: str) -> bytes | None:
 def _in_workers(
     targets: list[Target],
     indices: list[int],
-    contents: dict[int, bytes],
+    sizes: dict[int, int],
     keys: dict[int, tuple[str, str]],
     plan: Plan,
     jobs: int,
     store: Callable[[int, FileResult], None],
 ) -> None:
-    sizes = {i: len(contents[i]) if i in contents else _size(targets[i].path) for i in indices}
+    from statelint.engine.pool import Failure, IsolatedPool  # multiprocessing: only when needed
+
+    sizes = {i: sizes[i] if i in sizes else _size(targets[i].path) for i in indices}
     chunks = _chunks(indices, sizes, jobs)
     # A worker re-reads its file and returns the content hash it analysed: only a result
     # for the content the parent looked up may be cached (the file may change meanwhile).
@@ -141,7 +159,7 @@ def _in_workers(
         target = targets[index]
         if isinstance(value, Failure):  # crashes and overruns may not happen next time: never cached
             keys.pop(index, None)
-            store(index, _failure_result(target, value, plan, contents.get(index)))
+            store(index, _failure_result(target, value, plan))
         elif isinstance(value, tuple) and value and value[0] == "error":
             store(index, FileResult(target.display, errors=[InternalError(target.display, f"engine failed: {value[1]}")]))
         else:
@@ -150,9 +168,14 @@ def _in_workers(
                 keys.pop(index, None)
             store(index, result)
 
-    plan.index  # computed before forking, so no worker repeats it
-    timeout = getattr(plan.settings, "file_timeout", DEFAULT_FILE_TIMEOUT)
-    pool = IsolatedPool(min(jobs, len(chunks)), _worker_handler, (plan.settings, plan.index, plan), timeout)
+    _ = plan.index  # computed before forking, so no worker repeats it
+    timeout = plan.settings.file_timeout  # per file: parse, rules and positions together
+    if len(indices) > PRELOAD_ABOVE:
+        _ = plan.python_rules  # imported once here, shared by every forked worker (and any replacement)
+    else:  # the join will want the cross-file rules: import them (and libcst) once, before forking
+        for code in plan.index.project:
+            plan.rule_type(code)
+    pool = IsolatedPool(min(jobs, len(chunks)), _worker_handler, (plan.settings, plan.index, plan), timeout, RETIRE_MB)
     pool.run(tasks, chunks, on_result)
 
 
@@ -193,16 +216,17 @@ def _analyze_task(plan: Plan, task: tuple[Target, str | None]) -> tuple[FileResu
     target, digest = task
     data = _read(target.path)
     result = analyze(target, plan, data)
-    assert result is not None
+    if result is None:  # cannot happen without light=True
+        raise RuntimeError("no result")
     fresh = digest is not None and data is not None and content_digest(data) == digest
     return result, fresh
 
 
-def _failure_result(target: Target, failure: Failure, plan: Plan, data: bytes | None) -> FileResult:
+def _failure_result(target: Target, failure: Any, plan: Plan) -> FileResult:
     """SL001 for a file whose analysis crashed its process or overran the time limit."""
     result = FileResult(target.display)
     text = ""
-    data = data if data is not None else _read(target.path)
+    data = _read(target.path)
     try:
         text = (decode_text(data) if target.kind == "text" else decode_python(data)) if data is not None else ""
         result.file_ignores = file_ignores(text)
@@ -217,8 +241,8 @@ def _failure_result(target: Target, failure: Failure, plan: Plan, data: bytes | 
         )
     else:
         message = (
-            f"could not be analysed: the parser crashed on it ({failure.detail}, also when retried alone); "
-            "deeply nested code is the usual cause"
+            f"could not be analysed: the process analysing it crashed ({failure.detail}, also when retried "
+            "alone); libcst's parser overflowing on deeply nested code is the usual cause"
         )
     doc = plan.catalog.rules[PARSE_ERROR]
     result.findings.append(Finding(PARSE_ERROR, message, target.display, Span(1, 1, 1, 1), Severity(doc.severity), doc.hint))
@@ -226,6 +250,15 @@ def _failure_result(target: Target, failure: Failure, plan: Plan, data: bytes | 
     if first:
         result.lines[1] = first
     return result
+
+
+def unused_suppressions(results: list[FileResult], plan: Plan, used: dict[int, set[str]]) -> Iterator[Finding]:
+    """SL002 (see :mod:`.unused`), imported only when enabled: it loads every rule module, and libcst."""
+    if not plan.is_enabled(UNUSED_SUPPRESSION):
+        return iter(())
+    from statelint.engine.unused import unused_suppressions as find
+
+    return find(results, plan, used)
 
 
 def scan(

@@ -1,12 +1,31 @@
-"""Reading and decoding source files; every failure becomes an SL001 finding."""
+"""Reading and decoding source files; every failure becomes an SL001 finding.
+
+Scanned trees are hostile: a ``.py`` name may belong to a FIFO (reading it would
+block forever), a device, a directory, a broken or looping symbolic link, or a
+file too large to hold in memory; a coding cookie may name any codec, including
+ones that raise something other than ``UnicodeDecodeError``. Each of these becomes
+a :class:`SourceError` that says what is wrong and where; nothing here raises
+anything else.
+"""
 
 from __future__ import annotations
 
+import errno
 import io
+import os
+import re
+import stat
 import tokenize
 from dataclasses import dataclass
 
 from statelint.model import Span
+
+#: Far above any real source or configuration file; only a memory guard.
+MAX_READ_BYTES = 256 * 1024 * 1024
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+# PEP 263: the cookie is a comment on line 1 or 2.
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -18,13 +37,56 @@ class SourceError(Exception):
 
 
 def read_bytes(path: str) -> bytes:
+    """The content of the regular file at ``path``; never blocks on pipes or devices."""
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except IsADirectoryError:
-        raise SourceError("cannot read file: it is a directory") from None
+        fd = os.open(path, _OPEN_FLAGS)  # O_NONBLOCK: opening a FIFO must not wait for a writer
+    except OSError as exc:
+        raise SourceError(_open_problem(path, exc)) from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise SourceError(_directory_problem(path))
+        if not stat.S_ISREG(info.st_mode):
+            raise SourceError("cannot read file: not a regular file (a pipe, socket or device)")
+        if info.st_size > MAX_READ_BYTES:
+            raise SourceError(f"cannot read file: too large ({_megabytes(info.st_size)}; the limit is {_megabytes(MAX_READ_BYTES)})")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(MAX_READ_BYTES + 1)
     except OSError as exc:
         raise SourceError(f"cannot read file: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_READ_BYTES:  # grew while we read it
+        raise SourceError(f"cannot read file: too large (the limit is {_megabytes(MAX_READ_BYTES)})")
+    return data
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f} MB"
+
+
+def _open_problem(path: str, exc: OSError) -> str:
+    if os.path.islink(path):
+        if exc.errno == errno.ELOOP:
+            return "cannot read file: symbolic link loop"
+        if exc.errno == errno.ENOENT:
+            try:
+                return f"cannot read file: broken symbolic link (points to {os.readlink(path)!r}, which does not exist)"
+            except OSError:
+                return "cannot read file: broken symbolic link"
+    if os.path.isdir(path):
+        return _directory_problem(path)
+    return f"cannot read file: {exc.strerror or exc}"
+
+
+def _directory_problem(path: str) -> str:
+    """Discovery hands over directories it could not list, so their files are not silently skipped."""
+    try:
+        with os.scandir(path):
+            pass
+    except OSError as exc:
+        return f"cannot read directory: {exc.strerror or exc}; the files in it were not checked"
+    return "cannot read file: it is a directory"
 
 
 def decode_python(data: bytes) -> str:
@@ -32,9 +94,26 @@ def decode_python(data: bytes) -> str:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
-        line = getattr(exc, "lineno", None) or 1
-        raise SourceError(f"cannot decode file: {exc.msg if hasattr(exc, 'msg') else exc}", Span(line, 1, line, 1)) from None
+        raise _cookie_problem(data, str(exc.msg)) from None
     return _decode(data, encoding)
+
+
+def _cookie_problem(data: bytes, message: str) -> SourceError:
+    head = data[: _end_of_line(data, _end_of_line(data, 0))]
+    if message.startswith("invalid or missing encoding declaration"):
+        # tokenize says this when a line it searched for a cookie is not UTF-8: say where.
+        try:
+            _decode(head, "utf-8-sig")
+        except SourceError as error:
+            return error
+    match = _COOKIE.search(head)
+    line = head.count(b"\n", 0, match.start()) + 1 if match else 1
+    return SourceError(f"cannot decode file: {' '.join(message.split())}", Span(line, 1, line, 1))
+
+
+def _end_of_line(data: bytes, start: int) -> int:
+    end = data.find(b"\n", start)
+    return len(data) if end < 0 else end + 1
 
 
 def decode_text(data: bytes) -> str:
@@ -45,14 +124,31 @@ def _decode(data: bytes, encoding: str) -> str:
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise SourceError(f"cannot decode file as {encoding}: {exc.reason}", Span(line, column, line, column + 1)) from None
-    except LookupError:
-        raise SourceError(f"cannot decode file: unknown encoding {encoding!r}") from None
+        body = data[3:] if encoding == "utf-8-sig" and data.startswith(b"\xef\xbb\xbf") else data
+        raise SourceError(f"cannot decode file as {encoding}: {exc.reason}", _byte_span(body, exc.start, encoding)) from None
+    except LookupError as exc:  # a codec that is not a text encoding (rot13, zlib_codec, ...)
+        raise SourceError(f"cannot decode file: {_one_line(exc)}") from None
+    except (UnicodeError, ValueError, TypeError) as exc:  # codecs may raise anything (punycode, undefined)
+        raise SourceError(f"cannot decode file as {encoding}: {_one_line(exc)}") from None
     if "\x00" in text:
         offset = text.index("\x00")
         line = text.count("\n", 0, offset) + 1
         column = offset - (text.rfind("\n", 0, offset) + 1) + 1
         raise SourceError("source contains a NUL byte", Span(line, column, line, column + 1))
     return text
+
+
+def _one_line(exc: BaseException) -> str:
+    """Codec messages may quote the offending text, newlines included: a finding is one line."""
+    return " ".join(str(exc).split())
+
+
+def _byte_span(data: bytes, offset: int, encoding: str) -> Span:
+    """Line and (character) column of the byte at ``offset``."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    line = data.count(b"\n", 0, offset) + 1
+    try:
+        column = len(data[line_start:offset].decode(encoding, errors="replace")) + 1
+    except (LookupError, UnicodeError, ValueError, TypeError):
+        column = offset - line_start + 1
+    return Span(line, column, line, column + 1)

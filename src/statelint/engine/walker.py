@@ -70,15 +70,18 @@ def _kind(value_type: type) -> int:
 
 
 def _fields(node_type: type) -> Callable[[Any], tuple[Any, ...]]:
+    getter = _FIELDS[node_type] = _field_getter(node_type)
+    return getter
+
+
+def _field_getter(node_type: type) -> Callable[[Any], tuple[Any, ...]]:
     names = tuple(f.name for f in dataclasses.fields(node_type))
-    if len(names) == 1:
-        name = names[0]
-        getter: Callable[[Any], tuple[Any, ...]] = lambda node: (getattr(node, name),)  # noqa: E731
-    elif names:
-        getter = attrgetter(*names)
-    else:
-        getter = lambda node: ()  # noqa: E731
-    _FIELDS[node_type] = getter
+    if len(names) > 1:
+        return attrgetter(*names)
+
+    def getter(node: Any) -> tuple[Any, ...]:  # attrgetter gives a bare value for one name
+        return tuple(getattr(node, name) for name in names)
+
     return getter
 
 
@@ -136,15 +139,16 @@ class Dispatcher:
 
 
 def _concrete_types(node_type: type) -> list[type]:
-    """A visitor for a base class (``BaseExpression``) receives every subclass."""
-    found: list[type] = []
+    """A visitor for a base class (``BaseExpression``) receives every subclass, once:
+    ``Name`` is reached through two bases and must not be dispatched twice."""
+    found: dict[type, None] = {}
     pending = [node_type]
     while pending:
         current = pending.pop()
         if not getattr(current, "__abstractmethods__", None):
-            found.append(current)
+            found[current] = None
         pending.extend(current.__subclasses__())
-    return found
+    return list(found)
 
 
 def walk(ctx: FileContext, dispatcher: Dispatcher) -> None:
