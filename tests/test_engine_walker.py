@@ -154,3 +154,89 @@ def test_a_base_class_visitor_is_called_once_per_node() -> None:
 
     walk(ctx, Dispatcher([Rule()], lambda rule, exc: None))
     assert seen == ["Name", "Name"]
+
+
+@pytest.mark.parametrize("path", SOURCES[::4], ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_parsing_without_validation_builds_the_same_tree(path: object) -> None:
+    from statelint.engine.parsing import parse_module
+
+    module = _parse(path)
+    if module is None:
+        pytest.skip("not parseable by design")
+    fast = parse_module(module.code)
+    assert fast.deep_equals(module)
+    assert fast.code == module.code
+
+
+def test_node_validation_is_back_after_a_parse_error() -> None:
+    from libcst._nodes.base import CSTNode
+
+    from statelint.engine import parsing
+
+    assert parsing._SKIPPABLE  # libcst's __post_init__ only validates: the shortcut is in use
+    with pytest.raises(cst.ParserSyntaxError):
+        parsing.parse_module("def f(:\n")
+    assert CSTNode.__post_init__ is parsing._POST_INIT
+    with pytest.raises(cst.CSTValidationError):  # nodes built by hand are still checked
+        cst.Name("not a name")
+
+
+TRICKY = [
+    "import os\n\n\n# a comment\n\n@decorator\n@other(\n    1,\n)\nasync def f(x):\n    return x\n",
+    "a = 1; b = [\n    2,\n]  # trailing\nclass C:\n    def m(self):\n        pass\n",
+    "x = 1\r\ny = (2 +\r\n     3)\r\nif x:\r\n    z = 'é'\r\nelif y:\r\n    pass\r\nelse:\r\n    pass\r\n",
+    "#!/usr/bin/env python\n# -*- coding: utf-8 -*-\n'''doc'''\n\nvalue = \\\n    1\n",
+    "def g():\n\tif True:\n\t\treturn 1\n\nπ = 3.14\nlabel = 'ünïcode'; count = len(label)\n",
+    "x = 1\nlast = x + 1",  # no final newline: the lazy way falls back to the whole module
+    "\x0c\nimport sys\n\n\n\n@dec\nclass K(Base, metaclass=M):\n    attr: int = 1\n",
+    "",
+    "try:\n    pass\nexcept (A, B) as e:\n    raise\nfinally:\n    done()\nmatch v:\n    case [1, *rest]:\n        pass\n",
+]
+
+
+@pytest.mark.parametrize("source", TRICKY)
+def test_lazy_positions_match_libcsts_for_every_node(source: str) -> None:
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from statelint.engine.positions import LazyPositions
+
+    module = cst.parse_module(source)
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    nodes = []
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        node = stack.pop()
+        nodes.append(node)
+        stack.extend(children(node))
+    for order in (nodes, nodes[::-1]):  # asked in source order and backwards
+        lazy = LazyPositions(module, source)
+        assert [lazy[node] for node in order] == [expected[node] for node in order]
+
+
+@pytest.mark.parametrize("path", SOURCES[::3], ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_lazy_positions_on_fixtures(path: object) -> None:
+    from statelint.engine.positions import LazyPositions
+
+    module = _parse(path)
+    if module is None:
+        pytest.skip("not parseable by design")
+    expected = compute_positions(module)
+    lazy = LazyPositions(module, module.code)
+    sample = list(expected)[::5]
+    assert [lazy[node] for node in sample] == [expected[node] for node in sample]
+
+
+def test_lazy_positions_generate_only_the_statements_asked_about() -> None:
+    from statelint.engine.positions import LazyPositions
+
+    source = "import os\n\nCACHE = {}\n\n\ndef f():\n    CACHE[1] = 2\n"
+    module = cst.parse_module(source)
+    lazy = LazyPositions(module, source)
+    target = module.body[1].body[0].targets[0].target  # type: ignore[attr-defined]
+    found = lazy[target]
+    assert (found.start.line, found.start.column, found.end.line, found.end.column) == (3, 0, 3, 5)
+    assert lazy._whole is None and list(lazy._statements) == [1]
+    no_newline = cst.parse_module("x = 1")
+    fallback = LazyPositions(no_newline, "x = 1")
+    assert fallback[no_newline.body[0]].end.column == 5
+    assert fallback._whole is not None

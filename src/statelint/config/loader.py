@@ -8,9 +8,9 @@ print one line and exit 2.
 
 from __future__ import annotations
 
-import math
 import re
 import sys
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from statelint.catalog import Catalog
-from statelint.config.settings import DEFAULT_EXCLUDES, Override, Settings
+from statelint.config.settings import DEFAULT_EXCLUDES, MAX_FILE_TIMEOUT, Override, Settings
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -78,8 +78,8 @@ def _read_toml(path: Path, text: str) -> dict[str, Any]:
         raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
 
 
-# Plain data only: PyYAML's safe tags for what a config can hold, plus merge keys (<<).
-_YAML_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map", "merge"))
+# Plain data only: the tags PyYAML's safe loader builds (it refuses others, but names no key), and <<.
+_YAML_TAGS = frozenset({*(tag for tag in yaml.SafeLoader.yaml_constructors if tag), "tag:yaml.org,2002:merge"})
 
 
 def _read_yaml(path: Path, text: str) -> Any:
@@ -113,7 +113,8 @@ def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
 
 
 def _vet_yaml(path: Path, root: yaml.Node) -> None:
-    """Reject tags outside plain data and duplicate keys, naming the key (iterative: aliases may loop)."""
+    """Reject tags outside plain data and duplicate keys, naming the key: the first in the file
+    (depth first, in document order; iterative, and each node once: aliases may loop)."""
     seen: set[int] = set()
     pending: list[tuple[yaml.Node, str]] = [(root, "")]
     while pending:
@@ -127,21 +128,23 @@ def _vet_yaml(path: Path, root: yaml.Node) -> None:
                 f"{path}: {key or 'top level'}: invalid YAML: tag {tag!r} is not allowed, only plain data "
                 f"(line {node.start_mark.line + 1})"
             )
+        children: list[tuple[yaml.Node, str]] = []
         if isinstance(node, yaml.SequenceNode):
-            pending.extend((item, f"{key}[{index}]") for index, item in enumerate(node.value))
+            children = [(item, f"{key}[{index}]") for index, item in enumerate(node.value)]
         elif isinstance(node, yaml.MappingNode):
             lines: dict[tuple[str, str], int] = {}
             for name, value in node.value:
                 shown = name.value if isinstance(name, yaml.ScalarNode) else "?"
                 label = f"{key}.{shown}" if key else str(shown)
                 if isinstance(name, yaml.ScalarNode) and name.tag != "tag:yaml.org,2002:merge":
-                    first = lines.setdefault((name.tag, name.value), name.start_mark.line + 1)
-                    if first != name.start_mark.line + 1:
-                        raise ConfigError(
-                            f"{path}: {label}: invalid YAML: duplicate key (lines {first} and {name.start_mark.line + 1})"
-                        )
-                pending.append((name, key or "top level"))
-                pending.append((value, label))
+                    line = name.start_mark.line + 1
+                    if (name.tag, name.value) in lines:  # PyYAML would silently keep the last one
+                        first = lines[(name.tag, name.value)]
+                        where = f"line {line}" if first == line else f"lines {first} and {line}"
+                        raise ConfigError(f"{path}: {label}: invalid YAML: duplicate key ({where})")
+                    lines[(name.tag, name.value)] = line
+                children += [(name, key or "top level"), (value, label)]
+        pending.extend(reversed(children))
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
@@ -266,7 +269,7 @@ def _validate(
         raise fail("respect-gitignore", "expected true or false")
 
     timeout = raw.get("file-timeout", Settings.file_timeout)
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not math.isfinite(timeout) or timeout < 0:
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout >= 0:  # NaN too
         raise fail("file-timeout", "expected a number of seconds (0: no limit)")
 
     options = _validate_options(catalog, raw.get("options", {}), fail)
@@ -289,7 +292,7 @@ def _validate(
         options=options,
         respect_gitignore=respect,
         force_exclude=force_exclude,
-        file_timeout=float(timeout),
+        file_timeout=float(timeout) if timeout <= MAX_FILE_TIMEOUT else 0.0,  # longer (even 10**400): none
     )
 
 
@@ -321,11 +324,13 @@ def _invalid_pattern(patterns: Iterable[str]) -> str | None:
     """The first pattern gitignore syntax cannot compile (``!``, a trailing backslash, ``[z-a]``)."""
     import pathspec
 
-    for pattern in patterns:
-        try:
-            pathspec.GitIgnoreSpec.from_lines([pattern])
-        except (ValueError, re.error):
-            return pattern
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # re's FutureWarnings about odd character sets: not one line
+        for pattern in patterns:
+            try:
+                pathspec.GitIgnoreSpec.from_lines([pattern])
+            except (ValueError, re.error):
+                return pattern
     return None
 
 

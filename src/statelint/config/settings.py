@@ -34,6 +34,9 @@ DEFAULT_EXCLUDES = (
     "node_modules",
 )
 
+#: Seconds; a longer per-file time limit means none (see ``Settings.file_timeout``).
+MAX_FILE_TIMEOUT = 24 * 3600.0
+
 
 def path_matches(path: str, pattern: str) -> bool:
     """``per-file-ignores``/``overrides`` glob semantics: ``*`` crosses folders, a bare name
@@ -94,6 +97,11 @@ class Settings:
     #: Not in the fingerprint: results that hit it are never cached.
     file_timeout: float = 60.0
     _path_cache: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Longer than a day (inf, 1e300) is no limit: the OS cannot wait that long in one call.
+        if not 0 < self.file_timeout <= MAX_FILE_TIMEOUT:
+            object.__setattr__(self, "file_timeout", 0.0)
 
     def options_for(self, code: str, path: str | None = None) -> dict[str, Any]:
         """Options of ``code`` set by configuration, for ``path`` when given (overrides applied)."""

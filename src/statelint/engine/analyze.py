@@ -258,22 +258,35 @@ def analyze(target: Target, plan: Plan, data: bytes | None = None, *, light: boo
     return result
 
 
-def _wanted(code: str, plan: Plan, text: str, result: FileResult, skipped: tuple[str, ...]) -> bool:
-    if file_ignored(code, result.file_ignores) or any(code.startswith(s) for s in skipped):
-        return False
-    needles = plan.needles.get(code, ())
-    return not needles or any(needle in text for needle in needles)
-
-
 def _wanted_codes(target: Target, text: str, plan: Plan, result: FileResult, skipped: tuple[str, ...]) -> set[str]:
-    """The enabled rules that apply to this file and whose needles occur in it."""
+    """The enabled rules that apply to this file and whose needles occur in it.
+
+    Rules share many needles (a family's rules often all of them): each needle is
+    searched for at most once per file, and a rule stops at its first needle found.
+    """
     index = plan.index
     if target.kind == "text":
         name = target.display.rsplit("/", 1)[-1]
         candidates = [code for code, patterns in index.text if any(fnmatch.fnmatchcase(name, p) for p in patterns)]
     else:
         candidates = list(index.python)
-    return {code for code in candidates if _wanted(code, plan, text, result, skipped)}
+    found: dict[str, bool] = {}
+    wanted: set[str] = set()
+    for code in candidates:
+        if file_ignored(code, result.file_ignores) or any(code.startswith(s) for s in skipped):
+            continue
+        needles = index.needles.get(code, ())
+        if not needles:
+            wanted.add(code)
+            continue
+        for needle in needles:
+            hit = found.get(needle)
+            if hit is None:
+                hit = found[needle] = needle in text
+            if hit:
+                wanted.add(code)
+                break
+    return wanted
 
 
 def _plain_facts(code: str, facts: list[Any]) -> list[Any]:
@@ -369,11 +382,12 @@ def _run_python_rules(target: Target, text: str, plan: Plan, result: FileResult,
 
     from statelint.engine.context import FileContext
     from statelint.engine.names import NameResolver
+    from statelint.engine.parsing import parse_module
     from statelint.engine.walker import Dispatcher, walk
     from statelint.rules.base import Rule
 
     try:
-        module = cst.parse_module(text)
+        module = parse_module(text)
     except cst.ParserSyntaxError as exc:
         span = Span(exc.raw_line, exc.raw_column + 1, exc.raw_line, exc.raw_column + 1)
         message = " ".join(exc.message.split())

@@ -60,9 +60,9 @@ class FileContext:
 
     def span(self, node: cst.CSTNode) -> Span:
         if self._positions is None:
-            from statelint.engine.positions import compute_positions
+            from statelint.engine.positions import LazyPositions
 
-            self._positions = compute_positions(self.module)
+            self._positions = LazyPositions(self.module, self.source)
         code_range = self._positions[node]
         return Span(
             code_range.start.line,

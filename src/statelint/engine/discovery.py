@@ -67,18 +67,22 @@ def _escape(match: re.Match[str]) -> str:
     return match.group().encode("unicode_escape").decode("ascii")
 
 
-def _compile_lines(lines: Iterable[str]) -> pathspec.GitIgnoreSpec | None:
-    """A spec from the valid lines only: one bad line in a .gitignore must not stop the scan."""
-    valid: list[str] = []
+def _spec(lines: Sequence[str]) -> pathspec.GitIgnoreSpec:
+    """A spec of the lines gitignore syntax accepts: git drops a bad line, so one must not stop the scan."""
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # re's FutureWarnings about odd character sets
-        for line in lines:
-            try:
-                pathspec.GitIgnoreSpec.from_lines([line])
-            except (ValueError, re.error):  # GitIgnorePatternError is a ValueError
-                continue
-            valid.append(line)
-        return pathspec.GitIgnoreSpec.from_lines(valid) if valid else None
+        warnings.simplefilter("ignore")  # re's FutureWarnings about odd character sets, on the terminal
+        try:
+            return pathspec.GitIgnoreSpec.from_lines(lines)
+        except (ValueError, re.error):  # GitIgnorePatternError is a ValueError
+            return pathspec.GitIgnoreSpec.from_lines([line for line in lines if _valid(line)])
+
+
+def _valid(line: str) -> bool:
+    try:
+        pathspec.GitIgnoreSpec.from_lines([line])
+    except (ValueError, re.error):
+        return False
+    return True
 
 
 class _Ignorer:
@@ -86,7 +90,7 @@ class _Ignorer:
 
     def __init__(self, settings: Settings) -> None:
         self.root = settings.root
-        self.exclude = pathspec.GitIgnoreSpec.from_lines([*settings.exclude, *settings.extend_exclude])
+        self.exclude = _spec([*settings.exclude, *settings.extend_exclude])  # the loader rejected bad ones
         self.use_gitignore = settings.respect_gitignore
         self._gitignores: dict[Path, pathspec.GitIgnoreSpec | None] = {}
 
@@ -98,7 +102,7 @@ class _Ignorer:
             except SourceError:  # missing, unreadable, or not a regular file (a FIFO would block)
                 lines = []
             if lines:
-                spec = _compile_lines(lines)
+                spec = _spec(lines)
             self._gitignores[directory] = spec
         return self._gitignores[directory]
 

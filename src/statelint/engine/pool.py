@@ -85,6 +85,7 @@ def _worker_main(
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which stops the run
         conn.send(("init-error", f"{type(exc).__name__}: {exc}"))
         return
+    trimmed_at = 0.0  # resident MB right after the last trim
     while True:
         try:
             chunk = conn.recv()
@@ -100,12 +101,20 @@ def _worker_main(
                 message = ("error", index, f"{type(exc).__name__}: {exc}")
             conn.send(message)
             del message
-            if retire_mb is not None and (resident_mb() or 0) > retire_mb:
+            if retire_mb is None:
+                continue
+            resident = resident_mb() or 0.0
+            # Trimming walks the heap: only after a file made the worker grow markedly.
+            if resident > retire_mb and resident > trimmed_at + _TRIM_STEP_MB:
                 _trim_heap()
-                grown = (resident_mb() or 0) > retire_mb
+                trimmed_at = resident_mb() or 0.0
+                grown = trimmed_at > retire_mb
         if grown:
             conn.send(("retire",))
             return
+
+
+_TRIM_STEP_MB = 20.0
 
 
 def _trim_heap() -> None:

@@ -37,7 +37,7 @@ LIGHT_MAX_BYTES = 512 * 1024
 CHUNKS_PER_JOB = 8
 MAX_CHUNK = 32
 #: A worker that has grown past this many MB is replaced by a fresh one between chunks.
-RETIRE_MB = 110.0
+RETIRE_MB = 90.0
 #: Above this many files for the workers, the parent imports the rules (and libcst) before
 #: forking them; below, each worker imports them itself, in parallel.
 PRELOAD_ABOVE = 16

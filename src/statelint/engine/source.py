@@ -107,7 +107,7 @@ def _cookie_problem(data: bytes, message: str) -> SourceError:
         except SourceError as error:
             return error
     match = _COOKIE.search(head)
-    line = head.count(b"\n", 0, match.start()) + 1 if match else 1
+    line = _line_and_column(head, match.start())[0] if match else 1
     return SourceError(f"cannot decode file: {' '.join(message.split())}", Span(line, 1, line, 1))
 
 
@@ -121,19 +121,18 @@ def decode_text(data: bytes) -> str:
 
 
 def _decode(data: bytes, encoding: str) -> str:
+    shown = "utf-8" if encoding == "utf-8-sig" else encoding  # the BOM is optional: the encoding is UTF-8
     try:
         text = data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        body = data[3:] if encoding == "utf-8-sig" and data.startswith(b"\xef\xbb\xbf") else data
-        raise SourceError(f"cannot decode file as {encoding}: {exc.reason}", _byte_span(body, exc.start, encoding)) from None
+    except UnicodeDecodeError as exc:  # exc.object: what the codec saw (after a BOM)
+        line, column = _line_and_column(exc.object, exc.start, encoding)
+        raise SourceError(f"cannot decode file as {shown}: {exc.reason}", Span(line, column, line, column + 1)) from None
     except LookupError as exc:  # a codec that is not a text encoding (rot13, zlib_codec, ...)
         raise SourceError(f"cannot decode file: {_one_line(exc)}") from None
     except (UnicodeError, ValueError, TypeError) as exc:  # codecs may raise anything (punycode, undefined)
-        raise SourceError(f"cannot decode file as {encoding}: {_one_line(exc)}") from None
+        raise SourceError(f"cannot decode file as {shown}: {_one_line(exc)}") from None
     if "\x00" in text:
-        offset = text.index("\x00")
-        line = text.count("\n", 0, offset) + 1
-        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        line, column = _line_and_column(text, text.index("\x00"))
         raise SourceError("source contains a NUL byte", Span(line, column, line, column + 1))
     return text
 
@@ -143,12 +142,17 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 
 
-def _byte_span(data: bytes, offset: int, encoding: str) -> Span:
-    """Line and (character) column of the byte at ``offset``."""
-    line_start = data.rfind(b"\n", 0, offset) + 1
-    line = data.count(b"\n", 0, offset) + 1
+_NEWLINES = {str: re.compile(r"\r\n|\r|\n"), bytes: re.compile(rb"\r\n|\r|\n")}
+
+
+def _line_and_column(data: str | bytes, offset: int, encoding: str = "utf-8") -> tuple[int, int]:
+    """1-based line and character column of ``offset``, with Python's line ends (a lone CR too)."""
+    line, start = 1, 0
+    for match in _NEWLINES[type(data)].finditer(data, 0, offset):
+        line, start = line + 1, match.end()
+    if isinstance(data, str):
+        return line, offset - start + 1
     try:
-        column = len(data[line_start:offset].decode(encoding, errors="replace")) + 1
+        return line, len(data[start:offset].decode(encoding, errors="replace")) + 1
     except (LookupError, UnicodeError, ValueError, TypeError):
-        column = offset - line_start + 1
-    return Span(line, column, line, column + 1)
+        return line, offset - start + 1
