@@ -89,6 +89,15 @@ def test_broken_config_is_one_line_and_exit_2(
     assert run.stderr == f"statelint: error: {config}: {expected}\n"
 
 
+def test_the_yaml_payload_is_live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What an unsafe loader would do with the payloads above: run them (so their absence means something)."""
+    import yaml
+
+    monkeypatch.chdir(tmp_path)
+    yaml.unsafe_load(f"select: {APPLY}\n")
+    assert (tmp_path / MARKER).exists()
+
+
 @pytest.mark.parametrize("value", ["1e300", "inf", "100000000000000000000000000000000000000000000"])
 def test_a_time_limit_too_long_to_wait_for_is_no_limit(tmp_path: Path, value: str) -> None:
     """The OS cannot wait longer than about 24 days in one call; a limit past a day means none."""

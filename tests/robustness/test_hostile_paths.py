@@ -97,13 +97,6 @@ def test_hostile_tree_in_parallel_cold_and_warm(tmp_path: Path) -> None:
     assert warm.stdout == cold.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnicodeEncodeError,
-    reason="engine/cache.py ResultCache.file_key encodes the file's path as strict UTF-8: a file name "
-    "with bytes the file system encoding cannot decode (os.fsdecode gives surrogates) aborts the scan "
-    "with a traceback whenever the cache is on (the default)",
-)
 def test_undecodable_file_name_with_the_cache(project: Path, tmp_path: Path) -> None:
     cold = scan(project, "--cache-dir", str(tmp_path / "cache"))
     check(cold)
@@ -168,11 +161,6 @@ def test_unreadable_entries_are_reported(tmp_path: Path, kind: str) -> None:
         locked.chmod(0o755)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine/runner.py _read() opens every named file with open(): a FIFO named on the command "
-    "line blocks the scan forever (source.read_bytes opens it non-blocking and refuses it)",
-)
 def test_a_fifo_named_on_the_command_line_is_refused_not_waited_for(tmp_path: Path) -> None:
     write(tmp_path, {"good.py": GOOD.encode()})
     os.mkfifo(tmp_path / "pipe.py")

@@ -169,11 +169,6 @@ VALID_BUT_NOT_FOR_LIBCST = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="libcst rejects valid code and the engine reports it as a syntax error (SL001 'cannot parse "
-    "file: parser error'); engine/analyze.py could confirm libcst's syntax errors with compile() first",
-)
 @pytest.mark.parametrize("name", sorted(VALID_BUT_NOT_FOR_LIBCST))
 def test_valid_code_libcst_rejects_is_not_called_a_syntax_error(tmp_path: Path, name: str) -> None:
     source = VALID_BUT_NOT_FOR_LIBCST[name]

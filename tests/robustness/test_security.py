@@ -95,12 +95,6 @@ def test_scanned_code_is_never_run_by_the_console_script(payloads: Path) -> None
     assert ran(payloads) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src/statelint/__main__.py keeps sys.path[0] (the working directory) when run as "
-    "`python -m statelint`: a click.py/yaml.py/libcst.py in the scanned folder is imported instead "
-    "of the library (pip's __main__ drops that entry before importing anything)",
-)
 def test_python_dash_m_in_the_scanned_folder_imports_nothing_from_it(payloads: Path) -> None:
     write(payloads, {name: text.encode() for name, text in SHADOWS.items()})
     done = subprocess.run(

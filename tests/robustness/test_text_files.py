@@ -14,11 +14,6 @@ from tests.robustness.corpus import GOOD, GOOD_ROW, rows, write, write_padding
 from tests.robustness.test_hostile_sources import scan
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine/analyze.py analyze() decodes a text file before checking the rules' needles: "
-    "a latin-1 data.json no rule wants is SL001 'cannot decode file as utf-8' (on the lead's todo)",
-)
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_latin1_data_without_needles_is_not_a_finding(tmp_path: Path, jobs: str) -> None:
     write(tmp_path, {"good.py": GOOD.encode(), "data.json": '{"city": "Malmö"}\n'.encode("latin-1")})

@@ -235,6 +235,8 @@ def analyze(target: Target, plan: Plan, data: bytes | None = None, *, light: boo
     try:
         if data is None:
             data = read_bytes(target.path)
+        if target.kind == "text" and not _text_rules_may_apply(target, data, plan):
+            return result  # a data file no rule reads is not even decoded
         text = decode_text(data) if target.kind == "text" else decode_python(data)
     except SourceError as error:
         if plan.is_enabled(PARSE_ERROR):
@@ -256,6 +258,17 @@ def analyze(target: Target, plan: Plan, data: bytes | None = None, *, light: boo
             if 0 < finding.span.line <= len(lines):
                 result.lines[finding.span.line] = lines[finding.span.line - 1]
     return result
+
+
+def _text_rules_may_apply(target: Target, data: bytes, plan: Plan) -> bool:
+    """Whether some text rule for this file name has a needle in the raw bytes (or no needles)."""
+    name = target.display.rsplit("/", 1)[-1]
+    for code, patterns in plan.index.text:
+        if any(fnmatch.fnmatchcase(name, p) for p in patterns):
+            needles = plan.index.needles.get(code, ())
+            if not needles or any(needle.encode() in data for needle in needles):
+                return True
+    return False
 
 
 def _wanted_codes(target: Target, text: str, plan: Plan, result: FileResult, skipped: tuple[str, ...]) -> set[str]:
@@ -316,6 +329,15 @@ def _run_text_rules(target: Target, text: str, plan: Plan, result: FileResult, w
 def _internal(path: str, code: str | None, exc: BaseException) -> InternalError:
     where = f"rule {code}" if code else "engine"
     return InternalError(path, f"{where} failed: {type(exc).__name__}: {exc}", code)
+
+
+def _cpython_accepts(text: str, display: str) -> bool:
+    """Whether CPython itself parses ``text``: tells libcst's gaps from real syntax errors."""
+    try:
+        compile(text, display, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
 
 
 def _syntax_check(target: Target, text: str, plan: Plan, result: FileResult) -> None:
@@ -391,7 +413,11 @@ def _run_python_rules(target: Target, text: str, plan: Plan, result: FileResult,
     except cst.ParserSyntaxError as exc:
         span = Span(exc.raw_line, exc.raw_column + 1, exc.raw_line, exc.raw_column + 1)
         message = " ".join(exc.message.split())
-        error = SourceError(f"cannot parse file: {message}", span)
+        if _cpython_accepts(text, target.display):
+            message = f"not analysed: valid Python that libcst, statelint's parser, does not support ({message})"
+        else:
+            message = f"cannot parse file: {message}"
+        error = SourceError(message, span)
         if plan.is_enabled(PARSE_ERROR):
             result.findings.append(_error_finding(target.display, error, plan))
         return

@@ -103,7 +103,8 @@ class ResultCache:
     def file_key(self, display: str, path: str, kind: str, module: tuple[str, bool], digest: str) -> str:
         """A file's key: its content, and the names it is analysed under."""
         blob = "\0".join((display, os.path.abspath(path), kind, module[0], str(module[1]), digest))
-        return hashlib.blake2b(blob.encode(), digest_size=16).hexdigest()
+        # surrogatepass: file names with bytes the file system encoding cannot decode
+        return hashlib.blake2b(blob.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
     def get(self, key: str, display: str) -> FileResult | None:
         data = self._read(self.folder / "files" / key[:2] / f"{key}.json")

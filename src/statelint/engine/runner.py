@@ -25,7 +25,7 @@ from statelint.engine.analyze import PARSE_ERROR, Plan, RuleIndex, analyze, modu
 from statelint.engine.cache import ResultCache, content_digest
 from statelint.engine.discovery import Target, discover
 from statelint.engine.fingerprint import with_fingerprints
-from statelint.engine.source import SourceError, decode_python, decode_text
+from statelint.engine.source import SourceError, decode_python, decode_text, read_bytes
 from statelint.engine.suppressions import UNUSED_SUPPRESSION, file_ignored, file_ignores, selectors_used, suppressing
 from statelint.model import FileResult, Finding, InternalError, Severity, Span, Suppression
 
@@ -132,9 +132,8 @@ def _no_result(target: Target) -> FileResult:
 
 def _read(path: str) -> bytes | None:
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError:
+        return read_bytes(path)  # never blocks on a FIFO or device named on the command line
+    except SourceError:
         return None  # analyze() reads it again and reports why it cannot
 
 
@@ -326,11 +325,11 @@ def _silenced(finding: Finding, result: FileResult, plan: Plan, used: dict[int, 
 
 def _fill_missing_lines(findings: list[Finding], lines: dict[tuple[str, int], str]) -> None:
     """Project-wide findings may point at lines no per-file finding did: read those files once."""
-    wanted = {f.path for f in findings if (f.path, f.span.line) not in lines}
+    wanted = {f.path for f in findings if (f.path, f.span.line) not in lines and f.code != PARSE_ERROR}
     for path in wanted:
         try:
-            text = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
+            text = read_bytes(path).decode("utf-8", errors="replace").splitlines()
+        except SourceError:  # gone, or not a regular file: never block on a FIFO
             continue
         for finding in findings:
             if finding.path == path and 0 < finding.span.line <= len(text):
