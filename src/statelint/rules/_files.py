@@ -19,9 +19,9 @@ import libcst as cst
 
 from statelint.engine.context import FileContext
 from statelint.engine.names import Scope, dotted_name
+from statelint.rules._syntax import ABSENT, UNKNOWN, literal_string
+from statelint.rules._syntax import argument as _syntax_argument
 
-ABSENT: Any = object()  # the call does not pass the argument
-UNKNOWN: Any = object()  # it may, through *args or **kwargs
 MAX_DEPTH = 8
 
 ENV_GETTERS = frozenset({"os.environ.get", "os.getenv", "os.environ.setdefault"})
@@ -50,29 +50,9 @@ HOME_CALLS = frozenset({"pathlib.Path.home"})
 TEMP_CALLS = frozenset({"tempfile.gettempdir", "tempfile.mkdtemp", "tempfile.mkstemp", "tempfile.TemporaryDirectory"})
 
 
-def literal_string(node: cst.CSTNode) -> str | None:
-    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    return None
-
-
 def argument(call: cst.Call, spec: Mapping[str, Any]) -> Any:
     """The expression passed for the parameter ``spec`` ({keyword, position}), ABSENT or UNKNOWN."""
-    keyword, position = spec.get("keyword"), spec.get("position")
-    positional: list[cst.BaseExpression] = []
-    starred = False
-    for arg in call.args:
-        if arg.star:
-            starred = True
-        elif arg.keyword is not None:
-            if arg.keyword.value == keyword:
-                return arg.value
-        else:
-            positional.append(arg.value)
-    if position is not None and len(positional) > position:
-        return positional[position]
-    return UNKNOWN if starred else ABSENT
+    return _syntax_argument(call, spec.get("keyword"), spec.get("position"))
 
 
 def is_none(node: Any) -> bool:

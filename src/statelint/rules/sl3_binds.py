@@ -16,10 +16,12 @@ from typing import Any, ClassVar
 import libcst as cst
 
 from statelint.engine.names import Scope, dotted_name
+from statelint.rules._syntax import ABSENT as _ABSENT
+from statelint.rules._syntax import UNKNOWN as _UNKNOWN
+from statelint.rules._syntax import argument as _argument
+from statelint.rules._syntax import literal_string
 from statelint.rules.base import Rule
 
-_ABSENT = object()  # the call does not pass the argument
-_UNKNOWN = object()  # it might, through *args or **kwargs
 _MAX_DEPTH = 8
 _ENV_GETTERS = frozenset({"os.environ.get", "os.getenv", "os.environ.setdefault", "os.getenvb"})
 _CLICK_OPTIONS = frozenset({"click.option", "click.decorators.option"})
@@ -40,13 +42,6 @@ class _Site:
     value: Any  # the host expression, _ABSENT or _UNKNOWN
     scope: Scope
     form: str
-
-
-def literal_string(node: cst.CSTNode) -> str | None:
-    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    return None
 
 
 def host_of(text: str, form: str) -> str | None:
@@ -290,23 +285,6 @@ class _BindDetector(Rule):
             if host is not None:
                 return Verdict("configurable", host, f"the default of setting {owner.rsplit('.', 1)[-1]}.{attr}")
         return None
-
-
-def _argument(call: cst.Call, keyword: str | None, position: int | None) -> Any:
-    """The expression passed for a parameter, ``_ABSENT`` or ``_UNKNOWN``."""
-    positional = []
-    starred = False
-    for arg in call.args:
-        if arg.star:
-            starred = True
-        elif arg.keyword is not None:
-            if arg.keyword.value == keyword:
-                return arg.value
-        else:
-            positional.append(arg.value)
-    if position is not None and len(positional) > position:
-        return positional[position]
-    return _UNKNOWN if starred else _ABSENT
 
 
 def _simple_assignment(small: cst.BaseSmallStatement) -> tuple[str | None, cst.BaseExpression | None]:

@@ -21,10 +21,11 @@ from statelint.catalog import RuleDoc
 from statelint.engine.names import Scope
 from statelint.model import Finding, Span
 from statelint.rules._state import local_aliases, terminal
+from statelint.rules._syntax import ABSENT as _ABSENT
+from statelint.rules._syntax import UNKNOWN as _UNKNOWN
+from statelint.rules._syntax import argument, literal_string
 from statelint.rules.base import Rule
 
-_ABSENT = object()  # the call does not pass the argument
-_UNKNOWN = object()  # it might, through *args or **kwargs
 _MAX_DEPTH = 6
 MEMORY = "memory"
 SHARED = "shared"
@@ -35,30 +36,6 @@ class Verdict:
     kind: str  # MEMORY or SHARED
     origin: str = ""  # "the default of environment variable X", ...
     source: cst.CSTNode | None = None  # the literal that decided it
-
-
-def literal_string(node: cst.CSTNode) -> str | None:
-    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    return None
-
-
-def argument(call: cst.Call, keyword: str | None, position: int | None) -> Any:
-    """The expression passed for a parameter, ``_ABSENT`` or ``_UNKNOWN``."""
-    positional = []
-    starred = False
-    for arg in call.args:
-        if arg.star:
-            starred = True
-        elif arg.keyword is not None:
-            if arg.keyword.value == keyword:
-                return arg.value
-        else:
-            positional.append(arg.value)
-    if position is not None and len(positional) > position:
-        return positional[position]
-    return _UNKNOWN if starred else _ABSENT
 
 
 class _StorageDetector(Rule):
