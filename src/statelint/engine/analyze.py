@@ -14,6 +14,7 @@ import importlib
 import json
 import os
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -334,10 +335,18 @@ def _internal(path: str, code: str | None, exc: BaseException) -> InternalError:
 def _cpython_accepts(text: str, display: str) -> bool:
     """Whether CPython itself parses ``text``: tells libcst's gaps from real syntax errors."""
     try:
-        compile(text, display, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        _cpython_parse(text, display)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
+
+
+def _cpython_parse(text: str, display: str) -> None:
+    """Parse with CPython's own parser (raises SyntaxError), never printing its warnings
+    (``"\\d"`` is a SyntaxWarning on stderr since Python 3.12)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        compile(text, display, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
 
 
 def _syntax_check(target: Target, text: str, plan: Plan, result: FileResult) -> None:
@@ -345,7 +354,7 @@ def _syntax_check(target: Target, text: str, plan: Plan, result: FileResult) -> 
     if not plan.is_enabled(PARSE_ERROR) or file_ignored(PARSE_ERROR, result.file_ignores):
         return
     try:
-        compile(text, target.display, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        _cpython_parse(text, target.display)
     except SyntaxError as exc:
         line = exc.lineno or 1
         column = max(exc.offset or 1, 1)
@@ -377,7 +386,7 @@ def _too_deep(target: Target, text: str, plan: Plan, result: FileResult) -> bool
     if _OPEN_RUN.search(_NOT_BRACKETS.sub("", text)) is None:
         return False
     try:
-        compile(text, target.display, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        _cpython_parse(text, target.display)
         return False
     except SyntaxError as exc:
         if not (exc.msg or "").startswith("too many nested parentheses"):
