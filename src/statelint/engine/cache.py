@@ -177,14 +177,7 @@ class ResultCache:
             return
         try:
             self._ensure(path.parent)
-            fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    handle.write(text)
-                os.replace(temp, path)
-            except BaseException:
-                _unlink(temp)
-                raise
+            _atomic_text(path, text)
         except OSError:
             self.enabled = False  # read-only or full disk: run without a cache
 
