@@ -25,8 +25,8 @@ from statelint.rules._files import (
     literal_string,
     string_value,
 )
-from statelint.rules.sl2_handlers import handler_classes, handler_needles
-from statelint.rules.sl2_optin import Guard, OptInTracker, opted_in
+from statelint.rules.sl2_handlers import HandlerRule
+from statelint.rules.sl2_optin import Guard, opted_in
 
 _CLASS_KEYS = ("class", "()")
 
@@ -63,17 +63,11 @@ def is_config_mapping(node: cst.CSTNode) -> bool:
     return "version" in keys and "handlers" in keys
 
 
-class DictConfigFileHandler(OptInTracker):
+class DictConfigFileHandler(HandlerRule):
     code = "SL203"
-
-    @classmethod
-    def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:
-        return handler_needles(knowledge)
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self.classes = handler_classes(self.knowledge)
-        self.streams = tuple(self.knowledge["stream_paths"])
         self.consumers = {entry["call"]: entry for entry in self.knowledge["dict_config_consumers"]}
         self.config_names: set[str] = set(self.knowledge["dict_config_settings"])
         self.later: list[_Later] = []

@@ -45,8 +45,8 @@ def describe(where: PathValue | None) -> str:
     return f" {where.text!r}" if where is not None and where.text else ""
 
 
-class FileHandlerInCode(OptInTracker):
-    code = "SL201"
+class HandlerRule(OptInTracker):
+    """What SL201 and SL203 share: the file handler classes, their needles, stream paths."""
 
     @classmethod
     def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:
@@ -56,6 +56,10 @@ class FileHandlerInCode(OptInTracker):
         super().__init__(*args)
         self.classes = handler_classes(self.knowledge)
         self.streams = tuple(self.knowledge["stream_paths"])
+
+
+class FileHandlerInCode(HandlerRule):
+    code = "SL201"
 
     def visit_Call(self, node: cst.Call) -> None:
         name = self.ctx.match(node.func, self.classes)
