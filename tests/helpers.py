@@ -70,3 +70,14 @@ def lint_fixture(name: str, tmp_path: Path, select: str) -> list[tuple[str, int,
     run = check_json(copy.name, cwd=tmp_path, select=select)
     assert run.exit_code in (0, 1), run.stderr
     return run.triples
+
+
+def triage_source(text: str, module: str = "app") -> Any:
+    """A :class:`statelint.triage.Source` for ``text``, as the engine builds it for triage."""
+    import ast
+    import textwrap
+
+    from statelint.triage import Source
+
+    text = textwrap.dedent(text)
+    return Source(f"{module}.py", text, ast.parse(text), module)

@@ -16,17 +16,19 @@ import os
 import re
 import warnings
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from statelint.catalog import Catalog, RuleDoc, load_catalog
 from statelint.config.settings import Settings
 from statelint.engine.discovery import Target
 from statelint.engine.source import SourceError, decode_python, decode_text, read_bytes
-from statelint.engine.suppressions import file_ignored, file_ignores, parse_suppressions
+from statelint.engine.suppressions import UNUSED_SUPPRESSION, file_ignored, file_ignores, parse_suppressions
 from statelint.model import FileResult, Finding, InternalError, Severity, Span
 
 if TYPE_CHECKING:
     from statelint.rules.base import BaseRule, Rule, TextRule
+    from statelint.triage import Source
 
 PARSE_ERROR = "SL001"
 
@@ -44,6 +46,9 @@ class RuleIndex:
     needles: dict[str, tuple[str, ...]]  # code -> substrings one of which must occur; () = always
     modules: dict[str, str] = field(default_factory=dict)  # code -> the module defining the rule
     project: tuple[str, ...] = ()  # codes with a check_project(): the join needs their classes
+    triage: dict[str, str] = field(default_factory=dict)  # code -> "module:function" of its triage predicate
+    light_facts: dict[str, str] = field(default_factory=dict)  # code -> "module:function" of its facts from ast
+    join_on: dict[str, str] = field(default_factory=dict)  # code -> fact key without which its join finds nothing
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -52,6 +57,9 @@ class RuleIndex:
             "needles": self.needles,
             "modules": self.modules,
             "project": list(self.project),
+            "triage": self.triage,
+            "light_facts": self.light_facts,
+            "join_on": self.join_on,
         }
 
     @classmethod
@@ -63,6 +71,9 @@ class RuleIndex:
                 {str(c): tuple(str(n) for n in needles) for c, needles in data["needles"].items()},
                 {str(c): str(m) for c, m in data["modules"].items()},
                 tuple(str(c) for c in data["project"]),
+                {str(c): str(f) for c, f in data["triage"].items()},
+                {str(c): str(f) for c, f in data["light_facts"].items()},
+                {str(c): str(k) for c, k in data["join_on"].items()},
             )
         except (KeyError, TypeError, ValueError, AttributeError):
             return None
@@ -82,7 +93,11 @@ class Plan:
         self._index = index
         self._rules: tuple[list[tuple[type[Rule], RuleDoc]], list[tuple[type[TextRule], RuleDoc]]] | None = None
         self._classes: dict[str, type[BaseRule]] = {}  # rules imported one module at a time
+        self._functions: dict[str, Callable[..., Any]] = {}
         self.cache: Any = None
+        #: ``STATELINT_PREFILTER=off`` parses every file for every rule: how the tests and
+        #: the benchmark show that needles and triage never change a result.
+        self.prefilter = os.environ.get("STATELINT_PREFILTER", "on").lower() != "off"
 
     @classmethod
     def build(cls, settings: Settings, index: RuleIndex | None = None) -> Plan:
@@ -132,6 +147,9 @@ class Plan:
                 needles,
                 {code: rules[code].__module__ for code in needles},
                 tuple(code for code in needles if rules[code].check_project.__func__ is not BaseRule.check_project.__func__),
+                {code: _reference(rules[code].triage) for code in needles if rules[code].triage is not None and needles[code]},
+                {code: _reference(rules[code].light_facts) for code in needles if rules[code].light_facts is not None},
+                {code: rules[code].join_on for code in needles if rules[code].join_on},  # type: ignore[misc]
             )
         return self._index
 
@@ -176,6 +194,17 @@ class Plan:
             found = {doc.code: rule for rule, doc in (*self.text_rules, *self.python_rules)}[code]
         return found
 
+    def function(self, reference: str) -> Callable[..., Any]:
+        """A triage predicate or light-facts function named in the index ("module:qualname")."""
+        found = self._functions.get(reference)
+        if found is None:
+            module_name, _, qualname = reference.partition(":")
+            found = importlib.import_module(module_name)
+            for part in qualname.split("."):
+                found = getattr(found, part)
+            self._functions[reference] = found
+        return found  # type: ignore[return-value]
+
     def is_enabled(self, code: str) -> bool:
         return code in self.settings.enabled
 
@@ -199,6 +228,10 @@ class Plan:
     def path_ignores(self, display: str) -> tuple[str, ...]:
         """Codes that ``per-file-ignores`` and per-path ``overrides`` turn off for this path."""
         return self.settings.path_ignores(display)
+
+
+def _reference(function: Callable[..., Any]) -> str:
+    return f"{function.__module__}:{function.__qualname__}"
 
 
 def module_name_for(path: str) -> tuple[str, bool]:
@@ -267,7 +300,7 @@ def _text_rules_may_apply(target: Target, data: bytes, plan: Plan) -> bool:
     for code, patterns in plan.index.text:
         if any(fnmatch.fnmatchcase(name, p) for p in patterns):
             needles = plan.index.needles.get(code, ())
-            if not needles or any(needle.encode() in data for needle in needles):
+            if not needles or not plan.prefilter or any(needle.encode() in data for needle in needles):
                 return True
     return False
 
@@ -290,7 +323,7 @@ def _wanted_codes(target: Target, text: str, plan: Plan, result: FileResult, ski
         if file_ignored(code, result.file_ignores) or any(code.startswith(s) for s in skipped):
             continue
         needles = index.needles.get(code, ())
-        if not needles:
+        if not needles or not plan.prefilter:
             wanted.add(code)
             continue
         for needle in needles:
@@ -323,7 +356,7 @@ def _run_text_rules(target: Target, text: str, plan: Plan, result: FileResult, w
         for span, message, hint in rule.findings:
             result.findings.append(Finding(doc.code, message, target.display, span, Severity(doc.severity), hint or doc.hint))
         if facts:
-            result.facts[doc.code] = facts
+            result.facts[doc.code] = [*result.facts.get(doc.code, ()), *facts]
         result.ran.append(doc.code)  # ran to completion here: SL002 may judge its suppressions
 
 
@@ -341,12 +374,13 @@ def _cpython_accepts(text: str, display: str) -> bool:
     return True
 
 
-def _cpython_parse(text: str, display: str) -> None:
+def _cpython_parse(text: str, display: str) -> ast.Module:
     """Parse with CPython's own parser (raises SyntaxError), never printing its warnings
     (``"\\d"`` is a SyntaxWarning on stderr since Python 3.12)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        compile(text, display, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        tree: ast.Module = compile(text, display, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    return tree
 
 
 def _syntax_check(target: Target, text: str, plan: Plan, result: FileResult) -> None:
@@ -403,12 +437,60 @@ def _too_deep(target: Target, text: str, plan: Plan, result: FileResult) -> bool
     return True
 
 
+def _triage(target: Target, text: str, plan: Plan, result: FileResult, wanted: set[str]) -> set[str]:
+    """The wanted rules whose triage accepts the file; their facts from CPython's tree on the way.
+
+    Triage only narrows when every wanted rule has a predicate (one without forces the
+    libcst parse anyway) and SL002 is not judging this file's suppression comments
+    (a rule must run there for its comments to be judged). A file CPython cannot parse
+    keeps every rule: libcst's parse reports the error as it always has.
+    """
+    index = plan.index
+    facts = [code for code in sorted(wanted) if code in index.light_facts]
+    narrow = (
+        plan.prefilter
+        and all(code in index.triage for code in wanted)
+        and not (result.suppressions and plan.is_enabled(UNUSED_SUPPRESSION))
+    )
+    if not facts and not narrow:
+        return wanted
+    from statelint.triage import Source
+
+    try:
+        source = Source(target.display, text, _cpython_parse(text, target.display), module_name_for(target.path)[0])
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return wanted
+    for code in facts:
+        doc = plan.catalog.rules[code]
+        try:
+            found = plan.function(index.light_facts[code])(source, plan.catalog.knowledge(code), plan.options(doc, target.display))
+            if found:
+                result.facts[code] = _plain_facts(code, list(found))
+        except Exception as exc:
+            result.errors.append(_internal(target.display, code, exc))
+    if not narrow:
+        return wanted
+    kept: set[str] = set()
+    for code in wanted:
+        doc = plan.catalog.rules[code]
+        try:
+            if plan.function(index.triage[code])(source, plan.catalog.knowledge(code), plan.options(doc, target.display)):
+                kept.add(code)
+        except Exception as exc:  # a triage bug must not hide findings: run the rule
+            result.errors.append(_internal(target.display, code, exc))
+            kept.add(code)
+    return kept
+
+
 def _run_python_rules(target: Target, text: str, plan: Plan, result: FileResult, wanted: set[str]) -> None:
     if not wanted:
         _syntax_check(target, text, plan, result)
         return
     if _too_deep(target, text, plan, result):
         return
+    wanted = _triage(target, text, plan, result, wanted)
+    if not wanted:
+        return  # CPython parsed it for triage: the syntax is checked
     import libcst as cst
 
     from statelint.engine.context import FileContext
@@ -473,5 +555,5 @@ def _run_python_rules(target: Target, text: str, plan: Plan, result: FileResult,
             result.errors.append(_internal(target.display, doc.code, exc))
             continue
         if facts:
-            result.facts[doc.code] = facts
+            result.facts[doc.code] = [*result.facts.get(doc.code, ()), *facts]
         result.ran.append(doc.code)  # ran to completion here: SL002 may judge its suppressions

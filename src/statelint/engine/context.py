@@ -45,11 +45,9 @@ class FileContext:
         return self.resolver.resolve(node, scope or self.scope)
 
     def match(self, node: cst.CSTNode, names: Any, scope: Scope | None = None) -> str | None:
-        """The first qualified name of ``node`` found in ``names``, or None."""
-        for name in self.qualnames(node, scope):
-            if name in names:
-                return name
-        return None
+        """The first qualified name of ``node`` (in sorted order: runs must agree) found in ``names``, or None."""
+        found = [name for name in self.qualnames(node, scope) if name in names]
+        return min(found) if found else None
 
     # -- metadata --------------------------------------------------------------------
     def metadata(self, provider: Any) -> Any:

@@ -13,6 +13,7 @@ worker or importing libcst.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -174,8 +175,15 @@ def _in_workers(
     else:  # the join will want the cross-file rules: import them (and libcst) once, before forking
         for code in plan.index.project:
             plan.rule_type(code)
-    pool = IsolatedPool(min(jobs, len(chunks)), _worker_handler, (plan.settings, plan.index, plan), timeout, RETIRE_MB)
-    pool.run(tasks, chunks, on_result)
+    # Everything imported so far lives as long as the workers: keep it out of their
+    # garbage collections (a full one walks every object) and off the pages each
+    # forked worker would otherwise copy as the collector touches them.
+    gc.freeze()
+    try:
+        pool = IsolatedPool(min(jobs, len(chunks)), _worker_handler, (plan.settings, plan.index, plan), timeout, RETIRE_MB)
+        pool.run(tasks, chunks, on_result)
+    finally:
+        gc.unfreeze()
 
 
 def _size(path: str) -> int:
@@ -341,7 +349,8 @@ def _project_findings(results: list[FileResult], plan: Plan, scan: ScanResult) -
     index = plan.index
     for code in dict.fromkeys([*index.python, *(code for code, _ in index.text)]):
         facts = {r.path: r.facts[code] for r in results if code in r.facts}
-        if not facts:
+        needed = index.join_on.get(code)
+        if not facts or needed and not any(isinstance(r, dict) and needed in r for found in facts.values() for r in found):
             continue
         cache: ResultCache | None = plan.cache
         cached = cache.get_project(code, facts) if cache is not None else None

@@ -10,6 +10,9 @@ Three optional hooks cover what a single traversal cannot:
 * ``needles``: substrings of which at least one must occur in a file for the rule
   to be able to fire there. Files that match no enabled rule's needles are never
   parsed, which is what keeps large scans fast.
+* ``triage``: a predicate over CPython's syntax tree (:mod:`statelint.triage`)
+  asked, for files that pass the needles, whether the rule could fire there at
+  all; ten times cheaper than libcst's parse, which it saves when it says no.
 * ``fact()`` + ``check_project()``: rules that need the whole tree (module state
   mutated from another module, probes against routes) emit small per-file records
   and join them once every file is done, so parallel and cached runs agree.
@@ -26,6 +29,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import libcst as cst
 
 from statelint.model import Finding, Severity, Span
+from statelint.triage import LightFacts, Triage
 
 if TYPE_CHECKING:
     from statelint.catalog import RuleDoc
@@ -38,6 +42,15 @@ class BaseRule:
     code: ClassVar[str]
     #: Substrings that must occur in a file for this rule to possibly report; () = always run.
     needles: ClassVar[tuple[str, ...]] = ()
+    #: Sound predicate over CPython's tree: False only where the rule reports nothing and
+    #: records no fact. None = always parse (see :mod:`statelint.triage`).
+    triage: ClassVar[Triage | None] = None
+    #: Facts computed from CPython's tree for every file past the needles, parsed by
+    #: libcst or not (a cross-file rule's cheap side, e.g. what a module defines).
+    light_facts: ClassVar[LightFacts | None] = None
+    #: A fact key without which :meth:`check_project` finds nothing (the light facts alone
+    #: only answer other files' facts): a scan without one skips the join and its imports.
+    join_on: ClassVar[str | None] = None
 
     def __init__(self, doc: RuleDoc, options: Mapping[str, Any], knowledge: Mapping[str, Any]) -> None:
         self.doc = doc

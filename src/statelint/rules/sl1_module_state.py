@@ -18,6 +18,7 @@ from statelint.catalog import RuleDoc
 from statelint.engine.names import Scope, dotted_name
 from statelint.model import Finding, Span
 from statelint.rules._state import Container, ModuleState, Rebind, StateRule, Write
+from statelint.triage import module_state
 
 _AUGMENTED = ("+=", "-=", "*=", "/=", "//=", "%=", "**=", "|=", "&=", "^=", ">>=", "<<=", "@=")
 _PER_PROCESS = "each worker process and replica keeps its own copy, and a restart empties it"
@@ -59,6 +60,7 @@ def describe(scope: Scope) -> str:
 
 class MutatedModuleContainer(StateRule):
     code = "SL101"
+    triage = staticmethod(module_state.mutated_container)
 
     @classmethod
     def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:
@@ -94,6 +96,7 @@ class MutatedModuleContainer(StateRule):
 class ModuleNameRebound(StateRule):
     code = "SL102"
     needles: ClassVar[tuple[str, ...]] = ("global ",)
+    triage = staticmethod(module_state.rebound_global)
 
     def judge(self, state: ModuleState) -> None:
         startup = self.startup()
@@ -120,7 +123,13 @@ def _is_none(value: cst.BaseExpression | None) -> bool:
 
 
 class CrossModuleMutation(StateRule):
+    """The definitions it joins on come from CPython's tree (:func:`statelint.triage.module_state.container_definitions`),
+    for every file past the needles: only modules that write through an import are parsed."""
+
     code = "SL103"
+    triage = staticmethod(module_state.mutated_import)
+    light_facts = staticmethod(module_state.container_definitions)
+    join_on = "target"
 
     @classmethod
     def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:
@@ -128,12 +137,6 @@ class CrossModuleMutation(StateRule):
         return tuple(sorted({*container_needles(knowledge, extra), *mutation_needles(knowledge)}))
 
     def judge(self, state: ModuleState) -> None:
-        extra = tuple(self.options.get("extra-container-classes", ()))
-        module = self.ctx.module_name
-        for name in state.module_scope.names:
-            container = state.container(name, extra)
-            if container is not None:
-                self.fact({"def": f"{module}.{name}", "kind": container.kind})
         startup = self.startup()
         for write in state.writes:
             target = self._imported(write)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from statelint.triage.module_state import clock_state
 from statelint.rules._state import ClockFinding, ModuleState, StateRule
 
 _CONSEQUENCE = (
@@ -21,6 +22,7 @@ _CONSEQUENCE = (
 
 class HandRolledLimiter(StateRule):
     code = "SL403"
+    triage = staticmethod(clock_state)
 
     @classmethod
     def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:

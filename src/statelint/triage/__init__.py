@@ -1,0 +1,137 @@
+"""Triage: the second prefilter stage, over CPython's own syntax tree.
+
+A rule's needles (substrings) are the first stage; most files of a large tree
+still contain ``= [`` or ``http``. Triage asks, for the files that pass them,
+whether the rule *could* fire, on :mod:`ast`'s tree: CPython's C parser builds it
+ten times faster than libcst builds its own, and it checks the file's syntax on
+the way (the SL001 check of a file no rule needs). Only files that some rule's
+triage accepts are parsed with libcst and walked.
+
+A triage predicate must be *sound*: when it returns False, the rule reports
+nothing and records no fact for that file. It may say True too often; that only
+costs a parse. The test suite runs every fixture with and without the prefilter
+and requires the same findings.
+
+Nothing here imports libcst or a rule module: a run whose files all fail triage
+never pays for them. Predicates take ``(source, knowledge, options)`` and return
+a bool; the per-file facts every predicate may share are computed once, lazily,
+on :class:`Source`.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+Triage = Callable[["Source", Mapping[str, Any], Mapping[str, Any]], bool]
+LightFacts = Callable[["Source", Mapping[str, Any], Mapping[str, Any]], list[Any]]
+
+SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
+
+def terminal(node: ast.AST) -> str | None:
+    """``c`` for ``a.b.c`` or ``a.b.c(...)``; the name itself for a bare name."""
+    if isinstance(node, ast.Call):
+        node = node.func
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Name):
+        return node.id
+    return None
+
+
+def dotted(node: ast.AST) -> str | None:
+    """``a.b.c`` for that attribute chain, None for anything else."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+@dataclass
+class Index:
+    """What one walk over the whole tree collects, for the simple predicates."""
+
+    #: local name -> the dotted names it is imported as, from any import in the file
+    #: (relative imports keep their leading dots: ``from .a import b`` gives ``.a.b``).
+    imports: dict[str, set[str]] = field(default_factory=dict)
+    called: set[str] = field(default_factory=set)  # terminal names of called expressions
+    names: set[str] = field(default_factory=set)  # every name and attribute name used in code
+    keywords: set[str] = field(default_factory=set)  # keyword argument names of calls
+    functions: list[ast.AST] = field(default_factory=list)  # every def and lambda
+
+    def imported(self, qualname: str) -> bool:
+        """Whether the file imports ``qualname`` or a module or package it lives in."""
+        for targets in self.imports.values():
+            for target in targets:
+                if target == qualname or qualname.startswith(target + ".") or target.startswith(qualname + "."):
+                    return True
+        return False
+
+    def local_names(self, qualnames: set[str]) -> set[str]:
+        """Names that may call one of ``qualnames``: their tails and the local aliases imported for them."""
+        out = {q.rsplit(".", 1)[-1] for q in qualnames}
+        for local, targets in self.imports.items():
+            if any(t in qualnames or t.rsplit(".", 1)[-1] in out for t in targets):
+                out.add(local)
+        return out
+
+
+def _build_index(tree: ast.Module) -> Index:
+    index = Index()
+    imports, called, names, keywords, functions = index.imports, index.called, index.names, index.keywords, index.functions
+    for node in ast.walk(tree):
+        kind = type(node)
+        if kind is ast.Name:
+            names.add(node.id)  # type: ignore[attr-defined]
+        elif kind is ast.Attribute:
+            names.add(node.attr)  # type: ignore[attr-defined]
+        elif kind is ast.Call:
+            tail = terminal(node.func)  # type: ignore[attr-defined]
+            if tail is not None:
+                called.add(tail)
+            keywords.update(k.arg for k in node.keywords if k.arg)  # type: ignore[attr-defined]
+        elif kind in SCOPES:
+            functions.append(node)
+        elif kind is ast.Import:
+            for alias in node.names:  # type: ignore[attr-defined]
+                if alias.asname:
+                    imports.setdefault(alias.asname, set()).add(alias.name)
+                else:
+                    head = alias.name.split(".")[0]
+                    imports.setdefault(head, set()).add(alias.name)
+        elif kind is ast.ImportFrom:
+            base = "." * node.level + (node.module or "")  # type: ignore[attr-defined]
+            for alias in node.names:  # type: ignore[attr-defined]
+                if alias.name != "*":
+                    target = f"{base}.{alias.name}" if base and not base.endswith(".") else base + alias.name
+                    imports.setdefault(alias.asname or alias.name, set()).add(target)
+    return index
+
+
+@dataclass
+class Source:
+    """One Python file as triage sees it: its text and CPython's tree of it."""
+
+    path: str
+    text: str
+    tree: ast.Module
+    module: str = ""  # dotted module name, from the package folders around the file
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def memo(self, key: str, build: Callable[[Source], Any]) -> Any:
+        """``build(self)``, computed once per file whichever predicate asks first."""
+        if key not in self._memo:
+            self._memo[key] = build(self)
+        return self._memo[key]
+
+    @property
+    def index(self) -> Index:
+        index: Index = self.memo("index", lambda source: _build_index(source.tree))
+        return index

@@ -1,0 +1,297 @@
+"""Triage for the module-state rules (SL101-SL103, SL403) and SL103's definition facts.
+
+The libcst analysis (:mod:`statelint.rules._state`) decides whether a module-level
+container is mutated by code that runs per request. Its cheap over-approximation
+here: the module binds a container to a name, and some function writes through
+that name (item assignment, a mutating method, ``heapq.heappush(name, ...)``,
+``global name; name += ...``, or a local alias of it). Where the libcst analysis
+follows scopes exactly, this reads each function together with the functions
+nested in it: it may accept a file the rules then find clean, never the reverse.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from statelint.catalog import load_catalog
+from statelint.triage import SCOPES, Source, terminal
+
+_LITERALS: dict[type, str] = {
+    ast.Dict: "dict",
+    ast.DictComp: "dict",
+    ast.List: "list",
+    ast.ListComp: "list",
+    ast.Set: "set",
+    ast.SetComp: "set",
+}
+_EXTERNAL = frozenset(sys.stdlib_module_names) | {"builtins"}
+_TRY = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
+
+
+@dataclass
+class FunctionFacts:
+    """What one function (with the functions nested in it) does to state."""
+
+    clock: bool = False  # calls a clock
+    writes: bool = False  # writes through a subscript, attribute, mutating call or global
+
+
+@dataclass
+class Summary:
+    roots: set[str] = field(default_factory=set)  # names written through inside functions
+    heads: set[str] = field(default_factory=set)  # first names of what functions write through
+    rebinds: set[tuple[str, bool]] = field(default_factory=set)  # (global name, augmented) set in functions
+    aliases: dict[str, set[str]] = field(default_factory=dict)  # name -> locals a function copies it into
+    functions: list[FunctionFacts] = field(default_factory=list)
+    compares: bool = False  # some function compares values
+
+
+def summary(source: Source) -> Summary:
+    """The module-state summary of ``source``, built once per file."""
+    built: Summary = source.memo("module_state", _summarise)
+    return built
+
+
+# -- the predicates -------------------------------------------------------------------------
+def mutated_container(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
+    """SL101: a module-level container that some function writes through."""
+    state = summary(source)
+    names = set(containers(source, options.get("extra-container-classes", ())))
+    if not names:
+        return False
+    if names & state.roots or any(name in names for name, augmented in state.rebinds if augmented):
+        return True
+    return any(copies & state.roots for name, copies in state.aliases.items() if name in names)
+
+
+def rebound_global(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
+    """SL102: a function assigns a name it declares ``global``."""
+    return bool(summary(source).rebinds)
+
+
+def mutated_import(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
+    """SL103's per-file side: a function writes through a name imported from outside the stdlib."""
+    imports = source.index.imports
+    for head in summary(source).heads:
+        for target in imports.get(head, ()):
+            if target.startswith(".") or target.split(".")[0] not in _EXTERNAL:
+                return True
+    return False
+
+
+def clock_state(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
+    """SL403: a function that reads the clock and writes state, in a file that compares."""
+    state = summary(source)
+    return state.compares and any(f.clock and f.writes for f in state.functions)
+
+
+def container_definitions(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> list[Any]:
+    """SL103's definition facts: the containers this module binds, by qualified name."""
+    found = containers(source, options.get("extra-container-classes", ()))
+    return [{"def": f"{source.module}.{name}", "kind": kind} for name, kind in sorted(found.items())]
+
+
+def containers(source: Source, extra: Iterable[str] = ()) -> dict[str, str]:
+    """Module-level names bound to a container (not dunders), with its kind (``dict``, ``defaultdict`` ...).
+
+    Mirrors :meth:`statelint.rules._state.ModuleState.container`: literals and
+    comprehensions, and calls of the catalog's container classes (or ``extra``)
+    under any name the module imports or assigns them to.
+    """
+    key = "containers:" + ",".join(sorted(extra))
+    found: dict[str, str] = source.memo(key, lambda s: _containers(s, set(extra)))
+    return found
+
+
+# -- building the summary ---------------------------------------------------------------------
+def _knowledge() -> tuple[set[str], set[str], dict[str, int], set[str]]:
+    catalog = load_catalog()
+    sl1 = catalog.families["SL1"].knowledge
+    sl4 = catalog.families["SL4"].knowledge if "SL4" in catalog.families else {}
+    functions = {e["call"]: int(e["argument"]) for e in sl1.get("mutating_functions", ())}
+    return set(sl1.get("container_calls", ())), set(sl1.get("mutating_methods", ())), functions, set(sl4.get("clocks", ()))
+
+
+def _containers(source: Source, extra: set[str]) -> dict[str, str]:
+    container_calls = _knowledge()[0] | extra
+    statements = list(_module_statements(source.tree.body))
+    callables = _callable_names(source.index.imports, container_calls, statements)
+    found: dict[str, str] = {}
+    for statement in statements:
+        for name, value in _bindings(statement):
+            kind = _kind(value, callables)
+            if kind is not None and not (name.startswith("__") and name.endswith("__")):
+                found.setdefault(name, kind)
+    return found
+
+
+def _summarise(source: Source) -> Summary:
+    _, methods, mutating, clocks = _knowledge()
+    index = source.index
+    state = Summary()
+    mutating_names = index.local_names(set(mutating))
+    clock_names = index.local_names(clocks)
+    for function in _outermost(source.tree):
+        state.functions.append(_function(function, state, methods, mutating_names, clock_names))
+    return state
+
+
+def _module_statements(body: Iterable[ast.stmt]) -> Iterator[ast.stmt]:
+    """Statements that run in the module's own scope: into if/try/with/for/match, not defs or classes."""
+    for statement in body:
+        yield statement
+        if isinstance(statement, (ast.If, ast.While, ast.For, ast.AsyncFor)):
+            yield from _module_statements(statement.body)
+            yield from _module_statements(statement.orelse)
+        elif isinstance(statement, _TRY):
+            yield from _module_statements(statement.body)
+            for handler in statement.handlers:
+                yield from _module_statements(handler.body)
+            yield from _module_statements(statement.orelse)
+            yield from _module_statements(statement.finalbody)
+        elif isinstance(statement, (ast.With, ast.AsyncWith)):
+            yield from _module_statements(statement.body)
+        elif isinstance(statement, ast.Match):
+            for case in statement.cases:
+                yield from _module_statements(case.body)
+
+
+def _bindings(statement: ast.stmt) -> Iterator[tuple[str, ast.expr]]:
+    """(name, value) for each plain name the statement binds to a value."""
+    if isinstance(statement, ast.Assign):
+        for target in statement.targets:
+            if isinstance(target, ast.Name):
+                yield target.id, statement.value
+    elif isinstance(statement, ast.AnnAssign) and statement.value is not None and isinstance(statement.target, ast.Name):
+        yield statement.target.id, statement.value
+    elif isinstance(statement, (ast.With, ast.AsyncWith)):
+        for item in statement.items:
+            if isinstance(item.optional_vars, ast.Name):
+                yield item.optional_vars.id, item.context_expr
+
+
+def _callable_names(imports: Mapping[str, set[str]], qualnames: set[str], statements: list[ast.stmt]) -> dict[str, str]:
+    """Local names that may call one of ``qualnames`` (tails, import aliases, module-level
+    aliases), each with the tail of the name it stands for."""
+    names = {q.rsplit(".", 1)[-1]: q.rsplit(".", 1)[-1] for q in qualnames}
+    for local, targets in imports.items():
+        for target in targets:
+            if target.rsplit(".", 1)[-1] in names:
+                names.setdefault(local, target.rsplit(".", 1)[-1])
+    for _ in range(2):  # `dd = collections.defaultdict`, then `cache = dd`
+        for statement in statements:
+            for name, value in _bindings(statement):
+                tail = terminal(value) if isinstance(value, (ast.Name, ast.Attribute)) else None
+                if tail in names:
+                    names.setdefault(name, names[tail])  # type: ignore[index]
+    return names
+
+
+def _kind(value: ast.expr, callables: Mapping[str, str]) -> str | None:
+    literal = _LITERALS.get(type(value))
+    if literal is not None:
+        return literal
+    if isinstance(value, ast.Call):
+        return callables.get(terminal(value.func) or "")
+    return None
+
+
+def _outermost(tree: ast.Module) -> Iterator[ast.AST]:
+    """Functions and lambdas not nested in another one (each is read with its nested ones)."""
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, SCOPES):
+                yield child
+            else:
+                stack.append(child)
+
+
+def _function(
+    function: ast.AST, state: Summary, methods: set[str], mutating: set[str], clocks: set[str]
+) -> FunctionFacts:
+    facts = FunctionFacts()
+    declared: set[str] = set()
+    nodes = list(ast.walk(function))
+    for node in nodes:
+        if isinstance(node, ast.Global):
+            declared.update(node.names)
+    for node in nodes:
+        kind = type(node)
+        if kind is ast.Assign:
+            for target in node.targets:  # type: ignore[attr-defined]
+                facts.writes |= _target(target, declared, False, state)
+            if isinstance(node.value, ast.Name):  # type: ignore[attr-defined]
+                copies = {t.id for t in node.targets if isinstance(t, ast.Name)}  # type: ignore[attr-defined]
+                state.aliases.setdefault(node.value.id, set()).update(copies)  # type: ignore[attr-defined]
+        elif kind is ast.withitem:
+            if isinstance(node.context_expr, ast.Name) and isinstance(node.optional_vars, ast.Name):  # type: ignore[attr-defined]
+                state.aliases.setdefault(node.context_expr.id, set()).add(node.optional_vars.id)  # type: ignore[attr-defined]
+        elif kind is ast.AugAssign:
+            facts.writes |= _target(node.target, declared, True, state)  # type: ignore[attr-defined]
+        elif kind is ast.AnnAssign:
+            if node.value is not None:  # type: ignore[attr-defined]
+                facts.writes |= _target(node.target, declared, False, state)  # type: ignore[attr-defined]
+                if isinstance(node.value, ast.Name) and isinstance(node.target, ast.Name):  # type: ignore[attr-defined]
+                    state.aliases.setdefault(node.value.id, set()).add(node.target.id)  # type: ignore[attr-defined]
+        elif kind is ast.NamedExpr:
+            facts.writes |= _target(node.target, declared, False, state)  # type: ignore[attr-defined]
+        elif kind is ast.Delete:
+            for target in node.targets:  # type: ignore[attr-defined]
+                facts.writes |= _target(target, declared, False, state)
+        elif kind is ast.Call:
+            tail = terminal(node.func)  # type: ignore[attr-defined]
+            if tail in clocks:
+                facts.clock = True
+            if isinstance(node.func, ast.Attribute) and tail in methods:  # type: ignore[attr-defined]
+                facts.writes |= _root(node.func.value, state)  # type: ignore[attr-defined]
+            elif tail in mutating:
+                for argument in node.args:  # type: ignore[attr-defined]
+                    facts.writes |= _root(argument, state)
+        elif kind is ast.Compare:
+            state.compares = True
+    return facts
+
+
+def _target(target: ast.expr, declared: set[str], augmented: bool, state: Summary) -> bool:
+    """Record a write to ``target``; True when it may change state outside the function."""
+    if isinstance(target, ast.Name):
+        if target.id in declared:
+            state.rebinds.add((target.id, augmented))
+            return True
+        return False
+    if isinstance(target, ast.Subscript):
+        return _root(target.value, state)
+    if isinstance(target, ast.Attribute):
+        head = _head(target)
+        if head is not None:
+            state.heads.add(head)
+        return True
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return any([_target(element, declared, augmented, state) for element in target.elts])
+    if isinstance(target, ast.Starred):
+        return _target(target.value, declared, augmented, state)
+    return False
+
+
+def _root(expr: ast.expr, state: Summary) -> bool:
+    """Record what ``expr[...]`` or ``expr.method()`` writes through."""
+    while isinstance(expr, ast.Subscript):
+        expr = expr.value
+    if isinstance(expr, ast.Name):
+        state.roots.add(expr.id)
+    head = _head(expr)
+    if head is not None:
+        state.heads.add(head)
+    return True
+
+
+def _head(expr: ast.expr) -> str | None:
+    while isinstance(expr, ast.Attribute):
+        expr = expr.value
+    return expr.id if isinstance(expr, ast.Name) else None

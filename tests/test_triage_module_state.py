@@ -1,0 +1,132 @@
+"""Triage of the module-state rules: what it lets through to libcst, and what it spares.
+
+Soundness over every fixture is checked in ``test_engine_triage``; these pin the
+near misses each predicate exists to skip, and the indirect writes it must keep.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from statelint.triage import module_state
+from tests.helpers import triage_source
+
+NO_OPTIONS: dict[str, object] = {}
+
+
+def sl101(text: str, **options: object) -> bool:
+    return module_state.mutated_container(triage_source(text), {}, options)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "CACHE = {}\ndef put(k, v):\n    CACHE[k] = v\n",
+        "SEEN = set()\ndef mark(x):\n    SEEN.add(x)\n",
+        "QUEUE = []\ndef push(x):\n    heapq.heappush(QUEUE, x)\n",
+        "from heapq import heappush as hp\nQ = []\ndef push(x):\n    hp(Q, x)\n",
+        "ITEMS = []\ndef grow(more):\n    global ITEMS\n    ITEMS += more\n",
+        "TABLE = {}\ndef put(k, v):\n    table = TABLE\n    table[k] = v\n",
+        "from collections import defaultdict as dd\nHITS = dd(int)\ndef hit(k):\n    HITS[k] += 1\n",
+        "import collections\nmaker = collections.OrderedDict\nLRU = maker()\ndef use(k):\n    LRU.move_to_end(k)\n",
+        "try:\n    REGISTRY = {}\nexcept ImportError:\n    pass\nhandler = lambda k, v: REGISTRY.update({k: v})\n",
+        "STATE = {'a': []}\ndef add(x):\n    STATE['a'][0].append(x)\n",
+    ],
+)
+def test_sl101_keeps_every_way_a_function_writes_a_module_container(text: str) -> None:
+    assert sl101(text) is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "CHOICES = {'a': 1}\ndef pick(k):\n    return CHOICES[k]\n",  # a constant table, only read
+        "__all__ = ['f']\n__all__.append('g')\ndef f():\n    __all__.append('h')\n",  # dunders are never state
+        "def build():\n    out = []\n    out.append(1)\n    return out\n",  # a local list
+        "NAMES = ['a']\nNAMES.append('b')\n",  # filled while the module loads
+        "import os\nos.environ['X'] = '1'\n",
+    ],
+)
+def test_sl101_skips_files_where_no_function_writes_a_module_container(text: str) -> None:
+    assert sl101(text) is False
+
+
+def test_sl101_follows_extra_container_classes() -> None:
+    text = "from team.cache import Bag\nBAG = Bag()\ndef put(x):\n    BAG.add(x)\n"
+    assert sl101(text) is False
+    assert sl101(text, **{"extra-container-classes": ["team.cache.Bag"]}) is True
+
+
+def test_sl102_needs_an_assignment_to_a_declared_global() -> None:
+    rebound = "COUNT = 0\ndef bump():\n    global COUNT\n    COUNT += 1\n"
+    declared_only = "COUNT = 0\ndef read():\n    global COUNT\n    return COUNT\n"
+    assert module_state.rebound_global(triage_source(rebound), {}, NO_OPTIONS) is True
+    assert module_state.rebound_global(triage_source(declared_only), {}, NO_OPTIONS) is False
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("from app import state\ndef put(k, v):\n    state.CACHE[k] = v\n", True),
+        ("from .state import CACHE\ndef put(k, v):\n    CACHE[k] = v\n", True),
+        ("import app.state as s\ndef put(v):\n    s.ITEMS.append(v)\n", True),
+        ("import os\ndef put(v):\n    os.environ['K'] = v\n", False),  # the stdlib is not a service's state
+        ("from app import state\ndef get(k):\n    return state.CACHE[k]\n", False),
+    ],
+)
+def test_sl103_parses_only_modules_that_write_through_an_import(text: str, expected: bool) -> None:
+    assert module_state.mutated_import(triage_source(text), {}, NO_OPTIONS) is expected
+
+
+def test_sl103_definitions_come_from_the_module_level_only() -> None:
+    text = """
+        from collections import defaultdict
+        CACHE = {}
+        if True:
+            HITS = defaultdict(int)
+        __all__ = ["CACHE"]
+        def f():
+            LOCAL = []
+        class C:
+            ATTR = {}
+    """
+    facts = module_state.container_definitions(triage_source(text, module="pkg.state"), {}, NO_OPTIONS)
+    assert facts == [{"def": "pkg.state.CACHE", "kind": "dict"}, {"def": "pkg.state.HITS", "kind": "defaultdict"}]
+
+
+def test_sl403_needs_a_clock_and_a_write_in_one_function_and_a_comparison() -> None:
+    limiter = """
+        import time
+        LAST = {}
+        def allow(key):
+            now = time.monotonic()
+            if now - LAST.get(key, 0) < 1:
+                return False
+            LAST[key] = now
+            return True
+    """
+    timing = """
+        import time
+        def measure(f):
+            start = time.perf_counter()
+            f()
+            return time.perf_counter() - start
+    """
+    assert module_state.clock_state(triage_source(limiter), {}, NO_OPTIONS) is True
+    assert module_state.clock_state(triage_source(timing), {}, NO_OPTIONS) is False
+
+
+def test_triage_modules_never_import_libcst_or_rules() -> None:
+    """A file every rule's triage rejects must not cost libcst's import (a sixth of a second)."""
+    code = (
+        "import sys, pkgutil, importlib, statelint.triage as t\n"
+        "for info in pkgutil.iter_modules(t.__path__):\n"
+        "    importlib.import_module(f'statelint.triage.{info.name}')\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'libcst' or m.startswith('statelint.rules'))\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
