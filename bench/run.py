@@ -22,9 +22,15 @@ whole command, start-up included):
   of statelint and its workers, sampled; forked workers share pages, so this
   overstates: the sum of their PSS is shown too).
 
+With ``--check-prefilter`` it also runs statelint once with ``STATELINT_PREFILTER=off``
+(every rule parses every file: the engine without needles and triage) and checks
+that both runs report exactly the same findings on the corpus.
+
 Prints a table of wall times and the ratios the performance issue sets targets for;
 ``--json FILE`` writes everything, raw samples included. Run it on a quiet machine:
-the load average before and after is part of the report.
+the load average before and after is part of the report. Measure an installed
+statelint (``pip install .``): an editable install has no compiled bytecode for
+statelint's own modules, which adds some 35 ms to every start.
 """
 
 from __future__ import annotations
@@ -177,6 +183,40 @@ def median_of(runs: int, once: Callable[[int], float]) -> dict[str, Any]:
     return {"median": statistics.median(samples), "samples": samples}
 
 
+def check_prefilter(statelint: list[str], corpus: Path, measures: dict[str, Any]) -> dict[str, Any]:
+    """Findings with and without needles and triage (must be equal), and the time without them."""
+
+    def findings(prefilter: str) -> tuple[float, list[str]]:
+        env = {**os.environ, "STATELINT_PREFILTER": prefilter}
+        command = [*statelint, "check", "--no-cache", "--exit-zero", "--output-format", "json", "."]
+        start = time.perf_counter()
+        done = subprocess.run(command, cwd=corpus, env=env, capture_output=True, check=True)
+        return time.perf_counter() - start, sorted(json.dumps(f, sort_keys=True) for f in json.loads(done.stdout))
+
+    elapsed, without = findings("off")
+    measures["statelint cold, prefilter off"] = {"median": elapsed, "samples": [elapsed]}
+    _, usual = findings("on")
+    same = usual == without
+    print(f"prefilter check: {len(usual)} findings, {'identical' if same else 'DIFFERENT'} without the prefilter", file=sys.stderr)
+    return {
+        "findings": len(usual),
+        "identical": same,
+        "only_with": sorted(set(usual) - set(without))[:20],
+        "only_without": sorted(set(without) - set(usual))[:20],
+    }
+
+
+def editable(statelint: list[str]) -> bool:
+    """Whether the statelint measured is an editable install (no bytecode for its own modules)."""
+    python = Path(statelint[0]).with_name("python")
+    code = "import importlib.metadata as m; print(m.distribution('statelint').read_text('direct_url.json') or '')"
+    try:
+        out = subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return False
+    return '"editable": true' in out
+
+
 def find_tool(name: str, given: str | None) -> list[str] | None:
     if given:
         return given.split()
@@ -203,6 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--fixit", help="command to run fixit (default: found beside this Python or on PATH)")
     parser.add_argument("--only", help="comma-separated subset: version,cold,warm,changed,parse,bandit,fixit,ruff")
     parser.add_argument("--keep", action="store_true", help="keep the temporary corpus and print where it is")
+    parser.add_argument("--check-prefilter", action="store_true", help="also run with the prefilter off and compare the findings")
     args = parser.parse_args(argv)
     only = set(args.only.split(",")) if args.only else None
 
@@ -210,6 +251,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return only is None or name in only
 
     statelint = args.statelint.split() if args.statelint else (find_tool("statelint", None) or [sys.executable, "-m", "statelint"])
+    if editable(statelint):
+        print("note: this statelint is an editable install: start-up times include compiling its modules", file=sys.stderr)
     temp = Path(tempfile.mkdtemp(prefix="statelint-bench-"))
     results: dict[str, Any] = {
         "python": sys.version.split()[0],
@@ -271,6 +314,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             measures["libcst parse-only (1 core)"] = median_of(
                 args.slow_runs, lambda _: run_timed([sys.executable, "-c", PARSE_ONLY, *paths], temp, ok=(0,))[0]
             )
+        if args.check_prefilter:
+            results["prefilter"] = check_prefilter(statelint, corpus, measures)
         bandit = find_tool("bandit", None)
         if bandit and wanted("bandit"):
             measures["bandit -t B104,B108"] = median_of(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
-from statelint.catalog import REQUIRED_DOC_FIELDS, CatalogError, catalog_dir, load_catalog
+from statelint.catalog import REQUIRED_DOC_FIELDS, SNAPSHOT, CatalogError, catalog_dir, load_catalog, snapshot
 from statelint.rules import all_rules
 from tests.helpers import run_cli
 
@@ -71,3 +73,39 @@ def test_validation_names_the_broken_field(tmp_path: Path, change: dict, message
     rule = _valid_rule() | change
     with pytest.raises(CatalogError, match=message.replace(".", r"\.")):
         load_catalog(_write_family(tmp_path, rule))
+
+
+def _copy_catalog(tmp_path: Path, name: str) -> Path:
+    copy = tmp_path / name
+    shutil.copytree(catalog_dir(), copy, ignore=shutil.ignore_patterns(SNAPSHOT))
+    return copy
+
+
+def test_the_json_snapshot_loads_the_same_catalog_as_the_yaml(tmp_path: Path) -> None:
+    plain = load_catalog(_copy_catalog(tmp_path, "yaml_only"))
+    copy = _copy_catalog(tmp_path, "with_snapshot")
+    (copy / SNAPSHOT).write_text(snapshot(copy), encoding="utf-8")
+    fast = load_catalog(copy)
+    assert (fast.digest, fast.rules, fast.families) == (plain.digest, plain.rules, plain.families)
+
+
+def test_the_snapshot_is_read_while_it_matches_the_yaml_and_ignored_once_stale(tmp_path: Path) -> None:
+    copy = _copy_catalog(tmp_path, "matching")
+    data = json.loads(snapshot(copy))
+    data["files"]["sl3.yaml"]["rules"]["SL301"]["summary"] = "read from the snapshot"
+    (copy / SNAPSHOT).write_text(json.dumps(data), encoding="utf-8")
+    assert load_catalog(copy).rules["SL301"].summary == "read from the snapshot"
+
+    stale = _copy_catalog(tmp_path, "stale")
+    (stale / SNAPSHOT).write_text(json.dumps(data), encoding="utf-8")
+    sl3 = stale / "sl3.yaml"
+    sl3.write_text(sl3.read_text(encoding="utf-8") + "\n# edited after the snapshot was made\n", encoding="utf-8")
+    assert load_catalog(stale).rules["SL301"].summary != "read from the snapshot"
+
+
+def test_an_installed_statelint_ships_a_matching_snapshot() -> None:
+    directory = catalog_dir()
+    if directory.name != "catalog_data":
+        pytest.skip("a source checkout or editable install reads the YAML (the build hook writes the snapshot)")
+    data = json.loads((directory / SNAPSHOT).read_text(encoding="utf-8"))
+    assert data["digest"] == load_catalog().digest

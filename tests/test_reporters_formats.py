@@ -154,3 +154,25 @@ def test_full_output_marker_counts_terminal_cells(project: Path) -> None:
     lines = run.stdout.splitlines()
     assert lines[2] == '7 |     banner = "café 🚀"; app.run(host="127.0.0.1")'
     assert lines[3] == "  |" + " " * 38 + "^" * 11
+
+
+def test_a_clean_run_prints_the_summary_rich_would_print_without_importing_it(tmp_path: Path) -> None:
+    """The full format skips rich when there is nothing to style; the text must not change."""
+    import io
+    import subprocess
+    import sys
+
+    from rich.console import Console
+    from rich.text import Text
+
+    (tmp_path / "ok.py").write_text("VALUE = 1\n", encoding="utf-8")
+    run = run_cli("check", "--no-cache", ".", cwd=tmp_path)
+    expected = io.StringIO()
+    Console(file=expected, color_system=None, no_color=True, highlight=False, soft_wrap=True).print(
+        Text("All checks passed (1 file scanned).", style="bold")
+    )
+    assert (run.exit_code, run.stdout) == (0, expected.getvalue())
+    code = "import sys; from statelint.cli import main; sys.argv = ['statelint', 'check', '--no-cache', '.']\n" \
+        "try:\n    main()\nexcept SystemExit:\n    pass\nprint('rich' in sys.modules, file=sys.stderr)"
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert done.stderr.strip().splitlines()[-1] == "False"

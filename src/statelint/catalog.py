@@ -13,8 +13,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 REQUIRED_DOC_FIELDS = ("name", "severity", "summary", "what", "why", "example", "use_instead", "hint")
 SEVERITIES = ("error", "warning", "info")
 OPTION_TYPES = {
@@ -110,30 +108,79 @@ def catalog_dir() -> Path:
     return here.parent.parent / "rules"
 
 
+#: A JSON copy of the YAML files, written into the wheel at build time (``hatch_build.py``):
+#: it loads ten times faster than the YAML, and is used only while the YAML it was made
+#: from is unchanged (its digest must match), so it can never serve a stale catalog.
+SNAPSHOT = "catalog.json"
+
+
 def _loader() -> type:
+    import yaml
+
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-@lru_cache(maxsize=4)  # statelint: ignore[SL104] the catalog ships inside the package; it cannot change during a run
-def load_catalog(directory: Path | None = None) -> Catalog:
+def _sources(directory: Path) -> tuple[list[tuple[Path, bytes]], str]:
+    """The catalog's YAML files with their bytes, and the digest of them all."""
     import hashlib
 
-    directory = directory or catalog_dir()
     files = sorted(directory.glob("*.yaml"))
     if not files:
         raise CatalogError(f"no rule catalog found in {directory}")
     digest = hashlib.sha256()
-    families: dict[str, Family] = {}
-    rules: dict[str, RuleDoc] = {}
+    sources = []
     for path in files:
         raw = path.read_bytes()
         digest.update(path.name.encode() + b"\0" + raw)
-        data = yaml.load(raw, Loader=_loader())  # noqa: S506 - a SafeLoader subclass
+        sources.append((path, raw))
+    return sources, digest.hexdigest()[:16]
+
+
+def snapshot(directory: Path) -> str:
+    """The YAML files of ``directory`` as one JSON document, for :data:`SNAPSHOT`."""
+    import json
+
+    import yaml
+
+    sources, digest = _sources(directory)
+    files = {path.name: yaml.load(raw, Loader=_loader()) for path, raw in sources}  # noqa: S506 - a SafeLoader
+    text = json.dumps({"digest": digest, "files": files}, sort_keys=True)
+    if json.loads(text)["files"] != files:
+        raise CatalogError("the catalog holds values JSON cannot carry (dates, non-string keys ...)")
+    return text
+
+
+def _from_snapshot(directory: Path, digest: str) -> dict[str, Any] | None:
+    import json
+
+    try:
+        data = json.loads((directory / SNAPSHOT).read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("digest") != digest or not isinstance(data.get("files"), dict):
+        return None
+    return data["files"]
+
+
+@lru_cache(maxsize=4)  # statelint: ignore[SL104] the catalog ships inside the package; it cannot change during a run
+def load_catalog(directory: Path | None = None) -> Catalog:
+    directory = directory or catalog_dir()
+    sources, digest = _sources(directory)
+    parsed = _from_snapshot(directory, digest) or {}
+    families: dict[str, Family] = {}
+    rules: dict[str, RuleDoc] = {}
+    for path, raw in sources:
+        if path.name in parsed:
+            data = parsed[path.name]
+        else:
+            import yaml
+
+            data = yaml.load(raw, Loader=_loader())  # noqa: S506 - a SafeLoader subclass
         family = _parse_family(path, data)
         families[family.code] = family
         for code, entry in (data.get("rules") or {}).items():
             rules[code] = _parse_rule(path, family.code, code, entry)
-    return Catalog(families, dict(sorted(rules.items())), digest.hexdigest()[:16])
+    return Catalog(families, dict(sorted(rules.items())), digest)
 
 
 def _fail(path: Path, where: str, problem: str) -> CatalogError:

@@ -13,12 +13,14 @@ import sys
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
 
 from statelint.catalog import Catalog
 from statelint.config.settings import DEFAULT_EXCLUDES, MAX_FILE_TIMEOUT, Override, Settings
+
+if TYPE_CHECKING:
+    import yaml
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -78,16 +80,15 @@ def _read_toml(path: Path, text: str) -> dict[str, Any]:
         raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
 
 
-# Plain data only: the tags PyYAML's safe loader builds (it refuses others, but names no key), and <<.
-_YAML_TAGS = frozenset({*(tag for tag in yaml.SafeLoader.yaml_constructors if tag), "tag:yaml.org,2002:merge"})
-
-
 def _read_yaml(path: Path, text: str) -> Any:
     """Compose the node graph (which constructs nothing), vet it, then build plain data.
 
     A tag such as ``!!python/object/apply`` or a duplicated key is reported with the
-    key it sits under before any object is built.
+    key it sits under before any object is built. PyYAML is imported here: most
+    projects configure statelint in pyproject.toml, and every run would pay for it.
     """
+    import yaml
+
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -115,6 +116,10 @@ def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:
 def _vet_yaml(path: Path, root: yaml.Node) -> None:
     """Reject tags outside plain data and duplicate keys, naming the key: the first in the file
     (depth first, in document order; iterative, and each node once: aliases may loop)."""
+    import yaml
+
+    # Plain data only: the tags PyYAML's safe loader builds (it refuses others, but names no key), and <<.
+    plain = frozenset({*(tag for tag in yaml.SafeLoader.yaml_constructors if tag), "tag:yaml.org,2002:merge"})
     seen: set[int] = set()
     pending: list[tuple[yaml.Node, str]] = [(root, "")]
     while pending:
@@ -122,7 +127,7 @@ def _vet_yaml(path: Path, root: yaml.Node) -> None:
         if id(node) in seen:
             continue
         seen.add(id(node))
-        if node.tag not in _YAML_TAGS:
+        if node.tag not in plain:
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
             raise ConfigError(
                 f"{path}: {key or 'top level'}: invalid YAML: tag {tag!r} is not allowed, only plain data "

@@ -262,8 +262,9 @@ def analyze(target: Target, plan: Plan, data: bytes | None = None, *, light: boo
     """Everything the enabled rules find in one file (suppressions not yet applied).
 
     ``data`` is the file's content when the caller has read it already. With ``light``
-    a file that some rule wants is left alone and None returned: rule code and libcst
-    (and their crashes) belong in a worker process; the rest is cheap and safe anywhere.
+    a file that some rule still wants after triage is left alone and None returned:
+    rule code and libcst (and their crashes) belong in a worker process; reading,
+    needles and CPython's parser are cheap and safe anywhere.
     """
     result = FileResult(target.display)
     try:
@@ -279,12 +280,14 @@ def analyze(target: Target, plan: Plan, data: bytes | None = None, *, light: boo
     result.file_ignores = file_ignores(text)
     skipped = plan.path_ignores(target.display)
     wanted = _wanted_codes(target, text, plan, result, skipped)
+    if target.kind == "python":
+        result.suppressions = parse_suppressions(text)
+        wanted = _screen(target, text, plan, result, wanted)
     if light and wanted:
         return None
-    result.suppressions = parse_suppressions(text) if target.kind == "python" else []
     if target.kind == "text":
         _run_text_rules(target, text, plan, result, wanted)
-    else:
+    elif wanted:
         _run_python_rules(target, text, plan, result, wanted)
     if result.findings:
         lines = text.splitlines()
@@ -482,15 +485,17 @@ def _triage(target: Target, text: str, plan: Plan, result: FileResult, wanted: s
     return kept
 
 
-def _run_python_rules(target: Target, text: str, plan: Plan, result: FileResult, wanted: set[str]) -> None:
+def _screen(target: Target, text: str, plan: Plan, result: FileResult, wanted: set[str]) -> set[str]:
+    """The rules that need libcst's parse of this Python file; the syntax is checked when none does."""
     if not wanted:
         _syntax_check(target, text, plan, result)
-        return
+        return wanted
     if _too_deep(target, text, plan, result):
-        return
-    wanted = _triage(target, text, plan, result, wanted)
-    if not wanted:
-        return  # CPython parsed it for triage: the syntax is checked
+        return set()
+    return _triage(target, text, plan, result, wanted)  # CPython's parse there checks the syntax
+
+
+def _run_python_rules(target: Target, text: str, plan: Plan, result: FileResult, wanted: set[str]) -> None:
     import libcst as cst
 
     from statelint.engine.context import FileContext

@@ -172,9 +172,6 @@ def _in_workers(
     timeout = plan.settings.file_timeout  # per file: parse, rules and positions together
     if len(indices) > PRELOAD_ABOVE:
         _ = plan.python_rules  # imported once here, shared by every forked worker (and any replacement)
-    else:  # the join will want the cross-file rules: import them (and libcst) once, before forking
-        for code in plan.index.project:
-            plan.rule_type(code)
     # Everything imported so far lives as long as the workers: keep it out of their
     # garbage collections (a full one walks every object) and off the pages each
     # forked worker would otherwise copy as the collector touches them.
