@@ -130,3 +130,16 @@ def test_triage_modules_never_import_libcst_or_rules() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("_conn = None\ndef close():\n    global _conn\n    _conn = None\n", False),  # a reset
+        ("def setup():\n    global __doc__\n    __doc__ = 'x'\n", False),  # dunders are the module's own
+        ("_conn = None\ndef drop():\n    global _conn\n    del _conn\n", True),  # the rule judges `del` too
+        ("A = B = 0\ndef swap():\n    global A, B\n    A, B = B, A\n", True),
+    ],
+)
+def test_sl102_skips_resets_to_none_and_dunders(text: str, expected: bool) -> None:
+    assert module_state.rebound_global(triage_source(text), {}, NO_OPTIONS) is expected

@@ -229,6 +229,20 @@ class _Collector:
         return ".".join(base_parts)
 
 
+class QualifiedNames(frozenset[str]):
+    """The answer of :meth:`NameResolver.resolve`, iterated in sorted order.
+
+    A frozenset of strings iterates in an order that depends on string hashing, which
+    changes from run to run; rules that take the first name matching their catalog
+    would then report differently in pre-commit and in CI.
+    """
+
+    __slots__ = ()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(frozenset.__iter__(self)))
+
+
 class NameResolver:
     """Resolves expressions of one module to qualified names."""
 
@@ -284,7 +298,7 @@ class NameResolver:
             key = (id(node), id(scope))
             found = self._resolved.get(key)
             if found is None:
-                found = self._resolved[key] = self._resolve(node, scope, 0)
+                found = self._resolved[key] = QualifiedNames(self._resolve(node, scope, 0))
             return found
         return self._resolve(node, scope, _depth)
 

@@ -26,6 +26,7 @@ from statelint.rules._state import (
     terminal,
 )
 from statelint.rules.sl4_limiters import literal_string
+from statelint.triage import memoize
 
 _MAX_DEPTH = 3
 _CONSEQUENCE = "every worker process and replica serves its own stale copy, and nothing invalidates them all"
@@ -42,6 +43,7 @@ class _Memoized:
 
 class PerProcessMemoization(StateRule):
     code = "SL104"
+    triage = staticmethod(memoize.memoized)
 
     @classmethod
     def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:

@@ -36,6 +36,7 @@ from statelint.rules.sl2_config_formats import (
     toml_key_position,
 )
 from statelint.rules.sl2_handlers import handler_classes, handler_needles
+from statelint.triage import logging_config
 
 _TEMPLATE_MARKS = ("{{", "{%")
 
@@ -48,6 +49,7 @@ class FileHandlerInConfigFile(Rule, TextRule):
     """One code for log files named by configuration, whether the configuration is Python or not."""
 
     code = "SL204"
+    triage = staticmethod(logging_config.server_config)
     # Narrow where the format allows: every matching file is read and decoded (an undecodable
     # one is an SL001 finding), even when no needle makes it worth parsing.
     patterns: ClassVar[tuple[str, ...]] = ("*.yaml", "*.yml", "*.json", "*.ini", "*log*.cfg", "*log*.conf", "*hypercorn*.toml")

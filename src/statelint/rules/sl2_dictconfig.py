@@ -27,6 +27,7 @@ from statelint.rules._files import (
 )
 from statelint.rules.sl2_handlers import HandlerRule
 from statelint.rules.sl2_optin import Guard, opted_in
+from statelint.triage import logging_config
 
 _CLASS_KEYS = ("class", "()")
 
@@ -65,6 +66,7 @@ def is_config_mapping(node: cst.CSTNode) -> bool:
 
 class DictConfigFileHandler(HandlerRule):
     code = "SL203"
+    triage = staticmethod(logging_config.dict_config_handler)
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)

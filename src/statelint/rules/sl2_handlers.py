@@ -20,6 +20,7 @@ from statelint.rules._files import (
     literal_string,
 )
 from statelint.rules.sl2_optin import OptInTracker
+from statelint.triage import logging_config
 
 
 def minimal_needles(words: Iterable[str]) -> tuple[str, ...]:
@@ -60,6 +61,7 @@ class HandlerRule(OptInTracker):
 
 class FileHandlerInCode(HandlerRule):
     code = "SL201"
+    triage = staticmethod(logging_config.file_handler)
 
     def visit_Call(self, node: cst.Call) -> None:
         name = self.ctx.match(node.func, self.classes)
@@ -87,6 +89,7 @@ class _Site:
 
 class BasicConfigFilename(OptInTracker):
     code = "SL202"
+    triage = staticmethod(logging_config.basic_config_filename)
     needles: ClassVar[tuple[str, ...]] = ("basicConfig",)
 
     def __init__(self, *args: Any) -> None:

@@ -24,6 +24,7 @@ from statelint.rules._files import (
     dict_items,
 )
 from statelint.rules.sl2_optin import OptInTracker
+from statelint.triage import files
 
 
 def _detail(where: PathValue | None) -> str:
@@ -32,6 +33,7 @@ def _detail(where: PathValue | None) -> str:
 
 class ThirdPartyFileSink(OptInTracker):
     code = "SL205"
+    triage = staticmethod(files.file_sink)
 
     @classmethod
     def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:

@@ -21,6 +21,7 @@ from statelint.rules._syntax import UNKNOWN as _UNKNOWN
 from statelint.rules._syntax import argument as _argument
 from statelint.rules._syntax import literal_string
 from statelint.rules.base import Rule
+from statelint.triage import binds
 
 _MAX_DEPTH = 8
 _ENV_GETTERS = frozenset({"os.environ.get", "os.getenv", "os.environ.setdefault", "os.getenvb"})
@@ -63,6 +64,7 @@ class _BindDetector(Rule):
     """Shared detection; each subclass reports the verdicts of its own kind."""
 
     code: ClassVar[str]
+    triage = staticmethod(binds.could_bind)
 
     @classmethod
     def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:
@@ -84,7 +86,7 @@ class _BindDetector(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         if isinstance(node.func, cst.Attribute) and node.func.attr.value == "add_argument":
             self._argparse_option(node)
-        for name in self.ctx.qualnames(node.func):
+        for name in sorted(self.ctx.qualnames(node.func)):  # sorted: the same entry whatever the hash seed
             entry = self.calls.get(name)
             if entry is not None:
                 spec = entry["host"]

@@ -25,6 +25,7 @@ from statelint.rules._syntax import ABSENT as _ABSENT
 from statelint.rules._syntax import UNKNOWN as _UNKNOWN
 from statelint.rules._syntax import argument, literal_string
 from statelint.rules.base import Rule
+from statelint.triage import limiters
 
 _MAX_DEPTH = 6
 MEMORY = "memory"
@@ -266,6 +267,7 @@ def _why(entry: Mapping[str, Any], verdict: Verdict) -> str:
 
 class InMemoryRateLimiter(_StorageDetector):
     code = "SL401"
+    triage = staticmethod(limiters.rate_limiter)
     family_key = "limiters"
     extra_option = "extra-limiter-classes"
     extra_lifetime = "long"
@@ -358,6 +360,7 @@ class InMemoryRateLimiter(_StorageDetector):
 
 class InMemoryCircuitBreaker(_StorageDetector):
     code = "SL402"
+    triage = staticmethod(limiters.circuit_breaker)
     family_key = "breakers"
     extra_option = "extra-breaker-classes"
     extra_lifetime = "any"

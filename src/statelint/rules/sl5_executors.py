@@ -13,10 +13,12 @@ from typing import Any
 
 from statelint.rules._shutdown import ShutdownAwareRule
 from statelint.rules.sl5_handles import Lifecycles, Resource
+from statelint.triage import concurrency
 
 
 class ExecutorNeverShutDown(ShutdownAwareRule):
     code = "SL504"
+    triage = staticmethod(concurrency.executor)
 
     @classmethod
     def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:

@@ -15,10 +15,12 @@ from typing import Any
 from statelint.rules._shutdown import ShutdownAwareRule
 from statelint.rules.sl5_handles import Lifecycles
 from statelint.rules.sl5_threads import workers
+from statelint.triage import concurrency
 
 
 class SchedulerWithoutShutdown(ShutdownAwareRule):
     code = "SL506"
+    triage = staticmethod(concurrency.scheduler)
 
     @classmethod
     def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:

@@ -15,10 +15,12 @@ import libcst as cst
 
 from statelint.rules._shutdown import Event, ShutdownAwareRule, base_name
 from statelint.rules.sl5_handles import Lifecycles
+from statelint.triage import concurrency
 
 
 class FireAndForgetTask(ShutdownAwareRule):
     code = "SL505"
+    triage = staticmethod(concurrency.task)
 
     @classmethod
     def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:

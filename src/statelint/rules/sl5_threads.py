@@ -29,6 +29,7 @@ from statelint.rules._shutdown import (
     unwrap,
 )
 from statelint.rules.sl5_handles import Lifecycles, Resource
+from statelint.triage import concurrency
 
 _NOT_SIGNALS = frozenset({"self", "cls", "True", "False", "None"})
 
@@ -314,21 +315,25 @@ class _WorkerRule(ShutdownAwareRule):
 
 class ThreadNeverStopped(_WorkerRule):
     code = "SL501"
+    triage = staticmethod(concurrency.thread)
     kinds = ("thread",)
 
 
 class DaemonThreadLongLived(_WorkerRule):
     code = "SL502"
+    triage = staticmethod(concurrency.daemon_thread)
     kinds = ("thread",)
 
 
 class TimerThread(_WorkerRule):
     code = "SL503"
+    triage = staticmethod(concurrency.timer)
     kinds = ("timer",)
 
 
 class ProcessNeverJoined(_WorkerRule):
     code = "SL507"
+    triage = staticmethod(concurrency.process)
     kinds = ("process",)
 
 

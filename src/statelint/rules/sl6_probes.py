@@ -17,6 +17,7 @@ from statelint.rules._routes import normalize, serves, under
 from statelint.rules.base import TextRule
 from statelint.rules.sl6_manifests import Probe, has_probes, probes_in
 from statelint.rules.sl6_project import RoutesAndProbes, finding_at, in_scope
+from statelint.triage import routes as route_triage
 
 _MAX_FILES = 3
 
@@ -52,6 +53,7 @@ class SameLivenessAndReadiness(TextRule):
 class ProbeWithoutRoute(RoutesAndProbes):
     code = "SL605"
     every_route = True
+    triage = staticmethod(route_triage.declares_routes)
 
     @classmethod
     def check_project(

@@ -50,6 +50,7 @@ from statelint.rules._routes import (
 from statelint.rules.base import Rule, TextRule
 from statelint.rules.sl6_handlers import HandlerJudge, Verdict
 from statelint.rules.sl6_manifests import has_probes, probes_in
+from statelint.triage import routes as route_triage
 
 _REGEX_META = re.compile(r"[\\\[\](){}*+?|.^$]")
 Facts = Mapping[str, list[Any]]
@@ -332,6 +333,8 @@ class HealthProject:
 
 class HealthRule(RoutesAndProbes):
     """SL601-SL603: judged over the :class:`HealthProject`."""
+
+    triage = staticmethod(route_triage.health_facts)
 
     @classmethod
     def check_project(

@@ -18,6 +18,7 @@ from typing import Any
 import libcst as cst
 
 from statelint.rules._shutdown import Event, Function, Hook, ShutdownAwareRule, ShutdownIndex, argument, literal
+from statelint.triage import concurrency
 
 _SIGTERM = "SIGTERM"
 
@@ -98,6 +99,7 @@ class _ShutdownRule(ShutdownAwareRule):
 
 class ServerWithoutSigtermDrain(_ShutdownRule):
     code = "SL701"
+    triage = staticmethod(concurrency.server_loop)
 
     @classmethod
     def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:
@@ -140,6 +142,7 @@ class ServerWithoutSigtermDrain(_ShutdownRule):
 
 class AbruptSigtermStop(_ShutdownRule):
     code = "SL702"
+    triage = staticmethod(concurrency.signal_handler)
     needles = (_SIGTERM,)
 
     def judge(self) -> None:

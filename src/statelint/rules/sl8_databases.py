@@ -26,6 +26,7 @@ from statelint.rules._files import (
     string_value,
 )
 from statelint.rules.base import Rule
+from statelint.triage import files
 
 
 def needles_from_calls(entries: list[Mapping[str, Any]]) -> set[str]:
@@ -39,6 +40,7 @@ def _path_text(where: PathValue | None) -> str:
 
 class LocalDatabaseFile(Rule):
     code = "SL801"
+    triage = staticmethod(files.database_file)
 
     @classmethod
     def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:

@@ -27,6 +27,7 @@ from statelint.rules._files import (
     string_value,
 )
 from statelint.rules.base import Rule
+from statelint.triage import files
 
 
 @dataclass
@@ -38,6 +39,7 @@ class _Upload:
 
 class LocalSessionsCachesUploads(Rule):
     code = "SL802"
+    triage = staticmethod(files.local_sessions)
 
     @classmethod
     def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:

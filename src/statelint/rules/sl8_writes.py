@@ -23,12 +23,14 @@ from statelint.rules._files import (
     string_value,
 )
 from statelint.rules.base import Rule
+from statelint.triage import files
 
 _BOUND = ("self", "cls")
 
 
 class RequestTimeLocalWrite(Rule):
     code = "SL803"
+    triage = staticmethod(files.request_write)
 
     @classmethod
     def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:

@@ -103,9 +103,9 @@ def _build_index(tree: ast.Module) -> Index:
             for alias in node.names:  # type: ignore[attr-defined]
                 if alias.asname:
                     imports.setdefault(alias.asname, set()).add(alias.name)
-                else:
+                else:  # `import a.b` binds `a`, through which any `a.x` may be reached
                     head = alias.name.split(".")[0]
-                    imports.setdefault(head, set()).add(alias.name)
+                    imports.setdefault(head, set()).update({head, alias.name})
         elif kind is ast.ImportFrom:
             base = "." * node.level + (node.module or "")  # type: ignore[attr-defined]
             for alias in node.names:  # type: ignore[attr-defined]

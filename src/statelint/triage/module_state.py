@@ -36,8 +36,7 @@ _TRY = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 class FunctionFacts:
     """What one function (with the functions nested in it) does to state."""
 
-    clock: bool = False  # calls a clock
-    writes: bool = False  # writes through a subscript, attribute, mutating call or global
+    clock_write: bool = False  # stores a clock reading where it outlives the call
 
 
 @dataclass
@@ -45,6 +44,7 @@ class Summary:
     roots: set[str] = field(default_factory=set)  # names written through inside functions
     heads: set[str] = field(default_factory=set)  # first names of what functions write through
     rebinds: set[tuple[str, bool]] = field(default_factory=set)  # (global name, augmented) set in functions
+    rebound: set[str] = field(default_factory=set)  # global names set in functions to something but None
     aliases: dict[str, set[str]] = field(default_factory=dict)  # name -> locals a function copies it into
     functions: list[FunctionFacts] = field(default_factory=list)
     compares: bool = False  # some function compares values
@@ -69,8 +69,8 @@ def mutated_container(source: Source, knowledge: Mapping[str, Any], options: Map
 
 
 def rebound_global(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
-    """SL102: a function assigns a name it declares ``global``."""
-    return bool(summary(source).rebinds)
+    """SL102: a function sets a name it declares ``global`` (not a dunder, not to None)."""
+    return any(not (name.startswith("__") and name.endswith("__")) for name in summary(source).rebound)
 
 
 def mutated_import(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
@@ -84,9 +84,9 @@ def mutated_import(source: Source, knowledge: Mapping[str, Any], options: Mappin
 
 
 def clock_state(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
-    """SL403: a function that reads the clock and writes state, in a file that compares."""
+    """SL403: a function that stores a clock reading beyond the call, in a file that compares."""
     state = summary(source)
-    return state.compares and any(f.clock and f.writes for f in state.functions)
+    return state.compares and any(f.clock_write for f in state.functions)
 
 
 def container_definitions(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> list[Any]:
@@ -215,54 +215,79 @@ def _outermost(tree: ast.Module) -> Iterator[ast.AST]:
 def _function(
     function: ast.AST, state: Summary, methods: set[str], mutating: set[str], clocks: set[str]
 ) -> FunctionFacts:
-    facts = FunctionFacts()
     declared: set[str] = set()
     nodes = list(ast.walk(function))
     for node in nodes:
         if isinstance(node, ast.Global):
             declared.update(node.names)
+    stored: list[ast.expr] = []  # values written where they outlive the call
+    assigned: list[tuple[str, ast.expr]] = []  # local names and their values, for the clock taint
+    clock = False
     for node in nodes:
         kind = type(node)
-        if kind is ast.Assign:
-            for target in node.targets:  # type: ignore[attr-defined]
-                facts.writes |= _target(target, declared, False, state)
-            if isinstance(node.value, ast.Name):  # type: ignore[attr-defined]
-                copies = {t.id for t in node.targets if isinstance(t, ast.Name)}  # type: ignore[attr-defined]
-                state.aliases.setdefault(node.value.id, set()).update(copies)  # type: ignore[attr-defined]
+        if kind is ast.Assign or kind is ast.AugAssign or kind is ast.AnnAssign or kind is ast.NamedExpr:
+            value = node.value  # type: ignore[attr-defined]
+            if value is None:
+                continue
+            targets = node.targets if kind is ast.Assign else [node.target]  # type: ignore[attr-defined]
+            for target in targets:
+                if _target(target, declared, kind is ast.AugAssign, state, value):
+                    stored.append(value)
+                if isinstance(target, ast.Name):
+                    assigned.append((target.id, value))
+                    if isinstance(value, ast.Name) and kind is not ast.AugAssign:
+                        state.aliases.setdefault(value.id, set()).add(target.id)  # `table = TABLE`
         elif kind is ast.withitem:
             if isinstance(node.context_expr, ast.Name) and isinstance(node.optional_vars, ast.Name):  # type: ignore[attr-defined]
                 state.aliases.setdefault(node.context_expr.id, set()).add(node.optional_vars.id)  # type: ignore[attr-defined]
-        elif kind is ast.AugAssign:
-            facts.writes |= _target(node.target, declared, True, state)  # type: ignore[attr-defined]
-        elif kind is ast.AnnAssign:
-            if node.value is not None:  # type: ignore[attr-defined]
-                facts.writes |= _target(node.target, declared, False, state)  # type: ignore[attr-defined]
-                if isinstance(node.value, ast.Name) and isinstance(node.target, ast.Name):  # type: ignore[attr-defined]
-                    state.aliases.setdefault(node.value.id, set()).add(node.target.id)  # type: ignore[attr-defined]
-        elif kind is ast.NamedExpr:
-            facts.writes |= _target(node.target, declared, False, state)  # type: ignore[attr-defined]
         elif kind is ast.Delete:
             for target in node.targets:  # type: ignore[attr-defined]
-                facts.writes |= _target(target, declared, False, state)
+                _target(target, declared, False, state)
         elif kind is ast.Call:
             tail = terminal(node.func)  # type: ignore[attr-defined]
-            if tail in clocks:
-                facts.clock = True
+            clock = clock or tail in clocks
+            arguments = [*node.args, *(k.value for k in node.keywords)]  # type: ignore[attr-defined]
             if isinstance(node.func, ast.Attribute) and tail in methods:  # type: ignore[attr-defined]
-                facts.writes |= _root(node.func.value, state)  # type: ignore[attr-defined]
+                _root(node.func.value, state)  # type: ignore[attr-defined]
+                stored.extend(arguments)
             elif tail in mutating:
                 for argument in node.args:  # type: ignore[attr-defined]
-                    facts.writes |= _root(argument, state)
+                    _root(argument, state)
+                stored.extend(arguments)
         elif kind is ast.Compare:
             state.compares = True
-    return facts
+    return FunctionFacts(clock_write=clock and _stores_clock(stored, assigned, clocks))
 
 
-def _target(target: ast.expr, declared: set[str], augmented: bool, state: Summary) -> bool:
-    """Record a write to ``target``; True when it may change state outside the function."""
+def _stores_clock(stored: list[ast.expr], assigned: list[tuple[str, ast.expr]], clocks: set[str]) -> bool:
+    """Whether a stored value holds a clock reading: a clock call, or a local computed from one."""
+    taint: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for name, value in assigned:
+            if name not in taint and _reads_clock(value, taint, clocks):
+                taint.add(name)
+                changed = True
+    return any(_reads_clock(value, taint, clocks) for value in stored)
+
+
+def _reads_clock(expr: ast.expr, taint: set[str], clocks: set[str]) -> bool:
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Call) and terminal(node.func) in clocks:
+            return True
+        if isinstance(node, ast.Name) and node.id in taint:
+            return True
+    return False
+
+
+def _target(target: ast.expr, declared: set[str], augmented: bool, state: Summary, value: ast.expr | None = None) -> bool:
+    """Record a write of ``value`` (None for ``del``) to ``target``; True when it may change state outside the function."""
     if isinstance(target, ast.Name):
         if target.id in declared:
             state.rebinds.add((target.id, augmented))
+            if not (isinstance(value, ast.Constant) and value.value is None):  # a reset to None is not state
+                state.rebound.add(target.id)
             return True
         return False
     if isinstance(target, ast.Subscript):
@@ -273,9 +298,9 @@ def _target(target: ast.expr, declared: set[str], augmented: bool, state: Summar
             state.heads.add(head)
         return True
     if isinstance(target, (ast.Tuple, ast.List)):
-        return any([_target(element, declared, augmented, state) for element in target.elts])
+        return any([_target(element, declared, augmented, state, value) for element in target.elts])
     if isinstance(target, ast.Starred):
-        return _target(target.value, declared, augmented, state)
+        return _target(target.value, declared, augmented, state, value)
     return False
 
 

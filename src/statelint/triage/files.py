@@ -1,0 +1,202 @@
+"""Triage for the local-file rules: SL205 (third-party log sinks), SL801 (file databases),
+SL802 (local sessions, caches, uploads) and SL803 (request-time writes).
+
+The rules skip test files entirely, and need a specific call that the file can
+only make through names it imports or binds (see :mod:`statelint.triage._names`):
+a sink constructor or ``print(file=...)`` for SL205, a database or store constructor
+for SL801/SL802, a write (``open`` with a write mode, ``write_text`` ...) inside a
+request handler for SL803; or a string constant they may report (a SQLite URL, a
+file-backed setting value). Paths are not resolved here: a write to an absolute
+path or a stream still counts.
+"""
+
+from __future__ import annotations
+
+import ast
+import fnmatch
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from statelint.triage import Source
+from statelint.triage._names import aliases, bindings, heads
+
+_BOUND = ("self", "cls")
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def is_test_path(path: str, knowledge: Mapping[str, Any]) -> bool:
+    """Mirrors :func:`statelint.rules._files.is_test_path`: the rules report nothing in such a file."""
+    parts = path.replace("\\", "/").split("/")
+    folders = set(knowledge.get("test_folders", ()))
+    if any(part in folders for part in parts[:-1]):
+        return True
+    return any(fnmatch.fnmatchcase(parts[-1], pattern) for pattern in knowledge.get("test_files", ()))
+
+
+# -- SL803 ----------------------------------------------------------------------------------
+def request_write(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
+    """SL803: a call that may write a file, inside a function that may handle requests.
+
+    A handler has ``request`` as first parameter (after self/cls), or any decorator
+    in a file that can name a routing framework. A write is ``.write_text()`` and the
+    other write methods, or an ``open`` (builtin, ``io``, ``aiofiles``, ``codecs``, a
+    path's ``.open()``, any alias of them) whose mode may contain a write letter.
+    """
+    if is_test_path(source.path, knowledge):
+        return False
+    routes = {name.split(".")[0] for name in (*knowledge["route_objects"], *knowledge["route_functions"])}
+    framework = bool(routes & heads(source))
+    parameters = set(knowledge["request_parameters"])
+    handlers = [f for f in source.index.functions if isinstance(f, _DEFS) and _is_handler(f, parameters, framework)]
+    if not handlers:
+        return False
+    writes = set(knowledge["path_write_methods"])
+    methods = set(knowledge["path_open_methods"])
+    opens = aliases(source, {call for entry in knowledge["open_calls"] for call in entry["calls"]})
+    letters = tuple(knowledge["write_mode_letters"])
+    seen: set[int] = set()
+    for handler in handlers:
+        for node in ast.walk(handler):
+            if type(node) is not ast.Call or id(node) in seen:
+                continue
+            seen.add(id(node))
+            func = node.func  # type: ignore[attr-defined]
+            if isinstance(func, ast.Attribute) and func.attr in writes:
+                return True
+            if isinstance(func, ast.Attribute) and func.attr in methods and _may_write(node, "mode", 0, letters):  # type: ignore[arg-type]
+                return True
+            if opens.may_be(func) and _may_write(node, "mode", 1, letters):  # type: ignore[arg-type]
+                return True
+    return False
+
+
+def _is_handler(function: ast.FunctionDef | ast.AsyncFunctionDef, parameters: set[str], framework: bool) -> bool:
+    params = [*function.args.posonlyargs, *function.args.args]
+    if params and params[0].arg in _BOUND:
+        params = params[1:]
+    if params and params[0].arg in parameters:
+        return True
+    return framework and bool(function.decorator_list)
+
+
+def _may_write(call: ast.Call, keyword: str, position: int, letters: tuple[str, ...]) -> bool:
+    """Whether the mode argument may hold a write letter: a literal with one, or a name or call
+    the rule may follow to one (an f-string, bytes or an expression never counts there)."""
+    mode = _argument(call, keyword, position)
+    if isinstance(mode, ast.Constant):
+        return isinstance(mode.value, str) and any(letter in mode.value for letter in letters)
+    return isinstance(mode, (ast.Name, ast.Call))
+
+
+def _argument(call: ast.Call, keyword: str, position: int | None) -> ast.expr | None:
+    """What :func:`statelint.rules._syntax.argument` finds; None for absent or behind ``*``/``**``."""
+    for kw in call.keywords:
+        if kw.arg == keyword:
+            return kw.value
+    positional = [arg for arg in call.args if not isinstance(arg, ast.Starred)]
+    if position is not None and len(positional) > position:
+        return positional[position]
+    return None
+
+
+# -- SL205 ----------------------------------------------------------------------------------
+def file_sink(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
+    """SL205: a third-party sink call in a file that can name its library, or a
+    ``print(file=...)`` given a name or a call (a file it may have opened) inside a
+    function named like a logging helper or in a file with a ``.log`` string."""
+    if is_test_path(source.path, knowledge):
+        return False
+    sinks = {call for entry in knowledge["sinks"] for call in entry["calls"]} | set(knowledge["sink_configure"])
+    if {call.split(".")[0] for call in sinks} & heads(source):
+        found = aliases(source, sinks)
+        if source.index.called & (found.names | found.factories):
+            return True
+    return _print_to_file(source, knowledge)
+
+
+def _print_to_file(source: Source, knowledge: Mapping[str, Any]) -> bool:
+    if "file" not in source.index.keywords:
+        return False
+    printers = aliases(source, {"builtins.print"})
+    assigned = bindings(source).assigned
+    opens = aliases(source, {call for entry in knowledge["open_calls"] for call in entry["calls"]})
+    methods = set(knowledge["path_open_methods"])
+    sites = [call for call in _calls(source.tree) if printers.may_be(call.func) and _opened(call, assigned, opens, methods)]
+    if not sites:
+        return False
+    if _log_literal(source):
+        return True
+    helpers = {id(node) for f in source.index.functions if isinstance(f, _DEFS) and "log" in f.name.lower() for node in ast.walk(f)}
+    return any(id(call) in helpers for call in sites)
+
+
+def _opened(call: ast.Call, assigned: Mapping[str, Any], opens: Any, methods: set[str]) -> bool:
+    """``file=`` names something the rule may trace to ``open(path)`` or ``<path>.open()``."""
+    target = _argument(call, "file", None)
+    if isinstance(target, ast.Name):
+        return target.id in assigned
+    if isinstance(target, ast.Call):
+        func = target.func
+        return (isinstance(func, ast.Attribute) and func.attr in methods) or bool(opens.may_be(func))
+    return False
+
+
+def _calls(tree: ast.AST) -> Iterator[ast.Call]:
+    for node in ast.walk(tree):
+        if type(node) is ast.Call and any(kw.arg == "file" for kw in node.keywords):  # type: ignore[attr-defined]
+            yield node  # type: ignore[misc]
+
+
+def _log_literal(source: Source) -> bool:
+    """Some string in the file contains ``.log`` (a resolved path can only end so through one)."""
+    if ".log" in source.text:
+        return True
+    if "\\" not in source.text:  # no escape could spell it
+        return False
+    return any(isinstance(n, ast.Constant) and isinstance(n.value, str) and ".log" in n.value for n in ast.walk(source.tree))
+
+
+# -- SL801 / SL802 ----------------------------------------------------------------------------
+def strings(source: Source) -> frozenset[str]:
+    """Every string constant of the file (docstrings and f-string pieces included), escapes decoded."""
+    found: frozenset[str] = source.memo("files:strings", _strings)
+    return found
+
+
+def _strings(source: Source) -> frozenset[str]:
+    return frozenset(n.value for n in ast.walk(source.tree) if isinstance(n, ast.Constant) and isinstance(n.value, str))
+
+
+def _calls_one_of(source: Source, qualnames: set[str]) -> bool:
+    """A call that may resolve to one of ``qualnames``, in a file that can name their packages."""
+    if not {name.split(".")[0] for name in qualnames} & heads(source):
+        return False
+    found = aliases(source, qualnames)
+    return bool(source.index.called & (found.names | found.factories))
+
+
+def database_file(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
+    """SL801: a call of a file database, a string holding a SQLite URL (a concatenated
+    piece of one included), or a string naming a SQLite Django engine."""
+    if is_test_path(source.path, knowledge):
+        return False
+    if _calls_one_of(source, {call for entry in knowledge["databases"] for call in entry["calls"]}):
+        return True
+    url = re.compile(str(knowledge["sqlite_url_pattern"]).lstrip("^").split("(?P<file>")[0])
+    engines = set(knowledge["django_sqlite_engines"])
+    return any(text in engines or ("sqlite" in text and url.search(text)) for text in strings(source))
+
+
+def local_sessions(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
+    """SL802: a string that is one of the file-backed setting values, a call of a file
+    store, or a ``.save()`` call in a file that can name the upload collections."""
+    if is_test_path(source.path, knowledge):
+        return False
+    if _calls_one_of(source, {call for entry in knowledge["stores"] for call in entry["calls"]}):
+        return True
+    collections = {name.split(".")[0] for name in knowledge["upload_collections"]}
+    if knowledge["upload_save"]["method"] in source.index.called and collections & heads(source):
+        return True
+    values = {value for setting in knowledge["settings"] for value in setting["values"]}
+    return not values.isdisjoint(strings(source))

@@ -1,0 +1,165 @@
+"""Triage of the loopback-bind rules (SL301-SL303): sound for every way the detector finds a site."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from statelint.catalog import load_catalog
+from statelint.rules.sl3_binds import ExplicitLoopbackBind, LoopbackByDefault, LoopbackConfigurableDefault
+from statelint.triage import Source
+from statelint.triage.binds import could_bind
+from tests.helpers import run_cli, triage_source
+
+KNOWLEDGE = load_catalog().knowledge("SL301")
+ENTRY_POINTS = sorted(call for entry in KNOWLEDGE["entry_points"] for call in entry["calls"])
+
+
+def accepts(text: str, module: str = "app") -> bool:
+    return could_bind(triage_source(text, module), KNOWLEDGE, {})
+
+
+def _call_of(qualname: str) -> str:
+    """``import flask.Flask`` then ``flask.Flask().run()``: a file that calls the entry point by its full name."""
+    return f"import {qualname.split('(')[0].rsplit('.', 1)[0]}\n{qualname}(host='127.0.0.1')\n"
+
+
+@pytest.mark.parametrize("qualname", ENTRY_POINTS)
+def test_every_catalog_entry_point_called_by_its_name(qualname: str) -> None:
+    assert accepts(_call_of(qualname)) is True
+
+
+@pytest.mark.parametrize("qualname", ENTRY_POINTS)
+def test_entry_point_call_without_its_import_cannot_resolve(qualname: str) -> None:
+    assert accepts(_call_of(qualname).split("\n", 1)[1]) is False
+
+
+def test_all_three_rules_share_the_predicate() -> None:
+    assert {ExplicitLoopbackBind.triage, LoopbackByDefault.triage, LoopbackConfigurableDefault.triage} == {could_bind}
+
+
+#: Every way the detector finds a site, each with a loopback host so that a rule reports it.
+SITES = {
+    # an app object, and an app from a factory function defined in the module
+    "flask_app.py": "from flask import Flask\napp = Flask(__name__)\napp.run()\n",
+    "flask_factory.py": "from flask import Flask\ndef create_app():\n    return Flask(__name__)\ncreate_app().run(port=5000)\n",
+    # import aliases: of the module, of the entry point, `import a.b as c`
+    "module_alias.py": "import uvicorn as uv\nuv.run(app)\n",
+    "entry_alias.py": "from uvicorn import run as serve\nserve(app)\n",
+    "dotted_alias.py": "import http.server as hs\nhs.HTTPServer(('localhost', 0), H)\n",
+    # module-level and local aliases, chained, and `with ... as`
+    "module_level_alias.py": "import uvicorn\nserve = uvicorn.run\nserve(app)\n",
+    "chained_alias.py": "import uvicorn\ndef main():\n    a = uvicorn.run\n    b: object = a\n    b(app)\n",
+    "with_alias.py": (
+        "import asyncio\nasync def main():\n    with asyncio.start_server as start:\n        await start(cb, '127.0.0.1')\n"
+    ),
+    # subclasses defined in the module, also of a subclass
+    "subclass.py": "import socketserver\nclass S(socketserver.TCPServer):\n    pass\nS(('127.0.0.1', 0), H)\n",
+    "subsubclass.py": "from http.server import HTTPServer\nclass A(HTTPServer): ...\nclass B(A): ...\nB(('localhost', 0), H)\n",
+    # a starred base is resolved like any other
+    "starred_base.py": "from http.server import HTTPServer\nbases = HTTPServer\nclass S(*bases): ...\nS(('localhost', 0), H)\n",
+    # a factory returning the class, called at once, through a name, or through another factory
+    "nested_factory.py": (
+        "from http.server import HTTPServer\ndef outer():\n    def inner():\n        return HTTPServer\n    return inner()\n"
+        "outer()(('localhost', 0), H)\n"
+    ),
+    "class_factory.py": "from http.server import HTTPServer\ndef cls():\n    return HTTPServer\ncls()(('localhost', 0), H)\n",
+    "async_factory.py": (
+        "from http.server import HTTPServer\nasync def cls():\n    if x:\n        return HTTPServer\n"
+        "async def main():\n    k = await cls()\n    k(('127.0.0.1', 8000), H)\n"
+    ),
+    # an awaited callee: (await x)(...) has no terminal name of its own
+    "awaited_callee.py": "import asyncio\nasync def main():\n    (await asyncio.start_server)(cb, '127.0.0.1')\n",
+    # socket objects and their bind
+    "socket_bind.py": "import socket\ns = socket.socket()\ns.bind(('127.0.0.1', 0))\n",
+    "socket_alias.py": "from socket import socket as S\nS().bind(('::1', 0))\n",
+    # an argparse default (SL303): triage only needs the server call
+    "argparse_default.py": (
+        "import argparse, uvicorn\np = argparse.ArgumentParser()\np.add_argument('--host', default='localhost')\n"
+        "uvicorn.run(app, host=p.parse_args().host)\n"
+    ),
+    # hypercorn's Config.bind attribute
+    "hypercorn_config.py": "from hypercorn.config import Config\nconfig = Config()\nconfig.bind = ['127.0.0.1:8000']\n",
+    # a gunicorn configuration file's bind
+    "gunicorn.conf.py": "bind = '127.0.0.1:8000'\nworkers = 2\n",
+    # the module that defines an entry point and calls it (the stdlib's own socketserver.py)
+    "socketserver.py": "class TCPServer:\n    pass\nTCPServer(('localhost', 0), H)\n",
+    # a relative import, resolved against the package
+    "asyncio/__init__.py": "from .streams import start_server as serve\nserve(cb, '127.0.0.1')\n",
+    "asyncio/base.py": "from .streams import start_server as serve\nserve(cb, '127.0.0.1')\n",
+}
+
+#: Near misses the predicate exists to skip: the needles (`http`, `socket`, `bind` ...) match, no site exists.
+NEAR_MISSES = {
+    # `http` and `bind` only in strings and comments
+    "strings.py": '"""Serves over http; see bind()."""\nimport requests\nrequests.get("http://localhost")  # bind\n',
+    # the library is imported, but none of its entry points is called
+    "asyncio_run.py": "import asyncio\nasyncio.run(main())\n",
+    "socket_connect.py": "import socket\nsock = socket.socket()\nsock.connect(('localhost', 80))\n",
+    "flask_no_run.py": "from flask import Flask\napp = Flask(__name__)\n",
+    "uvicorn_not_called.py": "import uvicorn\nrunner = uvicorn.run\n",
+    # an entry point's name, from a library that has no entry point of that name
+    "subprocess_run.py": "import subprocess\nsubprocess.run(['ls'])\n",
+    "loop_create_server.py": "import asyncio\nasyncio.get_event_loop().create_server(factory, 'localhost', 0)\n",
+    "http_client.py": "from http import client\nclient.HTTPConnection('localhost').connect()\n",
+    "xmlrpc_client.py": "import xmlrpc.client\nxmlrpc.client.ServerProxy('http://localhost:8000')\n",
+    # local definitions that only share a name
+    "local_run.py": "def run(host='127.0.0.1'):\n    pass\nrun()\n",
+    "mysockets.py": "class TCPServer:\n    pass\nTCPServer(('localhost', 0), H)\n",
+    "uvicorn_server.py": "import uvicorn\nasync def main(config):\n    await uvicorn.Server(config).serve()\n",
+    # gunicorn-style settings outside a gunicorn configuration file, or without bind
+    "settings.py": "bind = '127.0.0.1:8000'\n",
+    "gunicorn_conf.py": "workers = 2\nbacklog = 64\n",
+    # a relative import from another package, or above the top-level package
+    "mypkg/__init__.py": "from .streams import start_server as serve\nserve(cb, '127.0.0.1')\n",
+    "mypkg/deep.py": "from ...streams import start_server as serve\nserve(cb, '127.0.0.1')\n",
+}
+
+
+def _module(path: str) -> str:
+    """The module name the engine gives ``path`` in a tree whose folders are packages."""
+    return path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+
+
+def _accepts_file(path: str, text: str) -> bool:
+    return could_bind(Source(path, text, ast.parse(text), _module(path)), KNOWLEDGE, {})
+
+
+@pytest.mark.parametrize("path", sorted(SITES))
+def test_accepts_every_way_a_site_resolves(path: str) -> None:
+    assert _accepts_file(path, SITES[path]) is True
+
+
+@pytest.mark.parametrize("path", sorted(NEAR_MISSES))
+def test_skips_near_misses(path: str) -> None:
+    assert _accepts_file(path, NEAR_MISSES[path]) is False
+
+
+def test_cases_are_what_the_rules_find(tmp_path: Path) -> None:
+    """Each SITES file is reported by some SL3 rule and no NEAR_MISSES file is, with every file parsed."""
+    for path, text in {**SITES, **NEAR_MISSES}.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text, encoding="utf-8")
+    for package in ("asyncio", "mypkg"):
+        (tmp_path / package / "__init__.py").touch()
+    run = run_cli(
+        "check", "--no-cache", "--output-format", "json", "--select", "SL3", ".",
+        cwd=tmp_path, env={"STATELINT_PREFILTER": "off"},
+    )
+    assert run.exit_code == 1, run.stderr
+    assert {f["path"] for f in run.findings} == set(SITES)
+
+
+def test_predicate_imports_neither_libcst_nor_rules() -> None:
+    import statelint.triage.binds as module
+
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    imported: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add(node.module or "")
+    assert not {name for name in imported if name.startswith(("libcst", "statelint.rules", "statelint.engine"))}

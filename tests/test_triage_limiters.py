@@ -1,0 +1,72 @@
+"""Triage of SL401/SL402: limiter and breaker names through aliases, and SL401's setting facts."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from statelint.catalog import load_catalog
+from statelint.triage import limiters
+from tests.helpers import run_cli, triage_source
+
+CATALOG = load_catalog()
+
+# (case, source, SL401 verdict, SL402 verdict, codes reported)
+CASES = [
+    ("limiter_default", """
+        from flask import Flask
+        from flask_limiter import Limiter
+        app = Flask(__name__)
+        limiter = Limiter(app=app)
+        """, True, False, {"SL401"}),
+    ("breaker_subclass", """
+        import pybreaker
+        class Payments(pybreaker.CircuitBreaker):
+            pass
+        BREAKER = Payments(fail_max=3)
+        """, False, True, {"SL402"}),
+    ("breaker_decorator_alias", """
+        from circuitbreaker import circuit as trip
+        @trip
+        def call():
+            return 1
+        """, False, True, {"SL402"}),
+    ("storage_setting_only", """
+        RATELIMIT_STORAGE_URI = "memory://"
+        """, True, False, {"SL401"}),
+    ("limits_word_only", """
+        import limits_of_nothing
+        LIMIT = 3
+        def breaker(x):
+            return x
+        """, False, False, set()),
+]
+
+
+def test_verdicts_and_what_the_rules_report(tmp_path: Path) -> None:
+    def verdict(predicate: object, code: str, text: str) -> bool:
+        return predicate(triage_source(text), CATALOG.knowledge(code), CATALOG.rules[code].default_options())  # type: ignore[operator]
+
+    assert {n: verdict(limiters.rate_limiter, "SL401", t) for n, t, *_ in CASES} == {n: v for n, _, v, _, _ in CASES}
+    assert {n: verdict(limiters.circuit_breaker, "SL402", t) for n, t, *_ in CASES} == {n: v for n, _, _, v, _ in CASES}
+    for name, text, *_ in CASES:
+        (tmp_path / f"{name}.py").write_text(textwrap.dedent(text), encoding="utf-8")
+    run = run_cli(
+        "check", "--no-cache", "--output-format", "json", "--select", "SL401,SL402", ".",
+        cwd=tmp_path, env={"STATELINT_PREFILTER": "off"},
+    )
+    assert run.exit_code in (0, 1), run.stderr
+    found: dict[str, set[str]] = {}
+    for f in run.findings:
+        found.setdefault(Path(f["path"]).stem, set()).add(f["code"])
+    assert found == {name: codes for name, *_, codes in CASES if codes}
+
+
+def test_a_storage_setting_elsewhere_is_a_fact_the_join_needs(tmp_path: Path) -> None:
+    """The setting file reports nothing itself, but silences the limiter's default-storage finding."""
+    text = 'import os\nRATELIMIT_STORAGE_URI = os.environ["RATELIMIT_STORAGE_URI"]\n'
+    assert limiters.rate_limiter(triage_source(text), CATALOG.knowledge("SL401"), {}) is True
+    (tmp_path / "config.py").write_text(text, encoding="utf-8")
+    (tmp_path / "app.py").write_text("from flask_limiter import Limiter\nlimiter = Limiter()\n", encoding="utf-8")
+    run = run_cli("check", "--no-cache", "--output-format", "json", "--select", "SL401", ".", cwd=tmp_path)
+    assert run.findings == []

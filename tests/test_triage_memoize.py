@@ -1,0 +1,120 @@
+"""Triage of SL104: the memoizers it must see through aliases, and the files it spares.
+
+Each case also runs SL104 itself with the prefilter off: every file the predicate
+rejects is clean, and the indirect memoizers it keeps really are reported.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from statelint.catalog import load_catalog
+from statelint.triage import memoize
+from tests.helpers import run_cli, triage_source
+
+CATALOG = load_catalog()
+
+# (case, source, triage verdict, whether SL104 reports)
+CASES = [
+    ("lru_cache", """
+        import functools, time
+        @functools.lru_cache(maxsize=None)
+        def now():
+            return time.time()
+        """, True, True),
+    ("import_alias", """
+        from functools import lru_cache as memo
+        def settings():
+            return 1
+        @memo
+        def load():
+            return open("settings.json").read()
+        """, True, True),
+    ("assigned_alias", """
+        import functools, time
+        lc = functools.lru_cache
+        @lc(maxsize=1)
+        def now():
+            return time.time()
+        """, True, True),
+    ("factory_alias", """
+        import functools, time
+        def memo():
+            return functools.cache
+        m = memo()
+        @m
+        def now():
+            return time.time()
+        """, True, True),
+    ("pure_function", """
+        import functools
+        @functools.cache
+        def square(x):
+            return x * x
+        """, True, False),
+    ("locmem_backend", """
+        CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+        """, True, True),
+    ("module_cache_object", """
+        import time
+        from cachetools import TTLCache
+        RATES = TTLCache(maxsize=10, ttl=60)
+        def rate(key):
+            RATES[key] = time.time()
+        """, True, True),
+    ("wraps_only", """
+        import functools, time
+        def timed(func):
+            @functools.wraps(func)
+            def wrapper(*args):
+                return func(*args), time.time()
+            return wrapper
+        """, False, False),
+    ("local_cache_decorator", """
+        import time
+        def cache(func):
+            return func
+        @cache
+        def now():
+            return time.time()
+        """, False, False),
+    ("cachetools_keys_only", """
+        import time
+        import cachetools.keys
+        def key(*args):
+            return cachetools.keys.hashkey(time.time(), *args)
+        """, False, False),
+]
+
+
+def _verdict(text: str, **options: object) -> bool:
+    knowledge = CATALOG.knowledge("SL104")
+    return memoize.memoized(triage_source(text), knowledge, {**CATALOG.rules["SL104"].default_options(), **options})
+
+
+def test_verdicts_and_what_the_rule_reports(tmp_path: Path) -> None:
+    assert {name: _verdict(text) for name, text, _, _ in CASES} == {name: kept for name, _, kept, _ in CASES}
+    for name, text, _, _ in CASES:
+        (tmp_path / f"{name}.py").write_text(textwrap.dedent(text), encoding="utf-8")
+    run = run_cli(
+        "check", "--no-cache", "--output-format", "json", "--select", "SL104", ".",
+        cwd=tmp_path, env={"STATELINT_PREFILTER": "off"},
+    )
+    assert run.exit_code in (0, 1), run.stderr
+    assert {Path(f["path"]).stem for f in run.findings} == {name for name, _, _, fires in CASES if fires}
+
+
+def test_extra_decorators_and_classes_from_the_options_count() -> None:
+    decorated = "import mylib\n@mylib.memo\ndef f():\n    return 1\n"
+    built = "from mylib import Store\nSTORE = Store()\n"
+    assert _verdict(decorated) is False
+    assert _verdict(decorated, **{"extra-cache-decorators": ["mylib.memo"]}) is True
+    assert _verdict(built) is False
+    assert _verdict(built, **{"extra-cache-classes": ["mylib.Store"]}) is True
+
+
+def test_a_memoizer_defined_in_its_own_package_counts_without_an_import() -> None:
+    text = "def lru_cache(f):\n    return f\n@lru_cache\ndef g():\n    return 1\n"
+    assert memoize.memoized(triage_source(text, "functools"), CATALOG.knowledge("SL104"), {}) is True
+    assert memoize.memoized(triage_source(text, "app"), CATALOG.knowledge("SL104"), {}) is False
