@@ -6,7 +6,7 @@ import pytest
 
 from statelint.catalog import load_catalog
 from statelint.triage import concurrency
-from statelint.triage.callees import may_call
+from statelint.triage.aliases import may_call
 from tests.helpers import triage_source
 
 SL5 = load_catalog().knowledge("SL501")

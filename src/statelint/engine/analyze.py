@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from statelint.catalog import Catalog, RuleDoc, load_catalog
 from statelint.config.settings import Settings
 from statelint.engine.discovery import Target
+from statelint.engine.gc_pause import no_collection
 from statelint.engine.source import SourceError, decode_python, decode_text, read_bytes
 from statelint.engine.suppressions import UNUSED_SUPPRESSION, file_ignored, file_ignores, parse_suppressions
 from statelint.model import FileResult, Finding, InternalError, Severity, Span
@@ -380,7 +381,7 @@ def _cpython_accepts(text: str, display: str) -> bool:
 def _cpython_parse(text: str, display: str) -> ast.Module:
     """Parse with CPython's own parser (raises SyntaxError), never printing its warnings
     (``"\\d"`` is a SyntaxWarning on stderr since Python 3.12)."""
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), no_collection():
         warnings.simplefilter("ignore")
         tree: ast.Module = compile(text, display, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     return tree

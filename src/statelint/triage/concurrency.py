@@ -2,7 +2,7 @@
 
 Every one of these rules starts from a call that resolves to a catalog constructor or
 method (:class:`statelint.rules._shutdown.ShutdownIndex` files calls by qualified name),
-so each predicate asks :func:`statelint.triage.callees.may_call` for that call. Workers
+so each predicate asks :func:`statelint.triage.aliases.may_call` for that call. Workers
 must also be started (``t.start()``, ``Thread(...).start()``, ``self.start()`` in a
 subclass, or ``start`` passed on), so ``start`` must be spelled in the code. Nothing
 about joins, shutdown paths or handlers is decided here: a file that might need them
@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from statelint.triage import Source
-from statelint.triage.callees import may_call
+from statelint.triage.aliases import may_call
 
 _START = "start"
 

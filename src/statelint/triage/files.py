@@ -2,7 +2,7 @@
 SL802 (local sessions, caches, uploads) and SL803 (request-time writes).
 
 The rules skip test files entirely, and need a specific call that the file can
-only make through names it imports or binds (see :mod:`statelint.triage._names`):
+only make through names it imports or binds (see :mod:`statelint.triage.aliases`):
 a sink constructor or ``print(file=...)`` for SL205, a database or store constructor
 for SL801/SL802, a write (``open`` with a write mode, ``write_text`` ...) inside a
 request handler for SL803; or a string constant they may report (a SQLite URL, a
@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from statelint.triage import Source
-from statelint.triage._names import aliases, bindings, heads
+from statelint.triage.aliases import Aliases, aliases, bindings, called, heads
 
 _BOUND = ("self", "cls")
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -108,10 +108,8 @@ def file_sink(source: Source, knowledge: Mapping[str, Any], options: Mapping[str
     if is_test_path(source.path, knowledge):
         return False
     sinks = {call for entry in knowledge["sinks"] for call in entry["calls"]} | set(knowledge["sink_configure"])
-    if {call.split(".")[0] for call in sinks} & heads(source):
-        found = aliases(source, sinks)
-        if source.index.called & (found.names | found.factories):
-            return True
+    if {call.split(".")[0] for call in sinks} & heads(source) and called(source, sinks):
+        return True
     return _print_to_file(source, knowledge)
 
 
@@ -119,10 +117,9 @@ def _print_to_file(source: Source, knowledge: Mapping[str, Any]) -> bool:
     if "file" not in source.index.keywords:
         return False
     printers = aliases(source, {"builtins.print"})
-    assigned = bindings(source).assigned
     opens = aliases(source, {call for entry in knowledge["open_calls"] for call in entry["calls"]})
     methods = set(knowledge["path_open_methods"])
-    sites = [call for call in _calls(source.tree) if printers.may_be(call.func) and _opened(call, assigned, opens, methods)]
+    sites = [call for call in _calls(source.tree) if printers.may_be(call.func) and _opened(source, call, opens, methods)]
     if not sites:
         return False
     if _log_literal(source):
@@ -131,14 +128,14 @@ def _print_to_file(source: Source, knowledge: Mapping[str, Any]) -> bool:
     return any(id(call) in helpers for call in sites)
 
 
-def _opened(call: ast.Call, assigned: Mapping[str, Any], opens: Any, methods: set[str]) -> bool:
+def _opened(source: Source, call: ast.Call, opens: Aliases, methods: set[str]) -> bool:
     """``file=`` names something the rule may trace to ``open(path)`` or ``<path>.open()``."""
     target = _argument(call, "file", None)
     if isinstance(target, ast.Name):
-        return target.id in assigned
+        return target.id in bindings(source).assigned
     if isinstance(target, ast.Call):
         func = target.func
-        return (isinstance(func, ast.Attribute) and func.attr in methods) or bool(opens.may_be(func))
+        return (isinstance(func, ast.Attribute) and func.attr in methods) or opens.may_be(func)
     return False
 
 
@@ -170,10 +167,7 @@ def _strings(source: Source) -> frozenset[str]:
 
 def _calls_one_of(source: Source, qualnames: set[str]) -> bool:
     """A call that may resolve to one of ``qualnames``, in a file that can name their packages."""
-    if not {name.split(".")[0] for name in qualnames} & heads(source):
-        return False
-    found = aliases(source, qualnames)
-    return bool(source.index.called & (found.names | found.factories))
+    return bool({name.split(".")[0] for name in qualnames} & heads(source)) and called(source, qualnames)
 
 
 def database_file(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:

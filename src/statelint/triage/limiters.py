@@ -3,7 +3,7 @@
 Both rules start from a constructor (or a plain decorator) of the catalog's
 limiter/breaker classes, extra classes from the options included, which the file
 can only name through its imports (aliases, subclasses and factories followed by
-:mod:`statelint.triage._names`). SL401 also records a fact for every limiter
+:mod:`statelint.triage.aliases`). SL401 also records a fact for every limiter
 storage setting it sees (``RATELIMIT_STORAGE_URI = ...``, a keyword, a dict key, a
 config subscript), which the project-wide join needs even when nothing is reported.
 """
@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from statelint.triage import Source
-from statelint.triage._names import aliases, heads
+from statelint.triage.aliases import aliases, heads
 from statelint.triage.files import strings
 
 
@@ -31,13 +31,11 @@ def circuit_breaker(source: Source, knowledge: Mapping[str, Any], options: Mappi
 
 def _names_one(source: Source, entries: Any, extra: Any) -> bool:
     """A name or attribute that may stand for one of the entries' constructors (a call or a
-    bare decorator), or a call of a factory that may return one."""
+    bare decorator), or of a factory that may return one."""
     calls = {call for entry in entries for call in entry["calls"]} | set(extra)
     if not {call.split(".")[0] for call in calls} & heads(source):
         return False
-    found = aliases(source, calls)
-    index = source.index
-    return bool(index.names & found.names or index.called & found.factories)
+    return bool(source.index.names & aliases(source, calls).names)  # factories are among the names
 
 
 def _mentions(source: Source, keys: set[str]) -> bool:

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from statelint.triage import Source
-from statelint.triage.callees import may_call, mentioned
+from statelint.triage.aliases import may_call, mentioned
 
 _HANDLERS_KEY = "handlers"
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from statelint.triage import Source
-from statelint.triage._names import aliases, heads
+from statelint.triage.aliases import aliases, called, heads
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -43,10 +43,7 @@ def _decorated(source: Source, knowledge: Mapping[str, Any], options: Mapping[st
 
 def _cache_object(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
     classes = {*knowledge.get("cache_classes", ()), *options.get("extra-cache-classes", ())}
-    if not {name.split(".")[0] for name in classes} & heads(source):
-        return False
-    found = aliases(source, classes)
-    return bool(source.index.called & (found.names | found.factories))
+    return bool({name.split(".")[0] for name in classes} & heads(source)) and called(source, classes)
 
 
 def _locmem(source: Source, knowledge: Mapping[str, Any]) -> bool:

@@ -10,7 +10,7 @@ a cheap sign on CPython's tree, over-approximated here:
 * ``.mount("/x")``, ``register_blueprint``/``include_router`` of an imported name;
 * function-style declarations, mounts and servers with routes of their own (``path()``,
   ``Route()``, ``Mount()``, ``FastAPI()``, ``start_http_server``): a call that may resolve
-  to them (:func:`statelint.triage.callees.may_call`);
+  to them (:func:`statelint.triage.aliases.may_call`);
 * Tornado ``(pattern, Handler)`` tuples, with an ``Application``/``add_handlers`` call or a
   ``RequestHandler`` in sight; gRPC health servicers, whose names end in ``HealthServicer``.
 
@@ -30,7 +30,7 @@ from functools import lru_cache
 from typing import Any
 
 from statelint.triage import Source
-from statelint.triage.callees import may_call, mentioned
+from statelint.triage.aliases import may_call, mentioned
 
 _GRPC_SIGN = "HealthServicer"
 _REGEX_META = re.compile(r"[\\\[\](){}*+?|.^$]")
