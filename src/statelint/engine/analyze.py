@@ -29,7 +29,6 @@ from statelint.model import FileResult, Finding, InternalError, Severity, Span
 
 if TYPE_CHECKING:
     from statelint.rules.base import BaseRule, Rule, TextRule
-    from statelint.triage import Source
 
 PARSE_ERROR = "SL001"
 
@@ -281,15 +280,16 @@ def analyze(target: Target, plan: Plan, data: bytes | None = None, *, light: boo
     result.file_ignores = file_ignores(text)
     skipped = plan.path_ignores(target.display)
     wanted = _wanted_codes(target, text, plan, result, skipped)
+    tree: ast.Module | None = None
     if target.kind == "python":
         result.suppressions = parse_suppressions(text)
-        wanted = _screen(target, text, plan, result, wanted)
+        wanted, tree = _screen(target, text, plan, result, wanted)
     if light and wanted:
         return None
     if target.kind == "text":
         _run_text_rules(target, text, plan, result, wanted)
     elif wanted:
-        _run_python_rules(target, text, plan, result, wanted)
+        _run_python_rules(target, text, plan, result, wanted, tree)
     if result.findings:
         lines = text.splitlines()
         for finding in result.findings:
@@ -441,8 +441,9 @@ def _too_deep(target: Target, text: str, plan: Plan, result: FileResult) -> bool
     return True
 
 
-def _triage(target: Target, text: str, plan: Plan, result: FileResult, wanted: set[str]) -> set[str]:
-    """The wanted rules whose triage accepts the file; their facts from CPython's tree on the way.
+def _triage(target: Target, text: str, plan: Plan, result: FileResult, wanted: set[str]) -> tuple[set[str], ast.Module | None]:
+    """The wanted rules whose triage accepts the file, and CPython's tree of it when it was built
+    (the positions of findings reuse it); the rules' facts from that tree on the way.
 
     Triage only narrows when every wanted rule has a predicate (one without forces the
     libcst parse anyway) and SL002 is not judging this file's suppression comments
@@ -457,13 +458,13 @@ def _triage(target: Target, text: str, plan: Plan, result: FileResult, wanted: s
         and not (result.suppressions and plan.is_enabled(UNUSED_SUPPRESSION))
     )
     if not facts and not narrow:
-        return wanted
+        return wanted, None
     from statelint.triage import Source
 
     try:
         source = Source(target.display, text, _cpython_parse(text, target.display), module_name_for(target.path)[0])
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return wanted
+        return wanted, None
     for code in facts:
         doc = plan.catalog.rules[code]
         try:
@@ -473,7 +474,7 @@ def _triage(target: Target, text: str, plan: Plan, result: FileResult, wanted: s
         except Exception as exc:
             result.errors.append(_internal(target.display, code, exc))
     if not narrow:
-        return wanted
+        return wanted, source.tree
     kept: set[str] = set()
     for code in wanted:
         doc = plan.catalog.rules[code]
@@ -483,20 +484,25 @@ def _triage(target: Target, text: str, plan: Plan, result: FileResult, wanted: s
         except Exception as exc:  # a triage bug must not hide findings: run the rule
             result.errors.append(_internal(target.display, code, exc))
             kept.add(code)
-    return kept
+    return kept, source.tree
 
 
-def _screen(target: Target, text: str, plan: Plan, result: FileResult, wanted: set[str]) -> set[str]:
-    """The rules that need libcst's parse of this Python file; the syntax is checked when none does."""
+def _screen(
+    target: Target, text: str, plan: Plan, result: FileResult, wanted: set[str]
+) -> tuple[set[str], ast.Module | None]:
+    """The rules that need libcst's parse of this Python file (the syntax is checked when none
+    does), and CPython's tree of it if triage built one."""
     if not wanted:
         _syntax_check(target, text, plan, result)
-        return wanted
+        return wanted, None
     if _too_deep(target, text, plan, result):
-        return set()
+        return set(), None
     return _triage(target, text, plan, result, wanted)  # CPython's parse there checks the syntax
 
 
-def _run_python_rules(target: Target, text: str, plan: Plan, result: FileResult, wanted: set[str]) -> None:
+def _run_python_rules(
+    target: Target, text: str, plan: Plan, result: FileResult, wanted: set[str], tree: ast.Module | None = None
+) -> None:
     import libcst as cst
 
     from statelint.engine.context import FileContext
@@ -526,6 +532,7 @@ def _run_python_rules(target: Target, text: str, plan: Plan, result: FileResult,
     result.parsed = True
     module_name, is_package = module_name_for(target.path)
     ctx = FileContext(target.display, text, module, NameResolver(module, module_name, is_package))
+    ctx.syntax_tree = tree
     rules: list[Any] = []
     for rule_type, doc in plan.rules_for(wanted, "python"):
         try:
@@ -547,6 +554,7 @@ def _run_python_rules(target: Target, text: str, plan: Plan, result: FileResult,
     except RecursionError:
         result.errors.append(InternalError(target.display, "engine failed: syntax tree too deep to analyse"))
         return
+    ctx.prefetch([node for rule in rules if id(rule) not in failed for node, _, _ in rule.findings])
     for rule in rules:
         if id(rule) in failed:
             continue

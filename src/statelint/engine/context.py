@@ -25,6 +25,8 @@ class FileContext:
     module: cst.Module
     resolver: NameResolver
     scope: Scope = field(init=False)
+    #: CPython's tree of the same source, when triage built one (positions read statement lines from it)
+    syntax_tree: Any = field(default=None, init=False, repr=False)
     _wrapper: Any = field(default=None, init=False, repr=False)
     _positions: Any = field(default=None, init=False, repr=False)
 
@@ -57,14 +59,22 @@ class FileContext:
         return self._wrapper.resolve(provider)
 
     def span(self, node: cst.CSTNode) -> Span:
-        if self._positions is None:
-            from statelint.engine.positions import LazyPositions
-
-            self._positions = LazyPositions(self.module, self.source)
-        code_range = self._positions[node]
+        code_range = self._lazy_positions()[node]
         return Span(
             code_range.start.line,
             code_range.start.column + 1,
             code_range.end.line,
             code_range.end.column + 1,
         )
+
+    def prefetch(self, nodes: list[cst.CSTNode]) -> None:
+        """Compute the positions of ``nodes`` together: one code generation per statement holding them."""
+        if nodes:
+            self._lazy_positions().prefetch(nodes)
+
+    def _lazy_positions(self) -> Any:
+        if self._positions is None:
+            from statelint.engine.positions import LazyPositions
+
+            self._positions = LazyPositions(self.module, self.source, self.syntax_tree)
+        return self._positions

@@ -17,33 +17,31 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 import libcst as cst
+from libcst._nodes.internal import CodegenState
 
 _NEWLINE = re.compile(r"\r\n?|\n")  # libcst's own definition of a line break
 
 
-def _shifted(found: Any, lines: int) -> Any:
+def _range(found: tuple[tuple[int, int], tuple[int, int]], lines: int) -> Any:
+    """A ``CodeRange`` from (line, column) pairs relative to a statement starting ``lines`` lines down."""
     from libcst._position import CodePosition, CodeRange
 
-    if not lines:
-        return found
-    return CodeRange(
-        CodePosition(found.start.line + lines, found.start.column),
-        CodePosition(found.end.line + lines, found.end.column),
-    )
+    (start_line, start_column), (end_line, end_column) = found
+    return CodeRange(CodePosition(start_line + lines, start_column), CodePosition(end_line + lines, end_column))
 
 
 def compute_positions(module: cst.Module) -> Mapping[cst.CSTNode, Any]:
-    """Every node's ``CodeRange`` (what ``PositionProvider`` gives), in one pass."""
-    computed, _ = _generate(module, module)
-    return computed
+    """Every node's ``CodeRange`` (what ``PositionProvider`` gives), in one code generation.
 
-
-def _generate(module: cst.Module, node: cst.CSTNode) -> tuple[dict[cst.CSTNode, Any], str]:
-    """Positions (relative to the start of ``node``'s code) and the code of ``node``."""
+    ``MetadataWrapper(...).resolve(PositionProvider)`` gives the same after a batched
+    visit that rebuilds every node for nothing; it is the fallback if libcst's
+    internals move.
+    """
     from libcst.metadata import PositionProvider
 
     try:
@@ -51,44 +49,111 @@ def _generate(module: cst.Module, node: cst.CSTNode) -> tuple[dict[cst.CSTNode, 
 
         provider = PositionProvider()
         state = PositionProvidingCodegenState(
-            default_indent=module.default_indent,
-            default_newline=module.default_newline,
-            provider=provider,
+            default_indent=module.default_indent, default_newline=module.default_newline, provider=provider
         )
-        codegen = node._codegen
-        computed = provider._computed
     except (ImportError, AttributeError, TypeError):  # pragma: no cover - a future libcst
-        if node is not module:
-            raise
-        return dict(cst.MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)), module.code
-    codegen(state)
-    return computed, "".join(state.tokens)
+        return dict(cst.MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider))
+    module._codegen(state)
+    return provider._computed
+
+
+class _SelectiveState(CodegenState):
+    """libcst's codegen state, recording the ranges of the ``wanted`` nodes only.
+
+    Ranges follow :class:`libcst.metadata.PositionProvider`: a node's syntactic range
+    (``record_syntactic_position``, with the ends it hoists from children) wins over
+    the range of its whole code. Lines and columns are counted per token with
+    libcst's own newline pattern, lazily: only when a wanted node needs them.
+    """
+
+    def __init__(self, module: cst.Module, wanted: Collection[cst.CSTNode]) -> None:
+        super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
+        self.wanted = {id(node) for node in wanted}
+        self.found: dict[int, tuple[tuple[int, int], tuple[int, int]]] = {}
+        self._starts: list[tuple[int, int] | None] = []
+        self._line, self._column, self._counted = 1, 0, 0
+
+    def _here(self) -> tuple[int, int]:
+        tokens = self.tokens
+        for token in tokens[self._counted :]:
+            segments = _NEWLINE.split(token)
+            if len(segments) == 1:
+                self._column += len(token)
+            else:
+                self._line += len(segments) - 1
+                self._column = len(segments[-1])
+        self._counted = len(tokens)
+        return self._line, self._column
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        self._starts.append(self._here() if id(node) in self.wanted else None)
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        start = self._starts.pop()
+        if start is not None and id(node) not in self.found:
+            self.found[id(node)] = (start, self._here())
+
+    @contextmanager
+    def record_syntactic_position(
+        self, node: cst.CSTNode, *, start_node: cst.CSTNode | None = None, end_node: cst.CSTNode | None = None
+    ) -> Iterator[None]:
+        if id(node) not in self.wanted:
+            yield
+            return
+        for hoisted in (start_node, end_node):  # their ranges are generated inside this block
+            if hoisted is not None:
+                self.wanted.add(id(hoisted))
+        start = self._here()
+        try:
+            yield
+        finally:
+            end = self._here()
+            if start_node is not None:
+                start = self.found[id(start_node)][0]
+            if end_node is not None:
+                end = self.found[id(end_node)][1]
+            self.found[id(node)] = (start, end)
 
 
 class LazyPositions:
     """``node -> CodeRange`` for one module, computed a top-level statement at a time."""
 
-    def __init__(self, module: cst.Module, source: str) -> None:
+    def __init__(self, module: cst.Module, source: str, tree: ast.Module | None = None) -> None:
         self.module = module
         self.source = source
+        self._tree = tree  # CPython's tree of ``source``, if the caller has one
         self._whole: Mapping[cst.CSTNode, Any] | None = None
-        self._statements: dict[int, tuple[Mapping[cst.CSTNode, Any], int]] = {}  # index -> (relative, shift)
+        #: top-level statement index -> (ranges of the nodes asked about by id, line shift, those nodes)
+        self._statements: dict[int, tuple[dict[int, tuple[tuple[int, int], tuple[int, int]]], int, list[cst.CSTNode]]] = {}
         self._owners: dict[int, int] = {}  # id(node) -> index of its top-level statement
         self._mapped = 0  # statements whose nodes are in _owners
         self._starts: list[int | None] | None = None  # first line of each top-level statement
         self._offsets: list[int] | None = None  # where each line begins in the source
 
     def __getitem__(self, node: cst.CSTNode) -> Any:
+        self.prefetch((node,))
         if self._whole is None:
-            index = self._owner(node)
-            placed = self._statement(index) if index is not None else None
+            index = self._owners.get(id(node))
+            placed = self._statements.get(index) if index is not None else None
             if placed is not None:
-                relative, shift = placed
-                found = relative.get(node)
+                found = placed[0].get(id(node))
                 if found is not None:
-                    return _shifted(found, shift)
+                    return _range(found, placed[1])
             self._whole = compute_positions(self.module)
         return self._whole[node]
+
+    def prefetch(self, nodes: Collection[cst.CSTNode]) -> None:
+        """Generate, once per top-level statement, the positions of all of ``nodes`` in it."""
+        if self._whole is not None:
+            return
+        pending: dict[int, list[cst.CSTNode]] = {}
+        for node in nodes:
+            index = self._owner(node)
+            known = self._statements.get(index) if index is not None else None
+            if index is not None and (known is None or id(node) not in known[0]):
+                pending.setdefault(index, []).append(node)
+        for index, wanted in pending.items():
+            self._statement(index, wanted)
 
     def _owner(self, node: cst.CSTNode) -> int | None:
         """The top-level statement holding ``node``, mapping statements in order only as far as needed."""
@@ -110,29 +175,34 @@ class LazyPositions:
                 return index
         return None
 
-    def _statement(self, index: int) -> tuple[Mapping[cst.CSTNode, Any], int] | None:
-        """Positions within top-level statement ``index`` and its line shift; None if it cannot be placed."""
-        if index in self._statements:
-            return self._statements[index]
+    def _statement(self, index: int, wanted: list[cst.CSTNode]) -> None:
+        """Positions of ``wanted`` (and of those asked before) within top-level statement ``index``."""
         start = self._start_lines()[index]
         if start is None:
-            return None
-        relative, code = _generate(self.module, self.module.body[index])
+            return
+        known = self._statements.get(index)
+        if known is not None:
+            wanted = [*wanted, *known[2]]
+        state = _SelectiveState(self.module, wanted)
+        statement = self.module.body[index]
+        statement._codegen(state)
+        code = "".join(state.tokens)
         offset = self._line_offset(start)
         if offset is None or self.source[offset : offset + len(code)] != code:
-            return None
-        self._statements[index] = (relative, start - 1)
-        return self._statements[index]
+            return
+        self._statements[index] = (state.found, start - 1, wanted)
 
     def _start_lines(self) -> list[int | None]:
         """Where each top-level statement's code (its leading blank and comment lines included) begins."""
         if self._starts is None:
             body = self.module.body
             starts: list[int | None] = [None] * len(body)
-            try:
-                tree = compile(self.source, "<positions>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                tree = None
+            tree = self._tree
+            if tree is None:
+                try:
+                    tree = compile(self.source, "<positions>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+                except (SyntaxError, ValueError, RecursionError, MemoryError):
+                    tree = None
             statements = tree.body if isinstance(tree, ast.Module) else []
             position = 0
             for index, statement in enumerate(body):

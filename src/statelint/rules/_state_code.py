@@ -18,6 +18,8 @@ from statelint.engine.names import Scope, dotted_name
 from statelint.engine.walker import children
 
 _NESTED = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
+_NESTED_TYPES = frozenset(_NESTED)  # concrete classes: a set lookup, not isinstance on ABCs
+_NOT_REFERENCES = frozenset({cst.Import, cst.ImportFrom, cst.Global, cst.Nonlocal})
 
 
 def root_of(node: cst.BaseExpression) -> cst.Name | cst.Attribute | None:
@@ -92,7 +94,7 @@ def body_nodes(func: cst.CSTNode) -> Iterator[cst.CSTNode]:
     while stack:
         node = stack.pop()
         yield node
-        kids = [kid for kid in children(node) if not isinstance(kid, _NESTED)]
+        kids = [kid for kid in children(node) if type(kid) not in _NESTED_TYPES]
         kids.reverse()  # source order
         stack.extend(kids)
 
@@ -178,32 +180,35 @@ def references(module: cst.Module, names: set[str]) -> dict[str, list[tuple[cst.
     if not names:
         return out
     stack: list[tuple[cst.CSTNode, cst.CSTNode | None]] = [(module, None)]
+    push = stack.append
     while stack:
         node, where = stack.pop()
-        if isinstance(node, (cst.Import, cst.ImportFrom, cst.Global, cst.Nonlocal)):
+        kind = type(node)  # concrete node classes: `is` is far cheaper than isinstance on libcst's ABCs
+        if kind in _NOT_REFERENCES:
             continue
-        if isinstance(node, cst.FunctionDef):
-            stack.extend((d, where) for d in node.decorators)
-            stack.append((node.params, where))
-            stack.append((node.body, node))
-        elif isinstance(node, cst.Lambda):
-            stack.append((node.params, where))
-            stack.append((node.body, node))
-        elif isinstance(node, cst.ClassDef):
-            stack.extend((x, where) for x in (*node.bases, *node.keywords, *node.decorators, node.body))
-        elif isinstance(node, cst.Param):
-            stack.extend((x, where) for x in (node.annotation, node.default) if x is not None)
-        elif isinstance(node, (cst.Decorator, cst.Call)):
-            _reference_call(node, where, names, out, stack)
-        elif isinstance(node, (cst.Attribute, cst.Arg)):
-            stack.append((node.value, where))
-        elif isinstance(node, cst.AssignTarget) and isinstance(node.target, cst.Name):
+        if kind is cst.Name:
+            if node.value in names:  # type: ignore[attr-defined]
+                out.setdefault(node.value, []).append((where, "value"))  # type: ignore[attr-defined]
+        elif kind is cst.Attribute or kind is cst.Arg:
+            push((node.value, where))  # type: ignore[attr-defined]
+        elif kind is cst.Call or kind is cst.Decorator:
+            _reference_call(node, where, names, out, stack)  # type: ignore[arg-type]
+        elif kind is cst.FunctionDef:
+            stack.extend((d, where) for d in node.decorators)  # type: ignore[attr-defined]
+            push((node.params, where))  # type: ignore[attr-defined]
+            push((node.body, node))  # type: ignore[attr-defined]
+        elif kind is cst.Lambda:
+            push((node.params, where))  # type: ignore[attr-defined]
+            push((node.body, node))  # type: ignore[attr-defined]
+        elif kind is cst.ClassDef:
+            stack.extend((x, where) for x in (*node.bases, *node.keywords, *node.decorators, node.body))  # type: ignore[attr-defined]
+        elif kind is cst.Param:
+            stack.extend((x, where) for x in (node.annotation, node.default) if x is not None)  # type: ignore[attr-defined]
+        elif kind is cst.AssignTarget and type(node.target) is cst.Name:  # type: ignore[attr-defined]
             continue
-        elif isinstance(node, cst.Name):
-            if node.value in names:
-                out.setdefault(node.value, []).append((where, "value"))
         else:
-            stack.extend((kid, where) for kid in children(node))
+            for kid in children(node):
+                push((kid, where))
     return out
 
 

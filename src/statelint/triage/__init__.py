@@ -42,6 +42,39 @@ def terminal(node: ast.AST) -> str | None:
     return None
 
 
+def walk(node: ast.AST) -> list[ast.AST]:
+    """Every node under ``node``, itself included, breadth first.
+
+    Twice as fast as :func:`ast.walk`, whose generators cost more than the visit, and
+    without the ``Load``/``Store`` context markers no predicate reads.
+    """
+    out = [node]
+    append = out.append
+    fields = _CHILD_FIELDS
+    for current in out:  # grows while it is read
+        kind = current.__class__
+        names = fields.get(kind)
+        if names is None:
+            names = _child_fields(kind)
+        for name in names:
+            value = getattr(current, name, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        append(item)
+            elif isinstance(value, ast.AST):
+                append(value)
+    return out
+
+
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}  # node class -> the fields that may hold nodes
+
+
+def _child_fields(kind: type) -> tuple[str, ...]:
+    names = _CHILD_FIELDS[kind] = tuple(name for name in kind._fields if name != "ctx")
+    return names
+
+
 def dotted(node: ast.AST) -> str | None:
     """``a.b.c`` for that attribute chain, None for anything else."""
     parts: list[str] = []
@@ -83,10 +116,10 @@ class Index:
         return out
 
 
-def _build_index(tree: ast.Module) -> Index:
+def _build_index(nodes: list[ast.AST]) -> Index:
     index = Index()
     imports, called, names, keywords, functions = index.imports, index.called, index.names, index.keywords, index.functions
-    for node in ast.walk(tree):
+    for node in nodes:
         kind = type(node)
         if kind is ast.Name:
             names.add(node.id)  # type: ignore[attr-defined]
@@ -132,6 +165,12 @@ class Source:
         return self._memo[key]
 
     @property
+    def nodes(self) -> list[ast.AST]:
+        """Every node of the tree (see :func:`walk`), listed once per file."""
+        nodes: list[ast.AST] = self.memo("nodes", lambda source: walk(source.tree))
+        return nodes
+
+    @property
     def index(self) -> Index:
-        index: Index = self.memo("index", lambda source: _build_index(source.tree))
+        index: Index = self.memo("index", lambda source: _build_index(source.nodes))
         return index

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from statelint.triage import Source
+from statelint.triage import Source, walk
 from statelint.triage.aliases import Aliases, aliases, bindings, called, heads
 
 _BOUND = ("self", "cls")
@@ -57,7 +57,7 @@ def request_write(source: Source, knowledge: Mapping[str, Any], options: Mapping
     letters = tuple(knowledge["write_mode_letters"])
     seen: set[int] = set()
     for handler in handlers:
-        for node in ast.walk(handler):
+        for node in walk(handler):
             if type(node) is not ast.Call or id(node) in seen:
                 continue
             seen.add(id(node))
@@ -124,7 +124,7 @@ def _print_to_file(source: Source, knowledge: Mapping[str, Any]) -> bool:
         return False
     if _log_literal(source):
         return True
-    helpers = {id(node) for f in source.index.functions if isinstance(f, _DEFS) and "log" in f.name.lower() for node in ast.walk(f)}
+    helpers = {id(node) for f in source.index.functions if isinstance(f, _DEFS) and "log" in f.name.lower() for node in walk(f)}
     return any(id(call) in helpers for call in sites)
 
 
@@ -140,7 +140,7 @@ def _opened(source: Source, call: ast.Call, opens: Aliases, methods: set[str]) -
 
 
 def _calls(tree: ast.AST) -> Iterator[ast.Call]:
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if type(node) is ast.Call and any(kw.arg == "file" for kw in node.keywords):  # type: ignore[attr-defined]
             yield node  # type: ignore[misc]
 
@@ -151,7 +151,7 @@ def _log_literal(source: Source) -> bool:
         return True
     if "\\" not in source.text:  # no escape could spell it
         return False
-    return any(isinstance(n, ast.Constant) and isinstance(n.value, str) and ".log" in n.value for n in ast.walk(source.tree))
+    return any(isinstance(n, ast.Constant) and isinstance(n.value, str) and ".log" in n.value for n in source.nodes)
 
 
 # -- SL801 / SL802 ----------------------------------------------------------------------------
@@ -162,7 +162,7 @@ def strings(source: Source) -> frozenset[str]:
 
 
 def _strings(source: Source) -> frozenset[str]:
-    return frozenset(n.value for n in ast.walk(source.tree) if isinstance(n, ast.Constant) and isinstance(n.value, str))
+    return frozenset(n.value for n in source.nodes if isinstance(n, ast.Constant) and isinstance(n.value, str))
 
 
 def _calls_one_of(source: Source, qualnames: set[str]) -> bool:

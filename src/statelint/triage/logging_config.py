@@ -61,7 +61,7 @@ def string_constants(source: Source) -> frozenset[str]:
 
 def _strings(source: Source) -> frozenset[str]:
     return frozenset(
-        node.value for node in ast.walk(source.tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        node.value for node in source.nodes if isinstance(node, ast.Constant) and isinstance(node.value, str)
     )
 
 

@@ -54,4 +54,4 @@ def _locmem(source: Source, knowledge: Mapping[str, Any]) -> bool:
         return True
     if "\\" not in source.text:
         return False
-    return any(isinstance(n, ast.Constant) and n.value in backends for n in ast.walk(source.tree))
+    return any(isinstance(n, ast.Constant) and n.value in backends for n in source.nodes)

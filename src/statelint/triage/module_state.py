@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from statelint.catalog import load_catalog
-from statelint.triage import SCOPES, Source, terminal
+from statelint.triage import SCOPES, Source, terminal, walk
 
 _LITERALS: dict[type, str] = {
     ast.Dict: "dict",
@@ -216,7 +216,7 @@ def _function(
     function: ast.AST, state: Summary, methods: set[str], mutating: set[str], clocks: set[str]
 ) -> FunctionFacts:
     declared: set[str] = set()
-    nodes = list(ast.walk(function))
+    nodes = walk(function)
     for node in nodes:
         if isinstance(node, ast.Global):
             declared.update(node.names)
@@ -273,7 +273,7 @@ def _stores_clock(stored: list[ast.expr], assigned: list[tuple[str, ast.expr]], 
 
 
 def _reads_clock(expr: ast.expr, taint: set[str], clocks: set[str]) -> bool:
-    for node in ast.walk(expr):
+    for node in walk(expr):
         if isinstance(node, ast.Call) and terminal(node.func) in clocks:
             return True
         if isinstance(node, ast.Name) and node.id in taint:
@@ -298,7 +298,8 @@ def _target(target: ast.expr, declared: set[str], augmented: bool, state: Summar
             state.heads.add(head)
         return True
     if isinstance(target, (ast.Tuple, ast.List)):
-        return any([_target(element, declared, augmented, state, value) for element in target.elts])
+        recorded = [_target(element, declared, augmented, state, value) for element in target.elts]  # every one
+        return any(recorded)
     if isinstance(target, ast.Starred):
         return _target(target.value, declared, augmented, state, value)
     return False

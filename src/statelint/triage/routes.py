@@ -143,7 +143,7 @@ def _shapes(source: Source, routes: Mapping[str, Any]) -> Shapes:
     decorators, registrations = routes["decorators"], routes["registrations"]
     attach = routes["attach_methods"]
     imported = source.index.imports
-    for node in ast.walk(source.tree):
+    for node in source.nodes:
         kind = type(node)
         if kind is ast.Constant:
             if isinstance(node.value, str):  # type: ignore[attr-defined]
