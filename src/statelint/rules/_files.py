@@ -9,7 +9,6 @@ the code does something they cannot follow.
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from statelint.engine.context import FileContext
 from statelint.engine.names import Scope, dotted_name
 from statelint.rules._syntax import ABSENT, UNKNOWN, literal_string
 from statelint.rules._syntax import argument as _syntax_argument
+from statelint.triage.files import is_test_path
 
 MAX_DEPTH = 8
 
@@ -225,15 +225,6 @@ class PathResolver:
 
 
 # -- test code -------------------------------------------------------------------------
-def is_test_path(path: str, knowledge: Mapping[str, Any]) -> bool:
-    """A file under a tests folder or named like a pytest/unittest test module."""
-    parts = path.replace("\\", "/").split("/")
-    folders = set(knowledge.get("test_folders", ()))
-    if any(part in folders for part in parts[:-1]):
-        return True
-    return any(fnmatch.fnmatchcase(parts[-1], pattern) for pattern in knowledge.get("test_files", ()))
-
-
 def in_test_function(scope: Scope) -> bool:
     """Inside a test function, a ``Test*`` class or a pytest fixture."""
     current: Scope | None = scope

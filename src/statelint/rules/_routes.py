@@ -32,6 +32,7 @@ import libcst as cst
 
 from statelint.engine.context import FileContext
 from statelint.engine.names import Scope
+from statelint.triage.routes import normalize
 
 #: What answers a route: a function, class or response object here, or names defined elsewhere.
 HandlerNode = cst.FunctionDef | cst.Lambda | cst.ClassDef | cst.BaseExpression
@@ -474,11 +475,6 @@ def handler_functions(
 # -- matching paths, on plain strings -------------------------------------------------------
 _TEMPLATE_TOKEN = re.compile(r"<(?:(?P<conv>[^:>]+):)?[^>]+>|\{")
 _BRACE_CONVERTERS = {"str": "[^/]+", "int": "[0-9]+", "float": "[0-9.]+", "uuid": "[0-9a-fA-F-]+", "path": ".*"}
-
-
-def normalize(path: str) -> str:
-    """A URL path without query, fragment, or leading and trailing slashes."""
-    return path.split("?", 1)[0].split("#", 1)[0].strip("/")
 
 
 def _braces(text: str, start: int) -> tuple[str, int] | None:

@@ -51,22 +51,9 @@ from statelint.rules.base import Rule, TextRule
 from statelint.rules.sl6_handlers import HandlerJudge, Verdict
 from statelint.rules.sl6_manifests import has_probes, probes_in
 from statelint.triage import routes as route_triage
+from statelint.triage.routes import plain_path
 
-_REGEX_META = re.compile(r"[\\\[\](){}*+?|.^$]")
 Facts = Mapping[str, list[Any]]
-
-
-def plain_path(path: str, style: str) -> str | None:
-    """``/healthz`` for a route without parameters, as a probe would request it; else None."""
-    if style == "regex":
-        text = path.removeprefix("^").removesuffix("$").removesuffix("/?").replace("\\/", "/").replace("\\-", "-")
-        if _REGEX_META.search(text):
-            return None
-    elif "<" in path or "{" in path:
-        return None
-    else:
-        text = path
-    return "/" + normalize(text)
 
 
 class RoleNames:

@@ -26,7 +26,7 @@ _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def is_test_path(path: str, knowledge: Mapping[str, Any]) -> bool:
-    """Mirrors :func:`statelint.rules._files.is_test_path`: the rules report nothing in such a file."""
+    """A file under a tests folder or named like a pytest/unittest test module (the rules report nothing there)."""
     parts = path.replace("\\", "/").split("/")
     folders = set(knowledge.get("test_folders", ()))
     if any(part in folders for part in parts[:-1]):

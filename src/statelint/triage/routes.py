@@ -228,17 +228,18 @@ def _healthy(pattern: str) -> Callable[[str], bool]:
 
     @lru_cache(maxsize=4096)
     def healthy(path: str) -> bool:
-        return any(p is not None and regex.search(p) is not None for p in (_plain(path, "template"), _plain(path, "regex")))
+        return any(p is not None and regex.search(p) is not None for p in (plain_path(path, "template"), plain_path(path, "regex")))
 
     return healthy
 
 
-def _normalize(path: str) -> str:
+def normalize(path: str) -> str:
+    """A URL path without query, fragment, or leading and trailing slashes (the rules' definition too)."""
     return path.split("?", 1)[0].split("#", 1)[0].strip("/")
 
 
-def _plain(path: str, style: str) -> str | None:
-    """:func:`statelint.rules.sl6_project.plain_path`: ``/healthz`` for a route without parameters."""
+def plain_path(path: str, style: str) -> str | None:
+    """``/healthz`` for a route without parameters, as a probe would request it; else None (the rules' too)."""
     if style == "regex":
         text = path.removeprefix("^").removesuffix("$").removesuffix("/?").replace("\\/", "/").replace("\\-", "-")
         if _REGEX_META.search(text):
@@ -247,7 +248,7 @@ def _plain(path: str, style: str) -> str | None:
         return None
     else:
         text = path
-    return "/" + _normalize(text)
+    return "/" + normalize(text)
 
 
 def _name_tokens(name: str) -> list[str]:
