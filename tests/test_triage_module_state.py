@@ -143,3 +143,25 @@ def test_triage_modules_never_import_libcst_or_rules() -> None:
 )
 def test_sl102_skips_resets_to_none_and_dunders(text: str, expected: bool) -> None:
     assert module_state.rebound_global(triage_source(text), {}, NO_OPTIONS) is expected
+
+
+def test_sl403_skips_clock_readings_kept_in_locals_only() -> None:
+    """A reading stored in a local container (or on an object the function made) dies with the call."""
+    local = """
+        import time
+        def measure(items):
+            started = {}
+            for item in items:
+                started[item] = time.monotonic()
+            return [time.monotonic() - started[item] < 1 for item in items]
+    """
+    method = """
+        import time
+        class Breaker:
+            def trip(self):
+                self.opened = time.monotonic()
+            def closed(self):
+                return time.monotonic() - self.opened > 30
+    """
+    assert module_state.clock_state(triage_source(local), {}, NO_OPTIONS) is False
+    assert module_state.clock_state(triage_source(method), {}, NO_OPTIONS) is True

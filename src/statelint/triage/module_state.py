@@ -48,6 +48,9 @@ class Summary:
     aliases: dict[str, set[str]] = field(default_factory=dict)  # name -> locals a function copies it into
     functions: list[FunctionFacts] = field(default_factory=list)
     compares: bool = False  # some function compares values
+    #: names whose attributes or items outlive a call: module-level variables and every
+    #: def's first parameter (``self``); a clock reading stored elsewhere is not SL403's
+    owners: set[str] = field(default_factory=set)
 
 
 def summary(source: Source) -> Summary:
@@ -135,9 +138,38 @@ def _summarise(source: Source) -> Summary:
     state = Summary()
     mutating_names = index.local_names(set(mutating))
     clock_names = index.local_names(clocks)
+    state.owners = _module_variables(source.tree) | _first_parameters(index.functions)
     for function in _outermost(source.tree):
         state.functions.append(_function(function, state, methods, mutating_names, clock_names))
     return state
+
+
+def _module_variables(tree: ast.Module) -> set[str]:
+    """Names the module binds to values of its own (not imports, defs or classes), unpacking included."""
+    names: set[str] = set()
+    for statement in _module_statements(tree.body):
+        targets: list[ast.expr] = []
+        if isinstance(statement, ast.Assign):
+            targets = statement.targets
+        elif isinstance(statement, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor)):
+            targets = [statement.target]
+        elif isinstance(statement, (ast.With, ast.AsyncWith)):
+            targets = [item.optional_vars for item in statement.items if item.optional_vars is not None]
+        elif isinstance(statement, _TRY):
+            names.update(handler.name for handler in statement.handlers if handler.name)
+        for target in targets:
+            names.update(node.id for node in walk(target) if isinstance(node, ast.Name))
+    return names
+
+
+def _first_parameters(functions: list[ast.AST]) -> set[str]:
+    found: set[str] = set()
+    for function in functions:
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            positional = [*function.args.posonlyargs, *function.args.args]
+            if positional:
+                found.add(positional[0].arg)
+    return found
 
 
 def _module_statements(body: Iterable[ast.stmt]) -> Iterator[ast.stmt]:
@@ -248,12 +280,11 @@ def _function(
             clock = clock or tail in clocks
             arguments = [*node.args, *(k.value for k in node.keywords)]  # type: ignore[attr-defined]
             if isinstance(node.func, ast.Attribute) and tail in methods:  # type: ignore[attr-defined]
-                _root(node.func.value, state)  # type: ignore[attr-defined]
-                stored.extend(arguments)
+                if _root(node.func.value, state):  # type: ignore[attr-defined]
+                    stored.extend(arguments)
             elif tail in mutating:
-                for argument in node.args:  # type: ignore[attr-defined]
-                    _root(argument, state)
-                stored.extend(arguments)
+                if any([_root(argument, state) for argument in node.args]):  # type: ignore[attr-defined]  # every one
+                    stored.extend(arguments)
         elif kind is ast.Compare:
             state.compares = True
     return FunctionFacts(clock_write=clock and _stores_clock(stored, assigned, clocks))
@@ -282,7 +313,8 @@ def _reads_clock(expr: ast.expr, taint: set[str], clocks: set[str]) -> bool:
 
 
 def _target(target: ast.expr, declared: set[str], augmented: bool, state: Summary, value: ast.expr | None = None) -> bool:
-    """Record a write of ``value`` (None for ``del``) to ``target``; True when it may change state outside the function."""
+    """Record a write of ``value`` (None for ``del``) to ``target``; True when what it stores may
+    outlive the call (a global, or through a module variable or a first parameter)."""
     if isinstance(target, ast.Name):
         if target.id in declared:
             state.rebinds.add((target.id, augmented))
@@ -296,7 +328,7 @@ def _target(target: ast.expr, declared: set[str], augmented: bool, state: Summar
         head = _head(target)
         if head is not None:
             state.heads.add(head)
-        return True
+        return head in state.owners
     if isinstance(target, (ast.Tuple, ast.List)):
         recorded = [_target(element, declared, augmented, state, value) for element in target.elts]  # every one
         return any(recorded)
@@ -306,7 +338,7 @@ def _target(target: ast.expr, declared: set[str], augmented: bool, state: Summar
 
 
 def _root(expr: ast.expr, state: Summary) -> bool:
-    """Record what ``expr[...]`` or ``expr.method()`` writes through."""
+    """Record what ``expr[...]`` or ``expr.method()`` writes through; True when it may outlive the call."""
     while isinstance(expr, ast.Subscript):
         expr = expr.value
     if isinstance(expr, ast.Name):
@@ -314,7 +346,7 @@ def _root(expr: ast.expr, state: Summary) -> bool:
     head = _head(expr)
     if head is not None:
         state.heads.add(head)
-    return True
+    return head in state.owners
 
 
 def _head(expr: ast.expr) -> str | None:
