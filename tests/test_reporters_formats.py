@@ -176,3 +176,45 @@ def test_a_clean_run_prints_the_summary_rich_would_print_without_importing_it(tm
         "try:\n    main()\nexcept SystemExit:\n    pass\nprint('rich' in sys.modules, file=sys.stderr)"
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
     assert done.stderr.strip().splitlines()[-1] == "False"
+
+
+def test_plain_full_output_is_what_rich_prints_without_colour(tmp_path: Path) -> None:
+    """Without colour the full format writes its lines directly; rich must not have printed otherwise.
+
+    The source lines hold what rich treats specially: wide characters before the span
+    (cells, not characters), a tab, and control characters rich's Text strips.
+    """
+    import io
+
+    from rich.console import Console
+    from rich.text import Text
+
+    from statelint.catalog import load_catalog
+    from statelint.config.loader import load_settings
+    from statelint.engine.runner import scan
+    from statelint.reporters import full
+    from statelint.reporters.base import Report
+
+    (tmp_path / "app.py").write_text(
+        "import flask\napp = flask.Flask(__name__)\n"
+        "app.run(host='127.0.0.1')  # bell\x07 form\x0c feed\n"
+        "if True:\n\tapp.run('localhost', 80)  # 東京\n"
+        "名前 = 1; app.run(host='::1')\n",
+        encoding="utf-8",
+    )
+    catalog = load_catalog()
+    settings = load_settings(catalog, cwd=tmp_path, select=["SL3"])
+    report = Report(scan(["."], settings, cwd=tmp_path), catalog, color=False, root=tmp_path)
+    assert len(report.findings) == 3
+
+    plain = io.StringIO()
+    full.render(report, plain)
+    expected = io.StringIO()
+    console = Console(file=expected, color_system=None, no_color=True, highlight=False, soft_wrap=True, emoji=False, markup=False)
+    for line in full._lines(report):
+        text = Text()
+        for part, style in line:
+            text.append(part, style=style)
+        console.print(text)
+    assert plain.getvalue() == expected.getvalue()
+    assert "\x07" not in plain.getvalue() and "東京" in plain.getvalue()

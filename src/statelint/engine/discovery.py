@@ -93,6 +93,7 @@ class _Ignorer:
         self.exclude = _spec([*settings.exclude, *settings.extend_exclude])  # the loader rejected bad ones
         self.use_gitignore = settings.respect_gitignore
         self._gitignores: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+        self._repositories: dict[Path, bool] = {}
 
     def _gitignore(self, directory: Path) -> pathspec.GitIgnoreSpec | None:
         if directory not in self._gitignores:
@@ -120,9 +121,16 @@ class _Ignorer:
             spec = self._gitignore(directory)
             if spec is not None and spec.match_file(path.relative_to(directory).as_posix() + suffix):
                 return True
-            if directory == self.root or os.path.exists(directory / ".git"):
+            if directory == self.root or self._repository_root(directory):
                 break
         return False
+
+    def _repository_root(self, directory: Path) -> bool:
+        """Whether ``directory`` holds a ``.git``: asked once per folder, not once per file in it."""
+        found = self._repositories.get(directory)
+        if found is None:
+            found = self._repositories[directory] = os.path.exists(directory / ".git")
+        return found
 
 
 def discover(
