@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import libcst as cst
 
+from statelint.engine.analyze import minimal_needles
 from statelint.engine.names import Scope
 from statelint.rules._files import (
     ABSENT,
@@ -21,16 +22,6 @@ from statelint.rules._files import (
 )
 from statelint.rules.sl2_optin import OptInTracker
 from statelint.triage import logging_config
-
-
-def minimal_needles(words: Iterable[str]) -> tuple[str, ...]:
-    """Drop every needle that contains a shorter one: ``FileHandler`` covers ``RotatingFileHandler``."""
-    unique = sorted(set(words), key=len)
-    kept: list[str] = []
-    for word in unique:
-        if not any(shorter in word for shorter in kept):
-            kept.append(word)
-    return tuple(sorted(kept))
 
 
 def handler_classes(knowledge: Mapping[str, Any]) -> frozenset[str]:
