@@ -15,8 +15,8 @@ import json
 import os
 import re
 import warnings
-from dataclasses import dataclass, field
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from statelint.catalog import Catalog, RuleDoc, load_catalog
@@ -451,7 +451,9 @@ def _too_deep(target: Target, text: str, plan: Plan, result: FileResult) -> bool
     return True
 
 
-def _triage(target: Target, text: str, plan: Plan, result: FileResult, wanted: set[str]) -> tuple[set[str], ast.Module | None]:
+def _triage(
+    target: Target, text: str, plan: Plan, result: FileResult, wanted: set[str]
+) -> tuple[set[str], ast.Module | None]:
     """The wanted rules whose triage accepts the file, and CPython's tree of it when it was built
     (the positions of findings reuse it); the rules' facts from that tree on the way.
 
@@ -478,7 +480,8 @@ def _triage(target: Target, text: str, plan: Plan, result: FileResult, wanted: s
     for code in facts:
         doc = plan.catalog.rules[code]
         try:
-            found = plan.function(index.light_facts[code])(source, plan.catalog.knowledge(code), plan.options(doc, target.display))
+            light_facts = plan.function(index.light_facts[code])
+            found = light_facts(source, plan.catalog.knowledge(code), plan.options(doc, target.display))
             if found:
                 result.facts[code] = _plain_facts(code, list(found))
         except Exception as exc:
@@ -489,7 +492,8 @@ def _triage(target: Target, text: str, plan: Plan, result: FileResult, wanted: s
     for code in wanted:
         doc = plan.catalog.rules[code]
         try:
-            if plan.function(index.triage[code])(source, plan.catalog.knowledge(code), plan.options(doc, target.display)):
+            predicate = plan.function(index.triage[code])
+            if predicate(source, plan.catalog.knowledge(code), plan.options(doc, target.display)):
                 kept.add(code)
         except Exception as exc:  # a triage bug must not hide findings: run the rule
             result.errors.append(_internal(target.display, code, exc))
