@@ -56,3 +56,18 @@ def test_prefilter_off_parses_what_triage_skips(tmp_path: Path) -> None:
     assert on.triples == []
     # ... unless the prefilter is off: then SL101 runs, and SL002 reports the unused comment.
     assert [(f["code"], f["line"]) for f in off.findings] == [("SL002", 1)]
+
+
+def test_every_python_rule_has_a_triage_predicate_outside_the_rule_modules() -> None:
+    """One rule without a predicate would send every file its needles pass to libcst."""
+    from statelint.rules import all_rules
+    from statelint.rules.base import Rule
+
+    missing = []
+    for code, rule in all_rules().items():
+        if not issubclass(rule, Rule):
+            continue
+        predicate = rule.triage
+        if predicate is None or not predicate.__module__.startswith("statelint.triage"):
+            missing.append(code)
+    assert missing == []
