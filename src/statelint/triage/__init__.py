@@ -28,7 +28,8 @@ from typing import Any
 Triage = Callable[["Source", Mapping[str, Any], Mapping[str, Any]], bool]
 LightFacts = Callable[["Source", Mapping[str, Any], Mapping[str, Any]], list[Any]]
 
-SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
+SCOPES = (*DEFS, ast.Lambda)
 
 
 def terminal(node: ast.AST) -> str | None:
@@ -75,18 +76,6 @@ def _child_fields(kind: type) -> tuple[str, ...]:
     return names
 
 
-def dotted(node: ast.AST) -> str | None:
-    """``a.b.c`` for that attribute chain, None for anything else."""
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
-
-
 @dataclass
 class Index:
     """What one walk over the whole tree collects, for the simple predicates."""
@@ -99,21 +88,9 @@ class Index:
     keywords: set[str] = field(default_factory=set)  # keyword argument names of calls
     functions: list[ast.AST] = field(default_factory=list)  # every def and lambda
 
-    def imported(self, qualname: str) -> bool:
-        """Whether the file imports ``qualname`` or a module or package it lives in."""
-        for targets in self.imports.values():
-            for target in targets:
-                if target == qualname or qualname.startswith(target + ".") or target.startswith(qualname + "."):
-                    return True
-        return False
 
-    def local_names(self, qualnames: set[str]) -> set[str]:
-        """Names that may call one of ``qualnames``: their tails and the local aliases imported for them."""
-        out = {q.rsplit(".", 1)[-1] for q in qualnames}
-        for local, targets in self.imports.items():
-            if any(t in qualnames or t.rsplit(".", 1)[-1] in out for t in targets):
-                out.add(local)
-        return out
+def _strings(source: Source) -> frozenset[str]:
+    return frozenset(n.value for n in source.nodes if isinstance(n, ast.Constant) and isinstance(n.value, str))
 
 
 def _build_index(nodes: list[ast.AST]) -> Index:
@@ -169,6 +146,12 @@ class Source:
         """Every node of the tree (see :func:`walk`), listed once per file."""
         nodes: list[ast.AST] = self.memo("nodes", lambda source: walk(source.tree))
         return nodes
+
+    @property
+    def strings(self) -> frozenset[str]:
+        """Every string constant of the file (docstrings and f-string pieces included), escapes decoded."""
+        found: frozenset[str] = self.memo("strings", _strings)
+        return found
 
     @property
     def index(self) -> Index:

@@ -34,11 +34,10 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from statelint.triage import Source, terminal
+from statelint.triage import DEFS, Source, terminal
 
 _AWAITED_CALLEE = re.compile(r"\(\s*await\b")
 _BUILTINS = frozenset(dir(builtins))
-_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def tail(qualname: str) -> str:
@@ -117,7 +116,7 @@ def aliases(source: Source, qualnames: Iterable[str]) -> Aliases:
 
 def mentioned(source: Source, qualnames: Iterable[str]) -> bool:
     """Whether code may refer to one of ``qualnames`` at all: a tail or an import alias of one is spelled."""
-    return bool(_seeds(source, frozenset(qualnames)) & source.index.names)
+    return bool(local_names(source, frozenset(qualnames)) & source.index.names)
 
 
 def called(source: Source, qualnames: Iterable[str]) -> bool:
@@ -153,6 +152,11 @@ def heads(source: Source) -> frozenset[str]:
     return found
 
 
+def importable(source: Source, qualnames: Iterable[str]) -> bool:
+    """Whether the file can name the package of one of ``qualnames`` at all (see :func:`heads`)."""
+    return not heads(source).isdisjoint(q.split(".")[0] for q in qualnames)
+
+
 def reachable(source: Source, qualnames: Iterable[str]) -> frozenset[str]:
     """The ``qualnames`` some root of the file (an import target as the resolver binds it, the
     module itself, ``builtins``) is a prefix of: the others cannot be resolved to here."""
@@ -162,8 +166,10 @@ def reachable(source: Source, qualnames: Iterable[str]) -> frozenset[str]:
 
 
 # -- names ----------------------------------------------------------------------------------
-def _seeds(source: Source, qualnames: frozenset[str]) -> set[str]:
-    """The tails of ``qualnames`` and the local names imported for them (or for such a name), to a fixed point."""
+def local_names(source: Source, qualnames: Iterable[str]) -> set[str]:
+    """The tails of ``qualnames`` and the local names imported for them (or for such a name), to a fixed point:
+    what a call's last name must be to resolve to one of them through imports alone."""
+    qualnames = frozenset(qualnames)
     seeds = {tail(q) for q in qualnames}
     imports = source.index.imports
     changed = True
@@ -177,7 +183,7 @@ def _seeds(source: Source, qualnames: frozenset[str]) -> set[str]:
 
 
 def _aliases(source: Source, qualnames: frozenset[str]) -> Aliases:
-    found = _seeds(source, qualnames)
+    found = local_names(source, qualnames)
     if not found & source.index.names:  # no expression names one: no chain can start
         return Aliases(frozenset(found))
     users = bindings(source).users
@@ -231,7 +237,7 @@ def _collect(source: Source) -> Bindings:
         elif kind is ast.Return:
             if function is not None:
                 found.bind((function,), node.value)  # type: ignore[attr-defined]
-        elif kind in _DEFS:
+        elif kind in DEFS:
             found.bound.add(node.name)  # type: ignore[attr-defined]
             function = node.name  # type: ignore[attr-defined]
         stack.extend((child, function) for child in ast.iter_child_nodes(node))
@@ -325,7 +331,9 @@ __all__ = [
     "bindings",
     "called",
     "heads",
+    "importable",
     "last_name",
+    "local_names",
     "may_call",
     "mentioned",
     "reachable",

@@ -18,11 +18,10 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from statelint.triage import Source, walk
-from statelint.triage.aliases import Aliases, aliases, bindings, called, heads
+from statelint.triage import DEFS, Source, walk
+from statelint.triage.aliases import Aliases, aliases, bindings, called, importable
 
 _BOUND = ("self", "cls")
-_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def is_test_path(path: str, knowledge: Mapping[str, Any]) -> bool:
@@ -45,10 +44,9 @@ def request_write(source: Source, knowledge: Mapping[str, Any], options: Mapping
     """
     if is_test_path(source.path, knowledge):
         return False
-    routes = {name.split(".")[0] for name in (*knowledge["route_objects"], *knowledge["route_functions"])}
-    framework = bool(routes & heads(source))
+    framework = importable(source, (*knowledge["route_objects"], *knowledge["route_functions"]))
     parameters = set(knowledge["request_parameters"])
-    handlers = [f for f in source.index.functions if isinstance(f, _DEFS) and _is_handler(f, parameters, framework)]
+    handlers = [f for f in source.index.functions if isinstance(f, DEFS) and _is_handler(f, parameters, framework)]
     if not handlers:
         return False
     writes = set(knowledge["path_write_methods"])
@@ -108,7 +106,7 @@ def file_sink(source: Source, knowledge: Mapping[str, Any], options: Mapping[str
     if is_test_path(source.path, knowledge):
         return False
     sinks = {call for entry in knowledge["sinks"] for call in entry["calls"]} | set(knowledge["sink_configure"])
-    if {call.split(".")[0] for call in sinks} & heads(source) and called(source, sinks):
+    if importable(source, sinks) and called(source, sinks):
         return True
     return _print_to_file(source, knowledge)
 
@@ -124,7 +122,7 @@ def _print_to_file(source: Source, knowledge: Mapping[str, Any]) -> bool:
         return False
     if _log_literal(source):
         return True
-    helpers = {id(node) for f in source.index.functions if isinstance(f, _DEFS) and "log" in f.name.lower() for node in walk(f)}
+    helpers = {id(node) for f in source.index.functions if isinstance(f, DEFS) and "log" in f.name.lower() for node in walk(f)}
     return any(id(call) in helpers for call in sites)
 
 
@@ -151,23 +149,13 @@ def _log_literal(source: Source) -> bool:
         return True
     if "\\" not in source.text:  # no escape could spell it
         return False
-    return any(isinstance(n, ast.Constant) and isinstance(n.value, str) and ".log" in n.value for n in source.nodes)
+    return any(".log" in text for text in source.strings)
 
 
 # -- SL801 / SL802 ----------------------------------------------------------------------------
-def strings(source: Source) -> frozenset[str]:
-    """Every string constant of the file (docstrings and f-string pieces included), escapes decoded."""
-    found: frozenset[str] = source.memo("files:strings", _strings)
-    return found
-
-
-def _strings(source: Source) -> frozenset[str]:
-    return frozenset(n.value for n in source.nodes if isinstance(n, ast.Constant) and isinstance(n.value, str))
-
-
 def _calls_one_of(source: Source, qualnames: set[str]) -> bool:
     """A call that may resolve to one of ``qualnames``, in a file that can name their packages."""
-    return bool({name.split(".")[0] for name in qualnames} & heads(source)) and called(source, qualnames)
+    return importable(source, qualnames) and called(source, qualnames)
 
 
 def database_file(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
@@ -179,7 +167,7 @@ def database_file(source: Source, knowledge: Mapping[str, Any], options: Mapping
         return True
     url = re.compile(str(knowledge["sqlite_url_pattern"]).lstrip("^").split("(?P<file>")[0])
     engines = set(knowledge["django_sqlite_engines"])
-    return any(text in engines or ("sqlite" in text and url.search(text)) for text in strings(source))
+    return any(text in engines or ("sqlite" in text and url.search(text)) for text in source.strings)
 
 
 def local_sessions(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
@@ -189,8 +177,7 @@ def local_sessions(source: Source, knowledge: Mapping[str, Any], options: Mappin
         return False
     if _calls_one_of(source, {call for entry in knowledge["stores"] for call in entry["calls"]}):
         return True
-    collections = {name.split(".")[0] for name in knowledge["upload_collections"]}
-    if knowledge["upload_save"]["method"] in source.index.called and collections & heads(source):
+    if knowledge["upload_save"]["method"] in source.index.called and importable(source, knowledge["upload_collections"]):
         return True
     values = {value for setting in knowledge["settings"] for value in setting["values"]}
-    return not values.isdisjoint(strings(source))
+    return not values.isdisjoint(source.strings)

@@ -14,8 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from statelint.triage import Source
-from statelint.triage.aliases import aliases, heads
-from statelint.triage.files import strings
+from statelint.triage.aliases import aliases, importable
 
 
 def rate_limiter(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
@@ -33,7 +32,7 @@ def _names_one(source: Source, entries: Any, extra: Any) -> bool:
     """A name or attribute that may stand for one of the entries' constructors (a call or a
     bare decorator), or of a factory that may return one."""
     calls = {call for entry in entries for call in entry["calls"]} | set(extra)
-    if not {call.split(".")[0] for call in calls} & heads(source):
+    if not importable(source, calls):
         return False
     return bool(source.index.names & aliases(source, calls).names)  # factories are among the names
 
@@ -45,4 +44,4 @@ def _mentions(source: Source, keys: set[str]) -> bool:
         return True
     if any(key in source.text for key in keys):
         return True
-    return "\\" in source.text and not keys.isdisjoint(strings(source))
+    return "\\" in source.text and not keys.isdisjoint(source.strings)

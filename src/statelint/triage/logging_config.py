@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import ast
 import fnmatch
 from collections.abc import Mapping
 from typing import Any
@@ -38,7 +37,7 @@ def basic_config_filename(source: Source, knowledge: Mapping[str, Any], options:
 def dict_config_handler(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
     """SL203: a ``handlers`` key and a file handler class, as a string or referred to in code."""
     classes = _classes(knowledge)
-    strings = string_constants(source)
+    strings = source.strings
     if _HANDLERS_KEY not in strings and _HANDLERS_KEY not in source.index.keywords:
         return False
     return bool(classes & strings) or mentioned(source, classes)
@@ -53,16 +52,4 @@ def server_config(source: Source, knowledge: Mapping[str, Any], options: Mapping
     return bool(set(knowledge["server_log_settings"]) & source.index.names)
 
 
-def string_constants(source: Source) -> frozenset[str]:
-    """Every string constant of the file (f-string pieces included)."""
-    found: frozenset[str] = source.memo("logging_config:strings", _strings)
-    return found
-
-
-def _strings(source: Source) -> frozenset[str]:
-    return frozenset(
-        node.value for node in source.nodes if isinstance(node, ast.Constant) and isinstance(node.value, str)
-    )
-
-
-__all__ = ["basic_config_filename", "dict_config_handler", "file_handler", "server_config", "string_constants"]
+__all__ = ["basic_config_filename", "dict_config_handler", "file_handler", "server_config"]

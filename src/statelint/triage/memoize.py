@@ -13,10 +13,8 @@ import ast
 from collections.abc import Mapping
 from typing import Any
 
-from statelint.triage import Source
-from statelint.triage.aliases import aliases, called, heads
-
-_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
+from statelint.triage import DEFS, Source
+from statelint.triage.aliases import aliases, called, importable
 
 
 def memoized(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
@@ -30,11 +28,11 @@ def _decorated(source: Source, knowledge: Mapping[str, Any], options: Mapping[st
     wanted = {call for entry in knowledge.get("memoizers", ()) for call in entry["calls"]}
     wanted |= set(options.get("extra-cache-decorators", ()))
     wanted |= {f"{c}().{d}" for c in flask.get("classes", ()) for d in flask.get("decorators", ())}
-    if not {name.split(".")[0] for name in wanted} & heads(source):
+    if not importable(source, wanted):
         return False
     found = aliases(source, wanted)
     for function in source.index.functions:
-        if isinstance(function, _DEFS):
+        if isinstance(function, DEFS):
             for decorator in function.decorator_list:
                 if found.may_be(decorator.func if isinstance(decorator, ast.Call) else decorator):
                     return True
@@ -43,7 +41,7 @@ def _decorated(source: Source, knowledge: Mapping[str, Any], options: Mapping[st
 
 def _cache_object(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
     classes = {*knowledge.get("cache_classes", ()), *options.get("extra-cache-classes", ())}
-    return bool({name.split(".")[0] for name in classes} & heads(source)) and called(source, classes)
+    return importable(source, classes) and called(source, classes)
 
 
 def _locmem(source: Source, knowledge: Mapping[str, Any]) -> bool:
@@ -54,4 +52,4 @@ def _locmem(source: Source, knowledge: Mapping[str, Any]) -> bool:
         return True
     if "\\" not in source.text:
         return False
-    return any(isinstance(n, ast.Constant) and n.value in backends for n in source.nodes)
+    return not backends.isdisjoint(source.strings)

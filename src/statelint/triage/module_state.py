@@ -19,6 +19,7 @@ from typing import Any
 
 from statelint.catalog import load_catalog
 from statelint.triage import SCOPES, Source, terminal, walk
+from statelint.triage.aliases import local_names
 
 _LITERALS: dict[type, str] = {
     ast.Dict: "dict",
@@ -136,8 +137,8 @@ def _summarise(source: Source) -> Summary:
     _, methods, mutating, clocks = _knowledge()
     index = source.index
     state = Summary()
-    mutating_names = index.local_names(set(mutating))
-    clock_names = index.local_names(clocks)
+    mutating_names = local_names(source, mutating)
+    clock_names = local_names(source, clocks)
     state.owners = _module_variables(source.tree) | _first_parameters(index.functions)
     for function in _outermost(source.tree):
         state.functions.append(_function(function, state, methods, mutating_names, clock_names))
