@@ -6,6 +6,7 @@ lists are the complete output, so a near miss that fires fails the test.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,29 @@ def test_gunicorn_config_files(tmp_path: Path) -> None:
 def test_name_resolution_cases(tmp_path: Path, source: str, expected: list[tuple[str, int, int]]) -> None:
     (tmp_path / "case.py").write_text(source)
     assert check_json("case.py", cwd=tmp_path, select="SL3").triples == expected
+
+
+def test_the_entry_point_chosen_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
+    """SimpleXMLRPCServer resolves to two catalog entries (xmlrpc and socketserver); which one
+    names the finding used to follow the iteration order of a set of strings."""
+    import json
+    import subprocess
+    import sys
+
+    package = tmp_path / "xmlrpc"  # the stdlib's own layout: the class resolves to itself and to its base
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "server.py").write_text(
+        "import socketserver\n"
+        "class SimpleXMLRPCServer(socketserver.TCPServer):\n    pass\n"
+        "SimpleXMLRPCServer(('localhost', 8000))\n",
+        encoding="utf-8",
+    )
+    messages = set()
+    for seed in map(str, range(10)):  # a wrong order survives 10 seeds once in 512 runs
+        done = subprocess.run(
+            [sys.executable, "-m", "statelint", "check", "--no-cache", "--exit-zero", "--output-format", "json", "xmlrpc/server.py"],
+            cwd=tmp_path, capture_output=True, text=True, check=True, env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        messages.add(tuple(f["message"] for f in json.loads(done.stdout)))
+    assert len(messages) == 1 and len(next(iter(messages))) == 1

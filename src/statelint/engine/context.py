@@ -43,13 +43,16 @@ class FileContext:
 
     # -- names -----------------------------------------------------------------------
     def qualnames(self, node: cst.CSTNode, scope: Scope | None = None) -> frozenset[str]:
-        """Qualified names ``node`` may refer to, seen from ``scope`` (default: the current one)."""
+        """Qualified names ``node`` may refer to, seen from ``scope`` (default: the current one);
+        iterated in sorted order (:class:`~statelint.engine.names.QualifiedNames`), so first matches agree across runs."""
         return self.resolver.resolve(node, scope or self.scope)
 
     def match(self, node: cst.CSTNode, names: Any, scope: Scope | None = None) -> str | None:
         """The first qualified name of ``node`` (in sorted order: runs must agree) found in ``names``, or None."""
-        found = [name for name in self.qualnames(node, scope) if name in names]
-        return min(found) if found else None
+        for name in self.qualnames(node, scope):
+            if name in names:
+                return name
+        return None
 
     # -- metadata --------------------------------------------------------------------
     def metadata(self, provider: Any) -> Any:
