@@ -28,10 +28,15 @@ class CatalogSnapshot(BuildHookInterface):  # type: ignore[type-arg]
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module  # dataclasses look their module up while the classes are made
+        sys.path.insert(0, str(root / "src"))  # the catalog's own imports (statelint.digests)
+        before = set(sys.modules)
         try:
             spec.loader.exec_module(module)
             text = module.snapshot(root / "rules")
         finally:
+            sys.path.remove(str(root / "src"))
+            for imported in set(sys.modules) - before:
+                del sys.modules[imported]
             del sys.modules[name]
         target = Path(tempfile.mkdtemp(prefix="statelint-build-")) / module.SNAPSHOT
         target.write_text(text, encoding="utf-8")

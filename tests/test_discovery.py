@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pathspec
+import pytest
+
+from statelint.config.settings import DEFAULT_EXCLUDES
+from statelint.engine.discovery import _Patterns
 from tests.helpers import check_json
 
 LOOPBACK = 'import uvicorn\nuvicorn.run(app, host="127.0.0.1")\n'
@@ -87,3 +92,54 @@ def test_explicit_non_python_files_are_not_parsed_as_python(tmp_path: Path) -> N
     (tmp_path / "manage").write_text(LOOPBACK)  # a script without a suffix is Python
     run = check_json("notes.txt", "manage", cwd=tmp_path)
     assert [(f["path"], f["code"]) for f in run.findings] == [("manage", "SL301")]
+
+
+PATTERN_CASES = [
+    DEFAULT_EXCLUDES,
+    ("generated", "*_pb2.py", "migrations", "a*b*c"),
+    ("# a comment", "", "   ", "cache", "/anchored", "dist/", "*.py[cod]", "docs/**/*.py"),
+    ("build", "!build"),  # a negation: order matters, everything goes to pathspec
+    ("*", "."),
+]
+PATHS = [
+    "app.py",
+    "src/pkg/mod.py",
+    ".git/",
+    "a/.git/config.py",
+    "pkg.egg-info/",
+    "x/pkg.egg-info/PKG.py",
+    "build/",
+    "build.py",
+    "src/build/lib/x.py",
+    "generated/",
+    "api_pb2.py",
+    "deep/api_pb2.py",
+    "api_pb2.pyi",
+    "migrations/0001.py",
+    "abc/",
+    "a-b-c.py",
+    "axbyc/d.py",
+    "cache/",
+    "anchored/x.py",
+    "src/anchored/x.py",
+    "dist/",
+    "dist",
+    "x.pyc",
+    "docs/a/b.py",
+    ".hidden.py",
+    "ünïcode/build/x.py",
+]
+
+
+@pytest.mark.parametrize("patterns", PATTERN_CASES, ids=lambda p: " ".join(p)[:30] or "blank")
+def test_name_patterns_match_as_pathspec_does(patterns: tuple[str, ...]) -> None:
+    """Bare names are matched without pathspec: the answers must be pathspec's own."""
+    spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+    mine = _Patterns(patterns)
+    for path in PATHS:
+        assert mine.match_file(path) == spec.match_file(path), (patterns, path)
+
+
+def test_default_excludes_need_no_pathspec() -> None:
+    assert _Patterns(DEFAULT_EXCLUDES).spec is None
+    assert _Patterns([*DEFAULT_EXCLUDES, "/anchored"]).spec is not None

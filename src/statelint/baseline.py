@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from statelint import __version__
+from statelint.atomic import write_text
 from statelint.model import Finding
-from statelint.output import atomic_write
 
 FORMAT_KEY = "statelint-baseline"
 FORMAT_VERSION = 1
@@ -36,7 +36,7 @@ def write_baseline(path: Path, findings: list[Finding]) -> None:
             for f in findings
         ],
     }
-    atomic_write(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def load_baseline(path: Path) -> Counter[str]:

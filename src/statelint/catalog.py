@@ -11,7 +11,9 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+
+from statelint.digests import sha256
 
 REQUIRED_DOC_FIELDS = ("name", "severity", "summary", "what", "why", "example", "use_instead", "hint")
 SEVERITIES = ("error", "warning", "info")
@@ -30,8 +32,7 @@ class CatalogError(Exception):
     """The catalog itself is broken: a packaging or development error."""
 
 
-@dataclass(frozen=True)
-class OptionDoc:
+class OptionDoc(NamedTuple):
     name: str
     type: str
     default: Any
@@ -75,16 +76,14 @@ class RuleDoc:
         return {name: option.default for name, option in self.options.items()}
 
 
-@dataclass(frozen=True)
-class Family:
+class Family(NamedTuple):
     code: str
     name: str
     description: str
     knowledge: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Catalog:
+class Catalog(NamedTuple):
     families: dict[str, Family]
     rules: dict[str, RuleDoc]
     digest: str  # changes whenever any catalog file changes (cache key)
@@ -122,12 +121,10 @@ def _loader() -> type:
 
 def _sources(directory: Path) -> tuple[list[tuple[Path, bytes]], str]:
     """The catalog's YAML files with their bytes, and the digest of them all."""
-    import hashlib
-
     files = sorted(directory.glob("*.yaml"))
     if not files:
         raise CatalogError(f"no rule catalog found in {directory}")
-    digest = hashlib.sha256()
+    digest = sha256()
     sources = []
     for path in files:
         raw = path.read_bytes()

@@ -1,13 +1,15 @@
 """Plain records shared by the engine, the rules and the reporters.
 
 Everything here is small, picklable and free of CST nodes, so results can cross
-process boundaries and be cached.
+process boundaries and be cached. The immutable records are named tuples: every
+run defines them, and a frozen dataclass costs ten times as much to define.
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 class Severity(str, enum.Enum):
@@ -16,8 +18,7 @@ class Severity(str, enum.Enum):
     INFO = "info"
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
     """A source range: 1-based lines, 1-based columns, end column exclusive."""
 
     line: int
@@ -26,8 +27,7 @@ class Span:
     end_column: int
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """One problem reported by a rule, positioned in a file."""
 
     code: str
@@ -50,8 +50,7 @@ class Finding:
         return (self.path, self.span.line, self.span.column, self.code)
 
 
-@dataclass(frozen=True)
-class InternalError:
+class InternalError(NamedTuple):
     """A failure of statelint itself (a rule raised, a worker died): exit code 2."""
 
     path: str
@@ -59,8 +58,7 @@ class InternalError:
     code: str | None = None
 
 
-@dataclass(frozen=True)
-class Suppression:
+class Suppression(NamedTuple):
     """One ``# statelint: ignore[...]`` or ``# noqa: ...`` comment.
 
     ``codes`` is None for a bare ignore (all codes). ``lines`` are the lines it covers.

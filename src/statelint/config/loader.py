@@ -15,17 +15,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-
 from statelint.catalog import Catalog
 from statelint.config.settings import DEFAULT_EXCLUDES, MAX_FILE_TIMEOUT, Override, Settings
 
 if TYPE_CHECKING:
     import yaml
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 YAML_NAMES = (".statelint.yaml", ".statelint.yml")
 KNOWN_KEYS = {
@@ -72,6 +66,11 @@ def _has_statelint_table(path: Path) -> bool:
 
 
 def _read_toml(path: Path, text: str) -> dict[str, Any]:
+    """Parse ``text``; the TOML parser is imported only for a pyproject.toml that mentions statelint."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -327,6 +326,9 @@ def _validate_options(
 
 def _invalid_pattern(patterns: Iterable[str]) -> str | None:
     """The first pattern gitignore syntax cannot compile (``!``, a trailing backslash, ``[z-a]``)."""
+    patterns = list(patterns)
+    if not patterns:
+        return None  # no pathspec import: it costs a pre-commit run some 10 ms
     import pathspec
 
     with warnings.catch_warnings():

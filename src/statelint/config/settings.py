@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from statelint.digests import sha256
 
 DEFAULT_EXCLUDES = (
     ".git",
@@ -176,4 +177,4 @@ class Settings:
             "options": self.options,
         }
         blob = json.dumps(payload, sort_keys=True, default=str).encode()
-        return hashlib.sha256(blob).hexdigest()[:16]
+        return sha256(blob).hexdigest()[:16]

@@ -23,20 +23,23 @@ import os
 import re
 import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-
-import pathspec
+from typing import TYPE_CHECKING, NamedTuple
 
 from statelint.config.settings import Settings
 from statelint.engine.source import SourceError, read_bytes
 
+if TYPE_CHECKING:
+    import pathspec
+
 PYTHON_SUFFIXES = (".py", ".pyi")
 
 
-@dataclass(frozen=True, order=True)
-class Target:
-    """One file to analyse: ``display`` is what reports show (relative to the working directory)."""
+class Target(NamedTuple):
+    """One file to analyse: ``display`` is what reports show (relative to the working directory).
+
+    Targets sort by display path first, as tuples do.
+    """
 
     display: str
     path: str
@@ -67,8 +70,40 @@ def _escape(match: re.Match[str]) -> str:
     return match.group().encode("unicode_escape").decode("ascii")
 
 
+#: A gitignore pattern that is a bare file or folder name, ``*`` at most as a wildcard
+#: (``.git``, ``*.egg-info``): it matches any component of a path, at any depth.
+_NAME_PATTERN = re.compile(r"[\w.-]*\*?[\w.-]*\*?[\w.-]*")
+
+
+class _Patterns:
+    """Gitignore-style patterns, relative to one folder.
+
+    Bare names (every default exclude) are matched here, component by component;
+    any other pattern goes to pathspec, imported only then: its import costs a
+    pre-commit run more than the rest of discovery.
+    """
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        lines = [line for line in lines if line.strip() and not line.startswith("#")]  # blanks, comments
+        negated = any(line.startswith("!") for line in lines)  # order matters then: all to pathspec
+        names = set() if negated else {line for line in lines if _NAME_PATTERN.fullmatch(line) and line.strip(".")}
+        rest = [line for line in lines if line not in names]
+        self.literal = frozenset(name for name in names if "*" not in name)
+        self.globs = tuple(name for name in names if "*" in name)
+        self.spec = _spec(rest) if rest else None
+
+    def match_file(self, path: str) -> bool:
+        """Whether ``path`` (a trailing ``/`` marks a folder) or a folder above it is matched."""
+        for part in path.rstrip("/").split("/"):
+            if part in self.literal or any(fnmatch.fnmatchcase(part, glob) for glob in self.globs):
+                return True
+        return self.spec is not None and self.spec.match_file(path)
+
+
 def _spec(lines: Sequence[str]) -> pathspec.GitIgnoreSpec:
     """A spec of the lines gitignore syntax accepts: git drops a bad line, so one must not stop the scan."""
+    import pathspec
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # re's FutureWarnings about odd character sets, on the terminal
         try:
@@ -78,6 +113,8 @@ def _spec(lines: Sequence[str]) -> pathspec.GitIgnoreSpec:
 
 
 def _valid(line: str) -> bool:
+    import pathspec
+
     try:
         pathspec.GitIgnoreSpec.from_lines([line])
     except (ValueError, re.error):
@@ -90,12 +127,12 @@ class _Ignorer:
 
     def __init__(self, settings: Settings) -> None:
         self.root = settings.root
-        self.exclude = _spec([*settings.exclude, *settings.extend_exclude])  # the loader rejected bad ones
+        self.exclude = _Patterns([*settings.exclude, *settings.extend_exclude])  # the loader rejected bad ones
         self.use_gitignore = settings.respect_gitignore
-        self._gitignores: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+        self._gitignores: dict[Path, _Patterns | None] = {}
         self._repositories: dict[Path, bool] = {}
 
-    def _gitignore(self, directory: Path) -> pathspec.GitIgnoreSpec | None:
+    def _gitignore(self, directory: Path) -> _Patterns | None:
         if directory not in self._gitignores:
             spec = None
             try:
@@ -103,7 +140,7 @@ class _Ignorer:
             except SourceError:  # missing, unreadable, or not a regular file (a FIFO would block)
                 lines = []
             if lines:
-                spec = _spec(lines)
+                spec = _Patterns(lines)
             self._gitignores[directory] = spec
         return self._gitignores[directory]
 

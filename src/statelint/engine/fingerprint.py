@@ -9,11 +9,10 @@ finding gets a new one.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import replace
 
+from statelint.digests import sha256
 from statelint.model import Finding
 
 
@@ -30,6 +29,6 @@ def with_fingerprints(
         key = (finding.code, project_path(finding.path), text)
         occurrence = seen[key]
         seen[key] += 1
-        digest = hashlib.sha256("\0".join((*key, str(occurrence))).encode()).hexdigest()[:16]
-        out.append(replace(finding, fingerprint=digest))
+        digest = sha256("\0".join((*key, str(occurrence))).encode()).hexdigest()[:16]
+        out.append(finding._replace(fingerprint=digest))
     return out

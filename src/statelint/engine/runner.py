@@ -26,6 +26,7 @@ from statelint.engine.analyze import PARSE_ERROR, Plan, RuleIndex, analyze, modu
 from statelint.engine.cache import ResultCache, content_digest
 from statelint.engine.discovery import Target, discover
 from statelint.engine.fingerprint import with_fingerprints
+from statelint.engine.screening import screen_all
 from statelint.engine.source import SourceError, decode_python, decode_text, read_bytes
 from statelint.engine.suppressions import UNUSED_SUPPRESSION, file_ignored, file_ignores, selectors_used, suppressing
 from statelint.model import FileResult, Finding, InternalError, Severity, Span, Suppression
@@ -108,15 +109,23 @@ def analyze_all(
             cache.put(keys[index][0], result)
         finish(index, result)
 
+    def screen(index: int) -> FileResult | None:
+        """The file's result if the parent can finish it without rules, else None (a worker's job)."""
+        data = contents[index] if index in contents else _read(targets[index].path)
+        # A big file goes to a worker even when no rule wants it: only there does the
+        # time limit protect the run from whatever its decoding and checks cost.
+        if data is not None and len(data) > LIGHT_MAX_BYTES:
+            return None
+        return analyze(targets[index], plan, data, light=True)
+
     heavy = todo
     if len(todo) <= LIGHT_LIMIT:
         heavy = []
+        displays = {index: targets[index].display for index in todo}
+        known = {index: sizes[index] if index in sizes else _size(targets[index].path) for index in todo}
+        screened = screen_all(todo, known, displays, screen, jobs)
         for index in todo:
-            data = contents[index] if index in contents else _read(targets[index].path)
-            # A big file goes to a worker even when no rule wants it: only there does the
-            # time limit protect the run from whatever its decoding and checks cost.
-            too_big = data is not None and len(data) > LIGHT_MAX_BYTES
-            light = None if too_big else analyze(targets[index], plan, data, light=True)
+            light = screened[index]
             if light is None:
                 heavy.append(index)
             else:

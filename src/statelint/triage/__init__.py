@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 Triage = Callable[["Source", Mapping[str, Any], Mapping[str, Any]], bool]
@@ -30,6 +29,7 @@ LightFacts = Callable[["Source", Mapping[str, Any], Mapping[str, Any]], list[Any
 
 DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 SCOPES = (*DEFS, ast.Lambda)
+_SCOPE_TYPES = frozenset(SCOPES)
 
 
 def terminal(node: ast.AST) -> str | None:
@@ -43,15 +43,17 @@ def terminal(node: ast.AST) -> str | None:
     return None
 
 
-def walk(node: ast.AST) -> list[ast.AST]:
+def walk(node: ast.AST, functions: list[ast.AST] | None = None) -> list[ast.AST]:
     """Every node under ``node``, itself included, breadth first.
 
     Twice as fast as :func:`ast.walk`, whose generators cost more than the visit, and
-    without the ``Load``/``Store`` context markers no predicate reads.
+    without the ``Load``/``Store`` context markers no predicate reads. With
+    ``functions``, the functions and lambdas below ``node`` are put there, not walked.
     """
     out = [node]
     append = out.append
     fields = _CHILD_FIELDS
+    stop = _SCOPE_TYPES if functions is not None else ()
     for current in out:  # grows while it is read
         kind = current.__class__
         names = fields.get(kind)
@@ -62,9 +64,15 @@ def walk(node: ast.AST) -> list[ast.AST]:
             if value.__class__ is list:
                 for item in value:
                     if isinstance(item, ast.AST):
-                        append(item)
+                        if item.__class__ in stop:
+                            functions.append(item)  # type: ignore[union-attr]
+                        else:
+                            append(item)
             elif isinstance(value, ast.AST):
-                append(value)
+                if value.__class__ in stop:
+                    functions.append(value)  # type: ignore[union-attr]
+                else:
+                    append(value)
     return out
 
 
@@ -76,21 +84,36 @@ def _child_fields(kind: type) -> tuple[str, ...]:
     return names
 
 
-@dataclass
 class Index:
-    """What one walk over the whole tree collects, for the simple predicates."""
+    """What one walk over the whole tree collects, for the simple predicates.
 
-    #: local name -> the dotted names it is imported as, from any import in the file
-    #: (relative imports keep their leading dots: ``from .a import b`` gives ``.a.b``).
-    imports: dict[str, set[str]] = field(default_factory=dict)
-    called: set[str] = field(default_factory=set)  # terminal names of called expressions
-    names: set[str] = field(default_factory=set)  # every name and attribute name used in code
-    keywords: set[str] = field(default_factory=set)  # keyword argument names of calls
-    functions: list[ast.AST] = field(default_factory=list)  # every def and lambda
+    Triage's records are plain classes: a pre-commit run imports them, and defining
+    a dataclass costs half a millisecond.
+    """
+
+    __slots__ = ("imports", "called", "names", "keywords", "functions")
+
+    def __init__(self) -> None:
+        #: local name -> the dotted names it is imported as, from any import in the file
+        #: (relative imports keep their leading dots: ``from .a import b`` gives ``.a.b``).
+        self.imports: dict[str, set[str]] = {}
+        self.called: set[str] = set()  # terminal names of called expressions
+        self.names: set[str] = set()  # every name and attribute name used in code
+        self.keywords: set[str] = set()  # keyword argument names of calls
+        self.functions: list[ast.AST] = []  # every def and lambda
 
 
 def _strings(source: Source) -> frozenset[str]:
     return frozenset(n.value for n in source.nodes if isinstance(n, ast.Constant) and isinstance(n.value, str))
+
+
+def _nodes(source: Source) -> list[ast.AST]:
+    roots: list[ast.AST] = []
+    nodes = walk(source.tree, roots)
+    source._memo["outermost"] = outermost = [walk(root) for root in roots]
+    for function in outermost:
+        nodes.extend(function)
+    return nodes
 
 
 def _build_index(nodes: list[ast.AST]) -> Index:
@@ -125,15 +148,17 @@ def _build_index(nodes: list[ast.AST]) -> Index:
     return index
 
 
-@dataclass
 class Source:
     """One Python file as triage sees it: its text and CPython's tree of it."""
 
-    path: str
-    text: str
-    tree: ast.Module
-    module: str = ""  # dotted module name, from the package folders around the file
-    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    __slots__ = ("path", "text", "tree", "module", "_memo")
+
+    def __init__(self, path: str, text: str, tree: ast.Module, module: str = "") -> None:
+        self.path = path
+        self.text = text
+        self.tree = tree
+        self.module = module  # dotted module name, from the package folders around the file
+        self._memo: dict[str, Any] = {}
 
     def memo(self, key: str, build: Callable[[Source], Any]) -> Any:
         """``build(self)``, computed once per file whichever predicate asks first."""
@@ -143,9 +168,17 @@ class Source:
 
     @property
     def nodes(self) -> list[ast.AST]:
-        """Every node of the tree (see :func:`walk`), listed once per file."""
-        nodes: list[ast.AST] = self.memo("nodes", lambda source: walk(source.tree))
+        """Every node of the tree (see :func:`walk`), listed once per file: first those outside
+        any function, then each of :attr:`outermost`'s lists."""
+        nodes: list[ast.AST] = self.memo("nodes", _nodes)
         return nodes
+
+    @property
+    def outermost(self) -> list[list[ast.AST]]:
+        """For each function or lambda not nested in another, its nodes (nested ones included), itself first."""
+        self.nodes  # noqa: B018 - builds both lists
+        found: list[list[ast.AST]] = self._memo["outermost"]
+        return found
 
     @property
     def strings(self) -> frozenset[str]:

@@ -32,7 +32,7 @@ import ast
 import builtins
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from statelint.triage import DEFS, Source, terminal
 
@@ -56,17 +56,19 @@ def last_name(expr: ast.expr | None) -> str | None:
     return None
 
 
-@dataclass
 class Bindings:
     """Every binding the resolver follows from one name to another, from one walk (scopes ignored)."""
 
-    users: dict[str, set[str]] = field(default_factory=dict)  # last name of a value -> names bound to it
-    assigned: set[str] = field(default_factory=set)  # names assigned (any form, unpacking too) or bound by ``with``
-    #: names the resolver gives a value: plain and annotated assignments, ``with ... as``, defs and classes
-    bound: set[str] = field(default_factory=set)
-    #: each call's callee: (its last name, the name its attribute chain starts from, or None for a bare name)
-    callees: set[tuple[str, str | None]] = field(default_factory=set)
-    awaited: list[ast.expr] = field(default_factory=list)  # x of every ``(await x)(...)``
+    __slots__ = ("users", "assigned", "bound", "callees", "awaited")
+
+    def __init__(self) -> None:
+        self.users: dict[str, set[str]] = {}  # last name of a value -> names bound to it
+        self.assigned: set[str] = set()  # names assigned (any form, unpacking too) or bound by ``with``
+        #: names the resolver gives a value: plain and annotated assignments, ``with ... as``, defs and classes
+        self.bound: set[str] = set()
+        #: each call's callee: (its last name, the name its attribute chain starts from, or None for a bare name)
+        self.callees: set[tuple[str, str | None]] = set()
+        self.awaited: list[ast.expr] = []  # x of every ``(await x)(...)``
 
     def bind(self, names: Iterable[str], value: ast.expr | None) -> None:
         last = last_name(value)
@@ -90,8 +92,7 @@ class Bindings:
             self.callees.add(callee)
 
 
-@dataclass(frozen=True)
-class Aliases:
+class Aliases(NamedTuple):
     """Names (and attribute names) that may resolve to one of some qualified names, or return one when called."""
 
     names: frozenset[str]

@@ -14,11 +14,10 @@ from __future__ import annotations
 import ast
 import sys
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from statelint.catalog import load_catalog
-from statelint.triage import SCOPES, Source, terminal, walk
+from statelint.triage import Source, terminal, walk
 from statelint.triage.aliases import local_names
 
 _LITERALS: dict[type, str] = {
@@ -33,25 +32,31 @@ _EXTERNAL = frozenset(sys.stdlib_module_names) | {"builtins"}
 _TRY = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 
 
-@dataclass
 class FunctionFacts:
     """What one function (with the functions nested in it) does to state."""
 
-    clock_write: bool = False  # stores a clock reading where it outlives the call
+    __slots__ = ("clock_write",)
+
+    def __init__(self, clock_write: bool = False) -> None:
+        self.clock_write = clock_write  # stores a clock reading where it outlives the call
 
 
-@dataclass
 class Summary:
-    roots: set[str] = field(default_factory=set)  # names written through inside functions
-    heads: set[str] = field(default_factory=set)  # first names of what functions write through
-    rebinds: set[tuple[str, bool]] = field(default_factory=set)  # (global name, augmented) set in functions
-    rebound: set[str] = field(default_factory=set)  # global names set in functions to something but None
-    aliases: dict[str, set[str]] = field(default_factory=dict)  # name -> locals a function copies it into
-    functions: list[FunctionFacts] = field(default_factory=list)
-    compares: bool = False  # some function compares values
-    #: names whose attributes or items outlive a call: module-level variables and every
-    #: def's first parameter (``self``); a clock reading stored elsewhere is not SL403's
-    owners: set[str] = field(default_factory=set)
+    """What the file's functions write, for the module-state predicates."""
+
+    __slots__ = ("roots", "heads", "rebinds", "rebound", "aliases", "functions", "compares", "owners")
+
+    def __init__(self) -> None:
+        self.roots: set[str] = set()  # names written through inside functions
+        self.heads: set[str] = set()  # first names of what functions write through
+        self.rebinds: set[tuple[str, bool]] = set()  # (global name, augmented) set in functions
+        self.rebound: set[str] = set()  # global names set in functions to something but None
+        self.aliases: dict[str, set[str]] = {}  # name -> locals a function copies it into
+        self.functions: list[FunctionFacts] = []
+        self.compares = False  # some function compares values
+        #: names whose attributes or items outlive a call: module-level variables and every
+        #: def's first parameter (``self``); a clock reading stored elsewhere is not SL403's
+        self.owners: set[str] = set()
 
 
 def summary(source: Source) -> Summary:
@@ -140,8 +145,8 @@ def _summarise(source: Source) -> Summary:
     mutating_names = local_names(source, mutating)
     clock_names = local_names(source, clocks)
     state.owners = _module_variables(source.tree) | _first_parameters(index.functions)
-    for function in _outermost(source.tree):
-        state.functions.append(_function(function, state, methods, mutating_names, clock_names))
+    for nodes in source.outermost:
+        state.functions.append(_function(nodes, state, methods, mutating_names, clock_names))
     return state
 
 
@@ -233,23 +238,11 @@ def _kind(value: ast.expr, callables: Mapping[str, str]) -> str | None:
     return None
 
 
-def _outermost(tree: ast.Module) -> Iterator[ast.AST]:
-    """Functions and lambdas not nested in another one (each is read with its nested ones)."""
-    stack: list[ast.AST] = [tree]
-    while stack:
-        node = stack.pop()
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, SCOPES):
-                yield child
-            else:
-                stack.append(child)
-
-
 def _function(
-    function: ast.AST, state: Summary, methods: set[str], mutating: set[str], clocks: set[str]
+    nodes: list[ast.AST], state: Summary, methods: set[str], mutating: set[str], clocks: set[str]
 ) -> FunctionFacts:
+    """Record what one outermost function (its nodes, nested functions included) writes."""
     declared: set[str] = set()
-    nodes = walk(function)
     for node in nodes:
         if isinstance(node, ast.Global):
             declared.update(node.names)

@@ -25,7 +25,6 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -39,15 +38,17 @@ if hasattr(ast, "TryStar"):
     _COMPOUND = (*_COMPOUND, ast.TryStar)
 
 
-@dataclass
 class Shapes:
     """The route-like shapes of one file, from one walk."""
 
-    paths: list[ast.expr] = field(default_factory=list)  # path arguments of route decorators and registrations
-    mounts: bool = False  # .mount("/x"), or a blueprint/router imported and attached
-    tuples: list[str] = field(default_factory=list)  # first strings of ("...", x, ...) tuples
-    strings: set[str] = field(default_factory=set)  # every string constant
-    formatted: bool = False  # an f-string somewhere
+    __slots__ = ("paths", "mounts", "tuples", "strings", "formatted")
+
+    def __init__(self) -> None:
+        self.paths: list[ast.expr] = []  # path arguments of route decorators and registrations
+        self.mounts = False  # .mount("/x"), or a blueprint/router imported and attached
+        self.tuples: list[str] = []  # first strings of ("...", x, ...) tuples
+        self.strings: set[str] = set()  # every string constant
+        self.formatted = False  # an f-string somewhere
 
 
 # -- the predicates -------------------------------------------------------------------------

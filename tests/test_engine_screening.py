@@ -1,0 +1,102 @@
+"""A small run's screening, split between the parent and a forked helper: same results, and
+never a lost file when the helper fails."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from statelint.engine import screening
+from statelint.engine.screening import screen_all
+from statelint.model import FileResult, Finding, Severity, Span
+from tests.helpers import FIXTURES, run_cli
+
+forking = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the helper is forked on Linux only")
+
+SIZES = {index: 4096 for index in range(8)}  # 32 KB: enough to split
+DISPLAYS = {index: f"pkg/m{index}.py" for index in SIZES}
+
+
+def by_pid(index: int) -> FileResult | None:
+    """A result that says which process made it (and None, 'needs a worker', for odd files)."""
+    if index % 4 == 3:
+        return None
+    result = FileResult(DISPLAYS[index], ran=[str(os.getpid())])
+    result.findings.append(Finding("SL301", "m", DISPLAYS[index], Span(index + 1, 1, index + 1, 5), Severity.ERROR))
+    result.facts["SL103"] = [{"def": f"pkg.m{index}.TABLE", "kind": "dict"}]
+    return result
+
+
+@forking
+def test_the_helper_screens_about_half_and_its_results_come_back_whole() -> None:
+    results = screen_all(list(SIZES), SIZES, DISPLAYS, by_pid, jobs=2)
+    assert sorted(results) == sorted(SIZES)
+    assert all((results[i] is None) == (i % 4 == 3) for i in SIZES)
+    made_by = {index: result.ran[0] for index, result in results.items() if result is not None}
+    assert str(os.getpid()) in made_by.values()
+    assert len(set(made_by.values())) == 2  # the parent and one helper
+    for index, result in results.items():
+        if result is not None:
+            expected = by_pid(index)
+            assert expected is not None
+            expected.ran = result.ran
+            assert result == expected  # findings, facts and all, through the pipe
+
+
+@forking
+def test_a_helper_that_fails_costs_time_not_files() -> None:
+    parent = os.getpid()
+
+    def fails_in_the_helper(index: int) -> FileResult | None:
+        if os.getpid() != parent:
+            raise RuntimeError("the helper breaks")
+        return by_pid(index)
+
+    results = screen_all(list(SIZES), SIZES, DISPLAYS, fails_in_the_helper, jobs=2)
+    assert sorted(results) == sorted(SIZES)
+    assert {r.ran[0] for r in results.values() if r is not None} == {str(parent)}
+
+
+@forking
+def test_a_malformed_answer_is_screened_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(screening, "_encode", lambda result: {"findings": "not a list"} if result else None)
+    results = screen_all(list(SIZES), SIZES, DISPLAYS, by_pid, jobs=2)
+    assert {r.ran[0] for r in results.values() if r is not None} == {str(os.getpid())}
+    assert all((results[i] is None) == (i % 4 == 3) for i in SIZES)
+
+
+@pytest.mark.parametrize(("jobs", "sizes"), [(1, SIZES), (2, dict.fromkeys(SIZES, 100))])
+def test_no_helper_for_one_job_or_little_to_screen(jobs: int, sizes: dict[int, int]) -> None:
+    results = screen_all(list(sizes), sizes, DISPLAYS, by_pid, jobs=jobs)
+    assert {r.ran[0] for r in results.values() if r is not None} == {str(os.getpid())}
+
+
+def test_the_helper_gets_about_half_of_the_bytes_and_never_every_file() -> None:
+    sizes = {0: 9000, 1: 5000, 2: 4000, 3: 100}
+    theirs = screening._helper_share(list(sizes), sizes)
+    assert 0 < len(theirs) < len(sizes)
+    assert abs(sum(sizes[i] for i in theirs) - sum(sizes.values()) / 2) <= 9000
+    assert screening._helper_share([0], {0: 50_000}) == []
+
+
+def test_a_pre_commit_run_reports_the_same_with_one_job_or_two(tmp_path: Path) -> None:
+    """The changed files as pre-commit passes them: screened by one process, or split with a helper."""
+    files = sorted(FIXTURES.rglob("*.py"), key=lambda p: (-p.stat().st_size, p))[:24]
+    assert sum(p.stat().st_size for p in files) > screening.SPLIT_MIN_BYTES
+    names = []
+    for path in files:
+        copy = tmp_path / path.relative_to(FIXTURES)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, copy)
+        names.append(copy.relative_to(tmp_path).as_posix())
+    runs = [
+        run_cli("check", "--output-format", "json", "--no-cache", "--force-exclude", "--jobs", jobs, *names, cwd=tmp_path)
+        for jobs in ("1", "2")
+    ]
+    assert runs[0].exit_code == 1, runs[0].stderr  # the fixtures have findings: the comparison means something
+    assert '"code"' in runs[0].stdout
+    assert (runs[1].exit_code, runs[1].stdout) == (runs[0].exit_code, runs[0].stdout)
