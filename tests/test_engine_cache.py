@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from statelint.engine import runner
-from statelint.engine.cache import CACHEDIR_TAG, ResultCache, decode_result, encode_result
+from statelint.engine.cache import CACHEDIR_TAG, ResultCache, decode_result, encode_result, sources_stamp
 from statelint.model import FileResult, Finding, InternalError, Severity, Span, Suppression
 from tests.helpers import check_json, copy_fixture, run_cli
 
@@ -237,3 +238,21 @@ def test_cache_run_key_changes_with_settings(tmp_path: Path) -> None:
     three = ResultCache.open(tmp_path, "catalog-2", "settings-a")
     assert len({one.folder, two.folder, three.folder}) == 3
     assert ResultCache.open(tmp_path, "catalog", "settings-a").folder == one.folder
+
+
+def test_the_code_stamp_changes_with_any_module_and_ignores_bytecode(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    (package / "sub" / "__pycache__").mkdir(parents=True)
+    (package / "a.py").write_text("x = 1\n")
+    (package / "sub" / "b.py").write_text("y = 2\n")
+    (package / "notes.txt").write_text("not code\n")
+    stamp = sources_stamp(str(package))
+    assert "a.py" in stamp and "sub/b.py" in stamp and "notes" not in stamp
+    (package / "sub" / "__pycache__" / "b.cpython-311.pyc").write_bytes(b"\0")
+    (package / "notes.txt").write_text("still not code\n")
+    assert sources_stamp(str(package)) == stamp
+    (package / "sub" / "b.py").write_text("y = 22\n")  # another size
+    assert sources_stamp(str(package)) != stamp
+    stamp = sources_stamp(str(package))
+    os.utime(package / "a.py", ns=(0, 1_000_000_000))  # same size, another time
+    assert sources_stamp(str(package)) != stamp

@@ -6,8 +6,9 @@ back as small records and are put in ``targets`` order, so the output never depe
 on which worker finished first. A worker that crashes or overruns the per-file time
 limit costs one file (reported as SL001), never the run (see :mod:`.pool`).
 
-Small runs (a pre-commit hook passing a few changed files) first try each file in
-the parent: one that no rule's needles match is finished there, without starting a
+Small runs (a pre-commit hook passing a few changed files) first screen each file
+in the parent (with one forked helper when there are two cores, see :mod:`.screening`):
+one that no rule's needles and triage want is finished there, without starting a
 worker or importing libcst.
 """
 

@@ -40,8 +40,11 @@ def screen_all(
     helped = _fork(theirs, screen) if theirs else None
     if helped is None:
         return {index: screen(index) for index in indices}
-    results = {index: screen(index) for index in indices if index not in set(theirs)}
-    answers = helped() or {}
+    helper = set(theirs)
+    try:
+        results = {index: screen(index) for index in indices if index not in helper}
+    finally:
+        answers = helped() or {}  # even when the parent's share raised: the helper is waited for
     for index in theirs:
         result = _decode(answers.get(str(index), False), displays[index])
         results[index] = screen(index) if result is False else result  # type: ignore[assignment]
