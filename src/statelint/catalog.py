@@ -8,12 +8,11 @@ one family. It is validated on load, so a rule without docs cannot ship.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from statelint.digests import sha256
+from statelint.digests import blake2b
 
 REQUIRED_DOC_FIELDS = ("name", "severity", "summary", "what", "why", "example", "use_instead", "hint")
 SEVERITIES = ("error", "warning", "info")
@@ -55,8 +54,7 @@ class OptionDoc(NamedTuple):
         return isinstance(value, expected)
 
 
-@dataclass(frozen=True)
-class RuleDoc:
+class RuleDoc(NamedTuple):
     code: str
     family: str
     name: str
@@ -67,7 +65,7 @@ class RuleDoc:
     example: str
     use_instead: str
     hint: str
-    options: dict[str, OptionDoc] = field(default_factory=dict)
+    options: dict[str, OptionDoc]
     references: tuple[str, ...] = ()
     default_enabled: bool = True
     example_language: str = "python"  # the code-block language of example/use_instead
@@ -124,13 +122,13 @@ def _sources(directory: Path) -> tuple[list[tuple[Path, bytes]], str]:
     files = sorted(directory.glob("*.yaml"))
     if not files:
         raise CatalogError(f"no rule catalog found in {directory}")
-    digest = sha256()
+    digest = blake2b(digest_size=8)
     sources = []
     for path in files:
         raw = path.read_bytes()
         digest.update(path.name.encode() + b"\0" + raw)
         sources.append((path, raw))
-    return sources, digest.hexdigest()[:16]
+    return sources, digest.hexdigest()
 
 
 def snapshot(directory: Path) -> str:

@@ -16,8 +16,7 @@ import os
 import re
 import warnings
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from statelint.catalog import Catalog, RuleDoc, load_catalog
 from statelint.config.settings import Settings
@@ -33,8 +32,7 @@ if TYPE_CHECKING:
 PARSE_ERROR = "SL001"
 
 
-@dataclass(frozen=True)
-class RuleIndex:
+class RuleIndex(NamedTuple):
     """What the engine needs to know about the enabled rules before importing them.
 
     Plain JSON data, so the result cache can keep it: a run that finds it there
@@ -44,11 +42,11 @@ class RuleIndex:
     python: tuple[str, ...]  # codes of rules over Python source, in run order
     text: tuple[tuple[str, tuple[str, ...]], ...]  # (code, file-name patterns) of rules over other files
     needles: dict[str, tuple[str, ...]]  # code -> substrings one of which must occur; () = always
-    modules: dict[str, str] = field(default_factory=dict)  # code -> the module defining the rule
-    project: tuple[str, ...] = ()  # codes with a check_project(): the join needs their classes
-    triage: dict[str, str] = field(default_factory=dict)  # code -> "module:function" of its triage predicate
-    light_facts: dict[str, str] = field(default_factory=dict)  # code -> "module:function" of its facts from ast
-    join_on: dict[str, str] = field(default_factory=dict)  # code -> fact key without which its join finds nothing
+    modules: dict[str, str]  # code -> the module defining the rule
+    project: tuple[str, ...]  # codes with a check_project(): the join needs their classes
+    triage: dict[str, str]  # code -> "module:function" of its triage predicate
+    light_facts: dict[str, str]  # code -> "module:function" of its facts from ast
+    join_on: dict[str, str]  # code -> fact key without which its join finds nothing
 
     def to_json(self) -> dict[str, Any]:
         return {

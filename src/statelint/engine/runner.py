@@ -17,7 +17,6 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -46,15 +45,25 @@ RETIRE_MB = 90.0
 PRELOAD_ABOVE = 16
 
 
-@dataclass
 class ScanResult:
-    findings: list[Finding] = field(default_factory=list)
-    errors: list[InternalError] = field(default_factory=list)
-    files_scanned: int = 0
-    missing_paths: list[str] = field(default_factory=list)
-    lines: dict[tuple[str, int], str] = field(default_factory=dict)
-    #: Suppressions per path, with whether each silenced something.
-    suppressions: dict[str, list[tuple[Suppression, bool]]] = field(default_factory=dict)
+    """What a scan found, ready for the reporters."""
+
+    def __init__(
+        self,
+        findings: list[Finding] | None = None,
+        errors: list[InternalError] | None = None,
+        files_scanned: int = 0,
+        missing_paths: list[str] | None = None,
+        lines: dict[tuple[str, int], str] | None = None,
+        suppressions: dict[str, list[tuple[Suppression, bool]]] | None = None,
+    ) -> None:
+        self.findings = findings if findings is not None else []
+        self.errors = errors if errors is not None else []
+        self.files_scanned = files_scanned
+        self.missing_paths = missing_paths if missing_paths is not None else []
+        self.lines = lines if lines is not None else {}  # (path, line) -> its text
+        #: Suppressions per path, with whether each silenced something.
+        self.suppressions = suppressions if suppressions is not None else {}
 
 
 def default_jobs() -> int:

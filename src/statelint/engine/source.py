@@ -16,7 +16,6 @@ import os
 import re
 import stat
 import tokenize
-from dataclasses import dataclass
 
 from statelint.model import Span
 
@@ -28,12 +27,13 @@ _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
 
 
-@dataclass(frozen=True)
 class SourceError(Exception):
     """Why a file could not be read, decoded or parsed, and where."""
 
-    message: str
-    span: Span = Span(1, 1, 1, 1)
+    def __init__(self, message: str, span: Span = Span(1, 1, 1, 1)) -> None:
+        super().__init__(message)
+        self.message = message
+        self.span = span
 
 
 def read_bytes(path: str) -> bytes:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from statelint.catalog import Catalog, RuleDoc
@@ -11,17 +10,27 @@ from statelint.engine.runner import ScanResult
 from statelint.model import Finding
 
 
-@dataclass
 class Report:
-    scan: ScanResult
-    catalog: Catalog
-    color: bool = False
-    quiet: bool = False
-    #: Codes enabled for this run: SARIF describes them even when they found nothing.
-    enabled: tuple[str, ...] = ()
-    #: The folder paths are displayed relative to (SARIF's %SRCROOT%).
-    root: Path | None = None
-    _sources: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    """A scan's results with what the formats need to show them."""
+
+    def __init__(
+        self,
+        scan: ScanResult,
+        catalog: Catalog,
+        color: bool = False,
+        quiet: bool = False,
+        enabled: tuple[str, ...] = (),
+        root: Path | None = None,
+    ) -> None:
+        self.scan = scan
+        self.catalog = catalog
+        self.color = color
+        self.quiet = quiet
+        #: Codes enabled for this run: SARIF describes them even when they found nothing.
+        self.enabled = enabled
+        #: The folder paths are displayed relative to (SARIF's %SRCROOT%).
+        self.root = root
+        self._sources: dict[str, list[str]] = {}
 
     @property
     def findings(self) -> list[Finding]:

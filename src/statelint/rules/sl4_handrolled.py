@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from statelint.triage.module_state import clock_state
 from statelint.rules._state import ClockFinding, ModuleState, StateRule
+from statelint.triage.module_state import clock_state
 
 _CONSEQUENCE = (
     "each worker process and replica throttles or trips on its own count, "
