@@ -11,14 +11,13 @@ from pathlib import Path
 import pytest
 
 from statelint.engine import screening
-from statelint.engine.screening import screen_all
 from statelint.model import FileResult, Finding, Severity, Span
 from tests.helpers import FIXTURES, run_cli
 
 forking = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the helper is forked on Linux only")
 
-SIZES = {index: 4096 for index in range(8)}  # 32 KB: enough to split
-DISPLAYS = {index: f"pkg/m{index}.py" for index in SIZES}
+WEIGHTS = {index: 400 for index in range(8)}  # lines: enough to split
+DISPLAYS = {index: f"pkg/m{index}.py" for index in WEIGHTS}
 
 
 def by_pid(index: int) -> FileResult | None:
@@ -31,11 +30,23 @@ def by_pid(index: int) -> FileResult | None:
     return result
 
 
+def screen_all(screen: screening.Screen, jobs: int, weights: dict[int, int] = WEIGHTS) -> dict[int, FileResult | None]:
+    """Every index's result, as the runner receives them (each exactly once)."""
+    results: dict[int, FileResult | None] = {}
+
+    def done(index: int, result: FileResult | None) -> None:
+        assert index not in results
+        results[index] = result
+
+    screening.screen_all(list(weights), weights, DISPLAYS, screen, done, jobs)
+    return results
+
+
 @forking
 def test_the_helper_screens_about_half_and_its_results_come_back_whole() -> None:
-    results = screen_all(list(SIZES), SIZES, DISPLAYS, by_pid, jobs=2)
-    assert sorted(results) == sorted(SIZES)
-    assert all((results[i] is None) == (i % 4 == 3) for i in SIZES)
+    results = screen_all(by_pid, jobs=2)
+    assert sorted(results) == sorted(WEIGHTS)
+    assert all((results[i] is None) == (i % 4 == 3) for i in WEIGHTS)
     made_by = {index: result.ran[0] for index, result in results.items() if result is not None}
     assert str(os.getpid()) in made_by.values()
     assert len(set(made_by.values())) == 2  # the parent and one helper
@@ -56,37 +67,62 @@ def test_a_helper_that_fails_costs_time_not_files() -> None:
             raise RuntimeError("the helper breaks")
         return by_pid(index)
 
-    results = screen_all(list(SIZES), SIZES, DISPLAYS, fails_in_the_helper, jobs=2)
-    assert sorted(results) == sorted(SIZES)
+    results = screen_all(fails_in_the_helper, jobs=2)
+    assert sorted(results) == sorted(WEIGHTS)
     assert {r.ran[0] for r in results.values() if r is not None} == {str(parent)}
+
+
+@forking
+def test_an_error_in_the_parent_still_waits_for_the_helper(monkeypatch: pytest.MonkeyPatch) -> None:
+    parent = os.getpid()
+    forked: list[int] = []
+    fork = os.fork
+
+    def recording_fork() -> int:
+        pid = fork()
+        if pid:
+            forked.append(pid)
+        return pid
+
+    monkeypatch.setattr(screening.os, "fork", recording_fork)
+
+    def fails_in_the_parent(index: int) -> FileResult | None:
+        if os.getpid() == parent:
+            raise RuntimeError("the parent breaks")
+        return by_pid(index)
+
+    with pytest.raises(RuntimeError, match="the parent breaks"):
+        screen_all(fails_in_the_parent, jobs=2)
+    assert len(forked) == 1
+    with pytest.raises(ChildProcessError):
+        os.waitpid(forked[0], os.WNOHANG)  # the helper was waited for: not even a zombie is left
 
 
 @forking
 def test_a_malformed_answer_is_screened_again(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(screening, "_encode", lambda result: {"findings": "not a list"} if result else None)
-    results = screen_all(list(SIZES), SIZES, DISPLAYS, by_pid, jobs=2)
+    results = screen_all(by_pid, jobs=2)
     assert {r.ran[0] for r in results.values() if r is not None} == {str(os.getpid())}
-    assert all((results[i] is None) == (i % 4 == 3) for i in SIZES)
+    assert all((results[i] is None) == (i % 4 == 3) for i in WEIGHTS)
 
 
-@pytest.mark.parametrize(("jobs", "sizes"), [(1, SIZES), (2, dict.fromkeys(SIZES, 100))])
-def test_no_helper_for_one_job_or_little_to_screen(jobs: int, sizes: dict[int, int]) -> None:
-    results = screen_all(list(sizes), sizes, DISPLAYS, by_pid, jobs=jobs)
+@pytest.mark.parametrize(("jobs", "weights"), [(1, WEIGHTS), (2, dict.fromkeys(WEIGHTS, 10))])
+def test_no_helper_for_one_job_or_little_to_screen(jobs: int, weights: dict[int, int]) -> None:
+    results = screen_all(by_pid, jobs, weights)
     assert {r.ran[0] for r in results.values() if r is not None} == {str(os.getpid())}
 
 
-def test_the_helper_gets_about_half_of_the_bytes_and_never_every_file() -> None:
-    sizes = {0: 9000, 1: 5000, 2: 4000, 3: 100}
-    theirs = screening._helper_share(list(sizes), sizes)
-    assert 0 < len(theirs) < len(sizes)
-    assert abs(sum(sizes[i] for i in theirs) - sum(sizes.values()) / 2) <= 9000
+def test_the_helper_gets_about_half_of_the_work_and_never_every_file() -> None:
+    weights = {0: 900, 1: 500, 2: 400, 3: 10}
+    theirs = screening._helper_share(list(weights), weights)
+    assert sorted(theirs) == [1, 2]  # 900 + 10 against 500 + 400
     assert screening._helper_share([0], {0: 50_000}) == []
 
 
 def test_a_pre_commit_run_reports_the_same_with_one_job_or_two(tmp_path: Path) -> None:
     """The changed files as pre-commit passes them: screened by one process, or split with a helper."""
     files = sorted(FIXTURES.rglob("*.py"), key=lambda p: (-p.stat().st_size, p))[:24]
-    assert sum(p.stat().st_size for p in files) > screening.SPLIT_MIN_BYTES
+    assert sum(len(p.read_bytes().splitlines()) for p in files) > screening.SPLIT_MIN_LINES
     names = []
     for path in files:
         copy = tmp_path / path.relative_to(FIXTURES)

@@ -54,13 +54,14 @@ def display_path(path: Path, cwd: Path) -> str:
     return printable(shown)
 
 
-# C0/C1 controls, DEL, line/paragraph separators, bidi overrides, surrogates (undecodable bytes).
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# C0/C1 controls, DEL, line/paragraph separators, bidi overrides, surrogates (undecodable bytes):
+# all of them fail str.isprintable(), so the expression is compiled (by ``re``, once) only for such a path.
+_UNPRINTABLE = "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 
 
 def printable(text: str) -> str:
     """``text`` with what a terminal or a CI log would interpret shown as escapes."""
-    return _UNPRINTABLE.sub(_escape, text) if _UNPRINTABLE.search(text) else text
+    return text if text.isprintable() else re.sub(_UNPRINTABLE, _escape, text)
 
 
 def _escape(match: re.Match[str]) -> str:

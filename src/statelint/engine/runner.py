@@ -119,6 +119,12 @@ def analyze_all(
             cache.put(keys[index][0], result)
         finish(index, result)
 
+    def weight(index: int) -> int:
+        """What screening the file costs, about: its lines (a table of long strings is cheap per byte)."""
+        if index in contents:
+            return contents[index].count(b"\n") + 1
+        return (sizes[index] if index in sizes else _size(targets[index].path)) // 32
+
     def screen(index: int) -> FileResult | None:
         """The file's result if the parent can finish it without rules, else None (a worker's job)."""
         data = contents[index] if index in contents else _read(targets[index].path)
@@ -131,15 +137,16 @@ def analyze_all(
     heavy = todo
     if len(todo) <= LIGHT_LIMIT:
         heavy = []
-        displays = {index: targets[index].display for index in todo}
-        known = {index: sizes[index] if index in sizes else _size(targets[index].path) for index in todo}
-        screened = screen_all(todo, known, displays, screen, jobs)
-        for index in todo:
-            light = screened[index]
+
+        def screened(index: int, light: FileResult | None) -> None:
             if light is None:
                 heavy.append(index)
             else:
                 store(index, light)
+
+        displays = {index: targets[index].display for index in todo}
+        screen_all(todo, {index: weight(index) for index in todo}, displays, screen, screened, jobs)
+        heavy.sort()
     if heavy:
         _in_workers(targets, heavy, sizes, keys, plan, jobs, store)
     return [r if r is not None else _no_result(t) for r, t in zip(results, targets)]

@@ -23,54 +23,60 @@ from collections.abc import Callable
 from statelint.engine.cache import decode_result, encode_result
 from statelint.model import FileResult
 
-#: Below this many bytes to screen, forking costs more than it saves.
-SPLIT_MIN_BYTES = 16 * 1024
+#: Below this many lines to screen, forking costs more than it saves.
+SPLIT_MIN_LINES = 500
 
 Screen = Callable[[int], "FileResult | None"]
 
 
 def screen_all(
-    indices: list[int], sizes: dict[int, int], displays: dict[int, str], screen: Screen, jobs: int
-) -> dict[int, FileResult | None]:
-    """``screen(index)`` for every index, about half of the bytes in a forked helper when worth it.
+    indices: list[int],
+    weights: dict[int, int],
+    displays: dict[int, str],
+    screen: Screen,
+    done: Callable[[int, FileResult | None], None],
+    jobs: int,
+) -> None:
+    """``done(index, screen(index))`` for every index; about half of the work (``weights``, in
+    lines) is screened by a forked helper when worth it, and the parent hands on its own results
+    while the helper works.
 
     ``displays`` names each file as its results do (decoding a record needs it).
     """
-    theirs = _helper_share(indices, sizes) if _may_fork(jobs, sum(sizes.get(i, 0) for i in indices)) else []
+    theirs = _helper_share(indices, weights) if _may_fork(jobs, sum(weights.get(i, 0) for i in indices)) else []
     helped = _fork(theirs, screen) if theirs else None
-    if helped is None:
-        return {index: screen(index) for index in indices}
-    helper = set(theirs)
+    helper = set(theirs) if helped is not None else set()
     try:
-        results = {index: screen(index) for index in indices if index not in helper}
+        for index in indices:
+            if index not in helper:
+                done(index, screen(index))
     finally:
-        answers = helped() or {}  # even when the parent's share raised: the helper is waited for
-    for index in theirs:
+        answers = (helped() or {}) if helped is not None else {}  # the helper is waited for, whatever happened
+    for index in theirs if helped is not None else ():
         result = _decode(answers.get(str(index), False), displays[index])
-        results[index] = screen(index) if result is False else result  # type: ignore[assignment]
-    return results
+        done(index, screen(index) if result is False else result)  # type: ignore[arg-type]
 
 
 def _may_fork(jobs: int, total: int) -> bool:
     return (
         jobs >= 2
-        and total >= SPLIT_MIN_BYTES
+        and total >= SPLIT_MIN_LINES
         and sys.platform.startswith("linux")
         and hasattr(os, "fork")
         and threading.active_count() == 1  # a forked child gets only the calling thread (and its locks)
     )
 
 
-def _helper_share(indices: list[int], sizes: dict[int, int]) -> list[int]:
-    """About half the bytes, largest files first, for the helper; never every file."""
+def _helper_share(indices: list[int], weights: dict[int, int]) -> list[int]:
+    """About half the work, heaviest files first, for the helper; never every file."""
     mine = theirs = 0
     share: list[int] = []
-    for index in sorted(indices, key=lambda i: (-sizes.get(i, 0), i)):
+    for index in sorted(indices, key=lambda i: (-weights.get(i, 0), i)):
         if theirs < mine:
             share.append(index)
-            theirs += sizes.get(index, 0)
+            theirs += weights.get(index, 0)
         else:
-            mine += sizes.get(index, 0)
+            mine += weights.get(index, 0)
     return share
 
 

@@ -21,11 +21,12 @@ from statelint.model import Finding, Suppression
 UNUSED_SUPPRESSION = "SL002"
 BLANKET = "*"  # what a bare ``# statelint: ignore`` is recorded as using
 
-_IGNORE = re.compile(r"#\s*statelint:\s*ignore(?![-\w])(?:\[(?P<codes>[^\]]*)\])?(?P<reason>.*)$", re.IGNORECASE)
-_NOQA = re.compile(r"#\s*noqa:\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)", re.IGNORECASE)
 #: What every suppression comment holds: tokenizing (pure Python, slow) is only for files that have it.
 _CANDIDATE = re.compile(r"#\s*(?:statelint:\s*ignore|noqa:)", re.IGNORECASE)
-_FILE = re.compile(r"^[ \t]*#\s*statelint:\s*ignore-file(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE | re.MULTILINE)
+# Compiled on first use (``re`` keeps them): most runs meet no suppression comment.
+_IGNORE = r"(?i)#\s*statelint:\s*ignore(?![-\w])(?:\[(?P<codes>[^\]]*)\])?(?P<reason>.*)$"
+_NOQA = r"(?i)#\s*noqa:\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)"
+_FILE = r"(?im)^[ \t]*#\s*statelint:\s*ignore-file(?:\[(?P<codes>[^\]]*)\])?"
 
 
 def split_codes(text: str) -> tuple[str, ...]:
@@ -37,7 +38,7 @@ def file_ignores(text: str) -> tuple[str, ...] | None:
     if "ignore-file" not in text:
         return None
     found: list[str] = []
-    for match in _FILE.finditer(text):
+    for match in re.finditer(_FILE, text):
         if match.group("codes") is None:
             return ()
         found.extend(split_codes(match.group("codes")))
@@ -69,12 +70,12 @@ def parse_suppressions(text: str) -> list[Suppression]:
     for line, column, comment, alone in _comments(text):
         lines = (line + 1,) if alone else (line,)
         end = column + len(comment.rstrip())
-        match = _IGNORE.search(comment)
+        match = re.search(_IGNORE, comment)
         if match:
             codes = split_codes(match.group("codes")) if match.group("codes") is not None else None
             out.append(Suppression(line, column, codes, match.group("reason").strip(), "ignore", lines, end))
             continue
-        match = _NOQA.search(comment)
+        match = re.search(_NOQA, comment)
         if match:
             codes = tuple(code for code in split_codes(match.group("codes")) if code.startswith("SL"))
             if codes:
