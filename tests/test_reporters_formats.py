@@ -172,8 +172,8 @@ def test_a_clean_run_prints_the_summary_rich_would_print_without_importing_it(tm
         Text("All checks passed (1 file scanned).", style="bold")
     )
     assert (run.exit_code, run.stdout) == (0, expected.getvalue())
-    code = "import sys; from statelint.cli import main; sys.argv = ['statelint', 'check', '--no-cache', '.']\n" \
-        "try:\n    main()\nexcept SystemExit:\n    pass\nprint('rich' in sys.modules, file=sys.stderr)"
+    code = "import sys; from statelint.cli import cli; sys.argv = ['statelint', 'check', '--no-cache', '.']\n" \
+        "try:\n    cli()\nexcept SystemExit:\n    pass\nprint('rich' in sys.modules, file=sys.stderr)"
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
     assert done.stderr.strip().splitlines()[-1] == "False"
 

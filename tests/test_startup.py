@@ -23,9 +23,8 @@ if (catalog_dir() / SNAPSHOT).is_file():
 PROBE = """
 import atexit, json, sys
 atexit.register(lambda: print(json.dumps(sorted(sys.modules)), file=sys.stderr))
-from statelint.cli import main
-sys.argv = ["statelint", *sys.argv[1:]]
-main()
+from statelint.cli import cli  # main() would leave without running atexit handlers
+cli(sys.argv[1:], prog_name="statelint")
 """
 
 

@@ -238,4 +238,26 @@ def rule_command(code: str) -> None:
 
 
 def main() -> None:
-    cli(prog_name="statelint")
+    """The console entry point (``statelint``, ``python -m statelint``).
+
+    It leaves without tearing the interpreter down, as mypy does: freeing every module
+    and object one by one cost a pre-commit run 11 ms, and nothing is left to clean up
+    by then (reports are written, worker processes joined, cache files renamed into
+    place). Tests call :data:`cli` itself, which exits the usual way.
+    """
+    try:
+        cli(prog_name="statelint")
+        code: object = 0
+    except SystemExit as done:
+        code = done.code
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):  # what the interpreter does with sys.exit("message")
+        print(code, file=sys.stderr)
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: the report's writer has said so already
+            pass
+    os._exit(code)
