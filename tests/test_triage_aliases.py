@@ -18,7 +18,6 @@ CALLED = {
     "import_alias": "from threading import Thread as T\nT(target=f)\n",
     "module_alias": "import threading as th\nth.Thread(target=f)\n",
     "dotted_import": "import concurrent.futures\nconcurrent.futures.ThreadPoolExecutor()\n",
-    "alias_of_alias": "from threading import Thread as T\nfrom threading import T as U\nU()\n",
     "module_assignment": "import threading\nW = threading.Thread\nW()\n",
     "function_assignment": "import threading\ndef main():\n    a = threading.Thread\n    b = a\n    b()\n",
     "annotated": "import threading\nw: type = threading.Thread\nw()\n",
@@ -61,6 +60,38 @@ def test_near_misses_are_not_called(text: str) -> None:
     source = triage_source(text)
     assert A.called(source, THREAD) is False
     assert A.may_call(source, THREAD) is False
+
+
+#: A bare name resolves to what binds it: an import to exactly its target (no re-export is
+#: followed), a parameter or loop variable to nothing, an unbound name to a builtin or nothing.
+BARE_NEAR_MISSES = {
+    "another_package": "from distutils.spawn import spawn\nspawn(['cc'])\n",
+    "star_import": "from gevent import *\nspawn(f)\n",
+    "parameter": "def run(spawn):\n    spawn(f)\n",
+    "loop_variable": "for spawn in spawners:\n    spawn(f)\n",
+    "import_of_an_alias": "from gevent import spawn as s\nfrom gevent import s as t\nt(f)\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BARE_NEAR_MISSES))
+def test_a_bare_name_the_resolver_cannot_lead_there_is_not_a_call(name: str) -> None:
+    source = triage_source(BARE_NEAR_MISSES[name])
+    assert A.called(source, {"gevent.spawn"}) is True  # the tail is called: the cheap check says maybe
+    assert A.may_call(source, {"gevent.spawn"}) is False
+
+
+@pytest.mark.parametrize(
+    ("text", "module", "wanted"),
+    [
+        ("from gevent import spawn\nspawn(f)\n", "app", "gevent.spawn"),
+        ("from .pool import spawn\nspawn(f)\n", "pkg.app", "pkg.pool.spawn"),  # relative, made absolute
+        ("def spawn(f):\n    ...\nspawn(g)\n", "gevent", "gevent.spawn"),  # the module's own definition
+        ("spawn = make_spawner()\nspawn(f)\n", "app", "gevent.spawn"),  # assigned: may hold anything
+        ("open('x', 'w')\n", "app", "builtins.open"),
+    ],
+)
+def test_a_bare_name_the_resolver_may_lead_there_is_a_call(text: str, module: str, wanted: str) -> None:
+    assert A.may_call(triage_source(text, module), {wanted}) is True
 
 
 def test_no_walk_when_nothing_spelled_can_start_a_chain() -> None:

@@ -3,8 +3,9 @@
 A pre-commit run hands the parent a few changed files, and the parent screens
 each (needles, CPython's parse, triage) before any worker is started. That
 screening is most of the run, and runs on one core. With two or more jobs, a
-forked helper screens about half of the bytes while the parent screens the rest;
-the helper sends its results back over a pipe as the cache's JSON records.
+forked helper screens about half of the work (counted in lines) while the parent
+screens the rest; the helper sends its results back over a pipe as the cache's
+JSON records.
 
 The helper only ever saves time: if it cannot be forked, dies, or sends anything
 but a well-formed answer, the parent screens its files itself. Forking is done
@@ -45,14 +46,16 @@ def screen_all(
     """
     theirs = _helper_share(indices, weights) if _may_fork(jobs, sum(weights.get(i, 0) for i in indices)) else []
     helped = _fork(theirs, screen) if theirs else None
-    helper = set(theirs) if helped is not None else set()
+    if helped is None:
+        theirs = []
+    answers: dict[str, object] = {}
     try:
-        for index in indices:
-            if index not in helper:
-                done(index, screen(index))
+        for index in sorted(set(indices) - set(theirs)):
+            done(index, screen(index))
     finally:
-        answers = (helped() or {}) if helped is not None else {}  # the helper is waited for, whatever happened
-    for index in theirs if helped is not None else ():
+        if helped is not None:
+            answers = helped() or {}  # waited for whatever happened here: no process is left behind
+    for index in theirs:
         result = _decode(answers.get(str(index), False), displays[index])
         done(index, screen(index) if result is False else result)  # type: ignore[arg-type]
 

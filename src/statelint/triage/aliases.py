@@ -141,8 +141,9 @@ def may_call(source: Source, qualnames: Iterable[str]) -> bool:
     if not names & source.index.called:
         return False
     found = bindings(source)
-    roots = {root for last, root in found.callees if last in names}
-    return None in roots or any(_may_lead(source, found, root, wanted) for root in roots)
+    if any(root is None and last in names and _bare_may_lead(source, found, last, wanted) for last, root in found.callees):
+        return True
+    return any(root is not None and last in names and _may_lead(source, found, root, wanted) for last, root in found.callees)
 
 
 def heads(source: Source) -> frozenset[str]:
@@ -195,6 +196,27 @@ def _aliases(source: Source, qualnames: frozenset[str]) -> Aliases:
                 found.add(user)
                 pending.append(user)
     return Aliases(frozenset(found))
+
+
+def _bare_may_lead(source: Source, found: Bindings, name: str, qualnames: frozenset[str]) -> bool:
+    """Whether a call of the bare name ``name`` may resolve into ``qualnames``.
+
+    A name the file binds otherwise than by import (assignment, ``with``, def, class)
+    may hold anything. An imported name holds exactly its import's target: the
+    resolver follows no re-export, so ``from distutils.spawn import spawn`` is not
+    ``gevent.spawn``. A name nothing binds is a builtin or nothing (the resolver
+    ignores star imports), and so are the names of parameters and loop variables.
+    """
+    if name in found.bound or name in found.assigned:
+        return True
+    if f"builtins.{name}" in qualnames:
+        return True
+    package = _package(source)
+    for target in source.index.imports.get(name, ()):
+        absolute = _absolute(target, package) if target.startswith(".") else target
+        if absolute is not None and absolute in qualnames:
+            return True
+    return False
 
 
 def _may_lead(source: Source, found: Bindings, root: str | None, qualnames: frozenset[str]) -> bool:
