@@ -10,7 +10,9 @@ the cache and the "changed files" never touch the originals.
 Measured, each as the median of several runs in this invocation (wall time of the
 whole command, start-up included):
 
-* ``statelint --version`` (start-up);
+* ``statelint --version`` (start-up), each run taken just before a changed-files
+  run when both are measured, so that their ratio is not skewed by whatever state
+  the cold runs between them leave the machine in;
 * statelint cold: all default rules, all cores, an empty cache that it fills;
 * statelint warm: the same cache, nothing changed;
 * statelint on 10 changed files as pre-commit runs it (file arguments,
@@ -274,8 +276,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"corpus: {results['corpus']['files']} files, {results['corpus']['lines']} lines ({corpus})", file=sys.stderr)
         cache = temp / "cache"
 
+        version = [*statelint, "--version"]
+        versions: list[float] = []  # taken beside the changed-files runs when both are wanted
         if wanted("version"):
-            measures["statelint --version"] = median_of(args.runs, lambda _: run_timed([*statelint, "--version"], corpus, ok=(0,))[0])
+            if wanted("changed"):
+                measures["statelint --version"] = {}  # filled below, keeping the table's order
+            else:
+                measures["statelint --version"] = median_of(args.runs, lambda _: run_timed(version, corpus, ok=(0,))[0])
         if wanted("cold"):
 
             def cold(number: int) -> float:
@@ -299,6 +306,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             run_timed([*statelint, "check", "--cache-dir", str(cache), "."], corpus)
 
             def changed(number: int) -> float:
+                # Each --version run is taken just before a changed-files run: the ratio of the two
+                # then compares like with like, whatever the cold runs before left the machine in.
+                if wanted("version"):
+                    versions.append(run_timed(version, corpus, ok=(0,))[0])
                 for path in chosen:
                     with open(path, "a", encoding="utf-8") as handle:
                         handle.write(f"\n# edited for the statelint benchmark, run {number}\n")
@@ -307,6 +318,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return run_timed(command, corpus)[0]
 
             measures["statelint 10 changed files"] = median_of(args.runs, changed)
+            if versions:
+                measures["statelint --version"] = {"median": statistics.median(versions), "samples": versions}
         if wanted("parse"):
             paths = [str(p) for p in files]
             # Run from outside the corpus: it is a copy of the stdlib, and "-c" puts the
