@@ -21,7 +21,7 @@ on :class:`Source`.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 Triage = Callable[["Source", Mapping[str, Any], Mapping[str, Any]], bool]
@@ -103,17 +103,23 @@ class Index:
         self.functions: list[ast.AST] = []  # every def and lambda
 
 
+def calls_of(entries: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The qualified names listed under ``calls`` by catalog entries (``{calls: [...], ...}``)."""
+    return {call for entry in entries for call in entry["calls"]}
+
+
 def _strings(source: Source) -> frozenset[str]:
     return frozenset(n.value for n in source.nodes if isinstance(n, ast.Constant) and isinstance(n.value, str))
 
 
-def _nodes(source: Source) -> list[ast.AST]:
+def _walk_split(source: Source) -> tuple[list[ast.AST], list[list[ast.AST]]]:
+    """All the tree's nodes, and those of each outermost function: one walk serves both."""
     roots: list[ast.AST] = []
     nodes = walk(source.tree, roots)
-    source._memo["outermost"] = outermost = [walk(root) for root in roots]
+    outermost = [walk(root) for root in roots]
     for function in outermost:
         nodes.extend(function)
-    return nodes
+    return nodes, outermost
 
 
 def _build_index(nodes: list[ast.AST]) -> Index:
@@ -170,14 +176,13 @@ class Source:
     def nodes(self) -> list[ast.AST]:
         """Every node of the tree (see :func:`walk`), listed once per file: first those outside
         any function, then each of :attr:`outermost`'s lists."""
-        nodes: list[ast.AST] = self.memo("nodes", _nodes)
+        nodes: list[ast.AST] = self.memo("walk", _walk_split)[0]
         return nodes
 
     @property
     def outermost(self) -> list[list[ast.AST]]:
         """For each function or lambda not nested in another, its nodes (nested ones included), itself first."""
-        self.nodes  # noqa: B018 - builds both lists
-        found: list[list[ast.AST]] = self._memo["outermost"]
+        found: list[list[ast.AST]] = self.memo("walk", _walk_split)[1]
         return found
 
     @property

@@ -141,9 +141,13 @@ def may_call(source: Source, qualnames: Iterable[str]) -> bool:
     if not names & source.index.called:
         return False
     found = bindings(source)
-    if any(root is None and last in names and _bare_may_lead(source, found, last, wanted) for last, root in found.callees):
-        return True
-    return any(root is not None and last in names and _may_lead(source, found, root, wanted) for last, root in found.callees)
+    for last, root in found.callees:
+        if last in names:
+            if root is None and _bare_may_lead(source, found, last, wanted):
+                return True
+            if root is not None and _may_lead(source, found, root, wanted):
+                return True
+    return False
 
 
 def heads(source: Source) -> frozenset[str]:
@@ -219,10 +223,10 @@ def _bare_may_lead(source: Source, found: Bindings, name: str, qualnames: frozen
     return False
 
 
-def _may_lead(source: Source, found: Bindings, root: str | None, qualnames: frozenset[str]) -> bool:
+def _may_lead(source: Source, found: Bindings, root: str, qualnames: frozenset[str]) -> bool:
     """Whether ``root.x.y`` may resolve into ``qualnames``: a parameter or unbound name resolves to nothing,
     an import only to what lies under its target."""
-    if root is None or root in found.bound or root in _BUILTINS:
+    if root in found.bound or root in _BUILTINS:
         return True
     prefixes = set()
     for target in source.index.imports.get(root, ()):

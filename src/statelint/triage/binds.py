@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from statelint.triage import Source
+from statelint.triage import Source, calls_of
 from statelint.triage.aliases import called, reachable, tail
 
 
@@ -33,7 +33,7 @@ def could_bind(source: Source, knowledge: Mapping[str, Any], options: Mapping[st
     targets = [t for entry in knowledge.get("bind_attributes", ()) for t in entry["targets"]]
     if {tail(q) for q in reachable(source, targets)} & index.names:
         return True  # an attribute of that name is used somewhere: maybe assigned
-    return called(source, reachable(source, [c for entry in knowledge["entry_points"] for c in entry["calls"]]))
+    return called(source, reachable(source, calls_of(knowledge["entry_points"])))
 
 
 def _basename(path: str) -> str:

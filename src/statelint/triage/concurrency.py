@@ -11,10 +11,10 @@ is parsed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from statelint.triage import Source
+from statelint.triage import Source, calls_of
 from statelint.triage.aliases import may_call
 
 _START = "start"
@@ -24,6 +24,11 @@ def _worker(source: Source, knowledge: Mapping[str, Any], kind: str) -> bool:
     """A started worker of ``kind`` (thread, timer, process) may exist."""
     calls = knowledge["workers"][kind]["calls"]
     return _START in source.index.names and may_call(source, calls)
+
+
+def _method_or_call(source: Source, methods: Iterable[str], calls: Iterable[str]) -> bool:
+    """A call of one of ``methods`` on any receiver (a loop of unknown type), or one that may resolve to ``calls``."""
+    return bool(set(methods) & source.index.called) or may_call(source, calls)
 
 
 def thread(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
@@ -50,15 +55,12 @@ def process(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, 
 
 def executor(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
     """SL504: a pool constructor call (whether it is long-lived and shut down is left to the rule)."""
-    return may_call(source, [call for entry in knowledge["executors"] for call in entry["calls"]])
+    return may_call(source, calls_of(knowledge["executors"]))
 
 
 def task(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
     """SL505: a task-creating call, or ``<anything>.create_task(...)`` (the rule accepts loops of unknown type)."""
-    tasks = knowledge["tasks"]
-    if set(tasks["loop_methods"]) & source.index.called:
-        return True
-    return may_call(source, tasks["calls"])
+    return _method_or_call(source, knowledge["tasks"]["loop_methods"], knowledge["tasks"]["calls"])
 
 
 def scheduler(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
@@ -72,15 +74,13 @@ def scheduler(source: Source, knowledge: Mapping[str, Any], options: Mapping[str
 
 def server_loop(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
     """SL701: a call of a blocking server loop (``serve_forever``, ``run_forever`` ...)."""
-    return may_call(source, [call for entry in knowledge["blocking_loops"] for call in entry["calls"]])
+    return may_call(source, calls_of(knowledge["blocking_loops"]))
 
 
 def signal_handler(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
     """SL702: a signal handler is installed (``signal.signal`` or ``loop.add_signal_handler``)."""
     paths = knowledge["shutdown_paths"]
-    if set(paths["loop_signal_methods"]) & source.index.called:
-        return True
-    return may_call(source, paths["signal_setters"])
+    return _method_or_call(source, paths["loop_signal_methods"], paths["signal_setters"])
 
 
 __all__ = [

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from statelint.triage import DEFS, Source, walk
+from statelint.triage import DEFS, Source, calls_of, walk
 from statelint.triage.aliases import Aliases, aliases, bindings, called, importable
 
 _BOUND = ("self", "cls")
@@ -51,7 +51,7 @@ def request_write(source: Source, knowledge: Mapping[str, Any], options: Mapping
         return False
     writes = set(knowledge["path_write_methods"])
     methods = set(knowledge["path_open_methods"])
-    opens = aliases(source, {call for entry in knowledge["open_calls"] for call in entry["calls"]})
+    opens = aliases(source, calls_of(knowledge["open_calls"]))
     letters = tuple(knowledge["write_mode_letters"])
     seen: set[int] = set()
     for handler in handlers:
@@ -105,7 +105,7 @@ def file_sink(source: Source, knowledge: Mapping[str, Any], options: Mapping[str
     function named like a logging helper or in a file with a ``.log`` string."""
     if is_test_path(source.path, knowledge):
         return False
-    sinks = {call for entry in knowledge["sinks"] for call in entry["calls"]} | set(knowledge["sink_configure"])
+    sinks = calls_of(knowledge["sinks"]) | set(knowledge["sink_configure"])
     if importable(source, sinks) and called(source, sinks):
         return True
     return _print_to_file(source, knowledge)
@@ -115,7 +115,7 @@ def _print_to_file(source: Source, knowledge: Mapping[str, Any]) -> bool:
     if "file" not in source.index.keywords:
         return False
     printers = aliases(source, {"builtins.print"})
-    opens = aliases(source, {call for entry in knowledge["open_calls"] for call in entry["calls"]})
+    opens = aliases(source, calls_of(knowledge["open_calls"]))
     methods = set(knowledge["path_open_methods"])
     sites = [call for call in _calls(source.tree) if printers.may_be(call.func) and _opened(source, call, opens, methods)]
     if not sites:
@@ -163,7 +163,7 @@ def database_file(source: Source, knowledge: Mapping[str, Any], options: Mapping
     piece of one included), or a string naming a SQLite Django engine."""
     if is_test_path(source.path, knowledge):
         return False
-    if _calls_one_of(source, {call for entry in knowledge["databases"] for call in entry["calls"]}):
+    if _calls_one_of(source, calls_of(knowledge["databases"])):
         return True
     url = re.compile(str(knowledge["sqlite_url_pattern"]).lstrip("^").split("(?P<file>")[0])
     engines = set(knowledge["django_sqlite_engines"])
@@ -175,7 +175,7 @@ def local_sessions(source: Source, knowledge: Mapping[str, Any], options: Mappin
     store, or a ``.save()`` call in a file that can name the upload collections."""
     if is_test_path(source.path, knowledge):
         return False
-    if _calls_one_of(source, {call for entry in knowledge["stores"] for call in entry["calls"]}):
+    if _calls_one_of(source, calls_of(knowledge["stores"])):
         return True
     if knowledge["upload_save"]["method"] in source.index.called and importable(source, knowledge["upload_collections"]):
         return True

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from statelint.triage import Source
+from statelint.triage import Source, calls_of
 from statelint.triage.aliases import aliases, importable
 
 
@@ -31,7 +31,7 @@ def circuit_breaker(source: Source, knowledge: Mapping[str, Any], options: Mappi
 def _names_one(source: Source, entries: Any, extra: Any) -> bool:
     """A name or attribute that may stand for one of the entries' constructors (a call or a
     bare decorator), or of a factory that may return one."""
-    calls = {call for entry in entries for call in entry["calls"]} | set(extra)
+    calls = calls_of(entries) | set(extra)
     if not importable(source, calls):
         return False
     return bool(source.index.names & aliases(source, calls).names)  # factories are among the names

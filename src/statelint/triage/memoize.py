@@ -13,7 +13,7 @@ import ast
 from collections.abc import Mapping
 from typing import Any
 
-from statelint.triage import DEFS, Source
+from statelint.triage import DEFS, Source, calls_of
 from statelint.triage.aliases import aliases, called, importable
 
 
@@ -25,7 +25,7 @@ def memoized(source: Source, knowledge: Mapping[str, Any], options: Mapping[str,
 
 def _decorated(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
     flask = knowledge.get("flask_caching", {})
-    wanted = {call for entry in knowledge.get("memoizers", ()) for call in entry["calls"]}
+    wanted = calls_of(knowledge.get("memoizers", ()))
     wanted |= set(options.get("extra-cache-decorators", ()))
     wanted |= {f"{c}().{d}" for c in flask.get("classes", ()) for d in flask.get("decorators", ())}
     if not importable(source, wanted):
