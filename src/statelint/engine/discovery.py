@@ -71,7 +71,7 @@ def _escape(match: re.Match[str]) -> str:
     return match.group().encode("unicode_escape").decode("ascii")
 
 
-#: A gitignore pattern that is a bare file or folder name, ``*`` at most as a wildcard
+#: A gitignore pattern that is a bare file or folder name, with up to two ``*`` wildcards
 #: (``.git``, ``*.egg-info``): it matches any component of a path, at any depth.
 _NAME_PATTERN = re.compile(r"[\w.-]*\*?[\w.-]*\*?[\w.-]*")
 
