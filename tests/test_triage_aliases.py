@@ -163,3 +163,74 @@ def test_heads_and_reachable_names() -> None:
     assert A.reachable(source, wanted) == {"os.path.join", "pkg.sibling.thing.run", "flask.Flask().run", "builtins.open"}
     # outside a package, a relative import is read without its dots
     assert A.reachable(triage_source("from .sibling import thing\n", ""), {"sibling.thing.run"}) == {"sibling.thing.run"}
+
+
+def _imports_from_every_node(tree: ast.Module) -> dict[str, set[str]]:
+    """What :attr:`Source.imports` must equal: every Import node anywhere, found by ast.walk."""
+    found: dict[str, set[str]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                head = alias.name.split(".")[0]
+                found.setdefault(alias.asname or head, set()).update({alias.name} if alias.asname else {head, alias.name})
+        elif isinstance(node, ast.ImportFrom):
+            base = "." * node.level + (node.module or "")
+            for alias in node.names:
+                if alias.name != "*":
+                    found.setdefault(alias.asname or alias.name, set()).add(
+                        f"{base}.{alias.name}" if base and not base.endswith(".") else base + alias.name
+                    )
+    return found
+
+
+IMPORTS_EVERYWHERE = """
+import a.b.c
+import d as e
+from . import f
+from .. g import h as i
+from .j import *
+def outer():
+    import k
+    class Inner:
+        from l import m
+        def method(self):
+            try:
+                import n
+            except ImportError:
+                from o import p
+            else:
+                import q
+            finally:
+                import r
+async def coroutine():
+    async with s:
+        import t
+    async for u in v:
+        import w
+    while x:
+        import y
+    else:
+        import z
+    match case:
+        case 1:
+            import aa
+        case _:
+            from bb import cc as dd
+if True:
+    with ee:
+        import ff
+try:
+    pass
+except* ValueError:
+    import gg
+"""
+
+
+def test_imports_come_from_statements_alone_yet_miss_none() -> None:
+    """Imports are statements, and statements sit only in statement bodies: the cheap walk
+    behind ``Source.imports`` finds every one that a walk over every node finds."""
+    source = triage_source(IMPORTS_EVERYWHERE)
+    expected = _imports_from_every_node(source.tree)
+    assert len(expected) == 18  # a, e, f, i, k, m, n, p, q, r, t, w, y, z, aa, dd, ff, gg
+    assert source.imports == expected
+    assert "walk" not in source._memo  # and no full walk was needed for them

@@ -91,12 +91,9 @@ class Index:
     a dataclass costs half a millisecond.
     """
 
-    __slots__ = ("imports", "called", "names", "keywords", "functions")
+    __slots__ = ("called", "names", "keywords", "functions")
 
     def __init__(self) -> None:
-        #: local name -> the dotted names it is imported as, from any import in the file
-        #: (relative imports keep their leading dots: ``from .a import b`` gives ``.a.b``).
-        self.imports: dict[str, set[str]] = {}
         self.called: set[str] = set()  # terminal names of called expressions
         self.names: set[str] = set()  # every name and attribute name used in code
         self.keywords: set[str] = set()  # keyword argument names of calls
@@ -124,7 +121,7 @@ def _walk_split(source: Source) -> tuple[list[ast.AST], list[list[ast.AST]]]:
 
 def _build_index(nodes: list[ast.AST]) -> Index:
     index = Index()
-    imports, called, names, keywords, functions = index.imports, index.called, index.names, index.keywords, index.functions
+    called, names, keywords, functions = index.called, index.names, index.keywords, index.functions
     for node in nodes:
         kind = type(node)
         if kind is ast.Name:
@@ -138,7 +135,21 @@ def _build_index(nodes: list[ast.AST]) -> Index:
             keywords.update(k.arg for k in node.keywords if k.arg)  # type: ignore[attr-defined]
         elif kind in SCOPES:
             functions.append(node)
-        elif kind is ast.Import:
+    return index
+
+
+
+
+def _imports(source: Source) -> dict[str, set[str]]:
+    """Every import of the file, from its statements alone: an import is a statement, and
+    statements only ever sit in other statements' bodies (never in an expression), so
+    this skips the expressions that make up most of a tree."""
+    imports: dict[str, set[str]] = {}
+    pending: list[ast.AST] = [source.tree]
+    while pending:
+        node = pending.pop()
+        kind = type(node)
+        if kind is ast.Import:
             for alias in node.names:  # type: ignore[attr-defined]
                 if alias.asname:
                     imports.setdefault(alias.asname, set()).add(alias.name)
@@ -151,7 +162,22 @@ def _build_index(nodes: list[ast.AST]) -> Index:
                 if alias.name != "*":
                     target = f"{base}.{alias.name}" if base and not base.endswith(".") else base + alias.name
                     imports.setdefault(alias.asname or alias.name, set()).add(target)
-    return index
+        else:
+            for name in _statement_fields(kind):
+                pending.extend(getattr(node, name))
+    return imports
+
+
+_STATEMENT_FIELDS: dict[type, tuple[str, ...]] = {}  # node class -> its fields that list statements
+
+
+def _statement_fields(kind: type) -> tuple[str, ...]:
+    found = _STATEMENT_FIELDS.get(kind)
+    if found is None:
+        # The fields ast's grammar types as statement lists (body, orelse, finalbody, handlers, cases).
+        probe = {"body", "orelse", "finalbody", "handlers", "cases"}
+        found = _STATEMENT_FIELDS[kind] = tuple(name for name in kind._fields if name in probe)
+    return found
 
 
 class Source:
@@ -189,6 +215,13 @@ class Source:
     def strings(self) -> frozenset[str]:
         """Every string constant of the file (docstrings and f-string pieces included), escapes decoded."""
         found: frozenset[str] = self.memo("strings", _strings)
+        return found
+
+    @property
+    def imports(self) -> dict[str, set[str]]:
+        """Local name -> the dotted names it is imported as, from any import in the file (relative
+        imports keep their leading dots: ``from .a import b`` gives ``.a.b``). No full walk."""
+        found: dict[str, set[str]] = self.memo("imports", _imports)
         return found
 
     @property

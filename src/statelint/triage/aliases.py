@@ -123,6 +123,8 @@ def mentioned(source: Source, qualnames: Iterable[str]) -> bool:
 def called(source: Source, qualnames: Iterable[str]) -> bool:
     """Whether some call's callee (``(await x)(...)`` included) may resolve to one of ``qualnames``."""
     found = aliases(source, qualnames)
+    if not found.names:
+        return False
     index = source.index
     if found.names & index.called:
         return True
@@ -177,7 +179,7 @@ def local_names(source: Source, qualnames: Iterable[str]) -> set[str]:
     what a call's last name must be to resolve to one of them through imports alone."""
     qualnames = frozenset(qualnames)
     seeds = {tail(q) for q in qualnames}
-    imports = source.index.imports
+    imports = source.imports
     changed = True
     while changed:
         changed = False
@@ -216,7 +218,7 @@ def _bare_may_lead(source: Source, found: Bindings, name: str, qualnames: frozen
     if f"builtins.{name}" in qualnames:
         return True
     package = _package(source)
-    for target in source.index.imports.get(name, ()):
+    for target in source.imports.get(name, ()):
         absolute = _absolute(target, package) if target.startswith(".") else target
         if absolute is not None and absolute in qualnames:
             return True
@@ -229,7 +231,7 @@ def _may_lead(source: Source, found: Bindings, root: str, qualnames: frozenset[s
     if root in found.bound or root in _BUILTINS:
         return True
     prefixes = set()
-    for target in source.index.imports.get(root, ()):
+    for target in source.imports.get(root, ()):
         if target.startswith("."):
             return True  # relative: its package is not known here
         # `import a.b` binds `a` to the package `a` itself
@@ -300,7 +302,7 @@ def _heads(source: Source) -> frozenset[str]:
     out = {"builtins"}
     if source.module:
         out.add(source.module.split(".")[0])
-    for targets in source.index.imports.values():
+    for targets in source.imports.values():
         for target in targets:
             head = target.lstrip(".").split(".")[0]
             if head:
@@ -322,7 +324,7 @@ def _roots(source: Source) -> frozenset[str]:
     if source.module:
         roots.add(source.module)
     package = _package(source)
-    for local, targets in source.index.imports.items():
+    for local, targets in source.imports.items():
         for target in targets:
             if target.startswith("."):
                 absolute = _absolute(target, package)

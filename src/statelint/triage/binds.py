@@ -27,13 +27,20 @@ from statelint.triage.aliases import called, reachable, tail
 
 def could_bind(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
     """SL301-SL303: the file may hold a server entry point, a bind attribute or a gunicorn ``bind``."""
-    index = source.index
-    if "bind" in index.names and _basename(source.path) in knowledge.get("gunicorn_config_files", ()):
-        return True
+    # The import-only questions come first: a file that can reach no entry point and no bind
+    # attribute, and is no gunicorn configuration file, is decided without a walk.
+    gunicorn = _basename(source.path) in knowledge.get("gunicorn_config_files", ())
     targets = [t for entry in knowledge.get("bind_attributes", ()) for t in entry["targets"]]
-    if {tail(q) for q in reachable(source, targets)} & index.names:
+    attributes = {tail(q) for q in reachable(source, targets)}
+    entry_points = reachable(source, calls_of(knowledge["entry_points"]))
+    if not (gunicorn or attributes or entry_points):
+        return False
+    names = source.index.names
+    if gunicorn and "bind" in names:
+        return True
+    if attributes & names:
         return True  # an attribute of that name is used somewhere: maybe assigned
-    return called(source, reachable(source, calls_of(knowledge["entry_points"])))
+    return called(source, entry_points)
 
 
 def _basename(path: str) -> str:

@@ -68,10 +68,10 @@ def summary(source: Source) -> Summary:
 # -- the predicates -------------------------------------------------------------------------
 def mutated_container(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
     """SL101: a module-level container that some function writes through."""
-    state = summary(source)
     names = set(containers(source, options.get("extra-container-classes", ())))
     if not names:
-        return False
+        return False  # decided without walking the functions
+    state = summary(source)
     if names & state.roots or any(name in names for name, augmented in state.rebinds if augmented):
         return True
     return any(copies & state.roots for name, copies in state.aliases.items() if name in names)
@@ -84,12 +84,12 @@ def rebound_global(source: Source, knowledge: Mapping[str, Any], options: Mappin
 
 def mutated_import(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
     """SL103's per-file side: a function writes through a name imported from outside the stdlib."""
-    imports = source.index.imports
-    for head in summary(source).heads:
-        for target in imports.get(head, ()):
-            if target.startswith(".") or target.split(".")[0] not in _EXTERNAL:
-                return True
-    return False
+    project = {
+        local
+        for local, targets in source.imports.items()
+        if any(target.startswith(".") or target.split(".")[0] not in _EXTERNAL for target in targets)
+    }
+    return bool(project) and not project.isdisjoint(summary(source).heads)  # no project import: no walk
 
 
 def clock_state(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
@@ -128,7 +128,7 @@ def _knowledge() -> tuple[set[str], set[str], dict[str, int], set[str]]:
 def _containers(source: Source, extra: set[str]) -> dict[str, str]:
     container_calls = _knowledge()[0] | extra
     statements = list(_module_statements(source.tree.body))
-    callables = _callable_names(source.index.imports, container_calls, statements)
+    callables = _callable_names(source.imports, container_calls, statements)
     found: dict[str, str] = {}
     for statement in statements:
         for name, value in _bindings(statement):

@@ -143,7 +143,7 @@ def _shapes(source: Source, routes: Mapping[str, Any]) -> Shapes:
     found = Shapes()
     decorators, registrations = routes["decorators"], routes["registrations"]
     attach = routes["attach_methods"]
-    imported = source.index.imports
+    imported = source.imports
     for node in source.nodes:
         kind = type(node)
         if kind is ast.Constant:
