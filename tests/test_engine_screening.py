@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,11 @@ DISPLAYS = {index: f"pkg/m{index}.py" for index in WEIGHTS}
 
 
 def by_pid(index: int) -> FileResult | None:
-    """A result that says which process made it (and None, 'needs a worker', for odd files)."""
+    """A result that says which process made it (and None, 'needs a worker', for odd files).
+
+    It takes a little while, as screening a file does: both processes get to take files.
+    """
+    time.sleep(0.02)
     if index % 4 == 3:
         return None
     result = FileResult(DISPLAYS[index], ran=[str(os.getpid())])
@@ -112,11 +117,35 @@ def test_no_helper_for_one_job_or_little_to_screen(jobs: int, weights: dict[int,
     assert {r.ran[0] for r in results.values() if r is not None} == {str(os.getpid())}
 
 
-def test_the_helper_gets_about_half_of_the_work_and_never_every_file() -> None:
-    weights = {0: 900, 1: 500, 2: 400, 3: 10}
-    theirs = screening._helper_share(list(weights), weights)
-    assert sorted(theirs) == [1, 2]  # 900 + 10 against 500 + 400
-    assert screening._helper_share([0], {0: 50_000}) == []
+@forking
+def test_the_queue_gives_each_position_to_exactly_one_of_two_readers() -> None:
+    queue = screening._Queue.of(200)
+    assert queue is not None
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the other reader: reports what it took
+        status = 1
+        try:
+            os.close(read_end)
+            os.write(write_end, ",".join(str(p) for p in queue.take()).encode())
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    mine = list(queue.take())
+    queue.close()
+    with os.fdopen(read_end, "rb") as pipe:
+        theirs = [int(p) for p in pipe.read().decode().split(",") if p]
+    assert os.waitpid(pid, 0)[1] == 0
+    assert sorted(mine + theirs) == list(range(200))  # none lost, none taken twice
+    assert mine == sorted(mine) and theirs == sorted(theirs)  # each reader takes them in order
+
+
+def test_the_heaviest_files_are_queued_first() -> None:
+    weights = {0: 10, 1: 900, 2: 400, 3: 900}
+    taken: list[int] = []
+    screening.screen_all(list(weights), weights, DISPLAYS, lambda i: taken.append(i) or None, lambda i, r: None, jobs=1)
+    assert taken == [1, 3, 2, 0]
 
 
 def test_a_pre_commit_run_reports_the_same_with_one_job_or_two(tmp_path: Path) -> None:

@@ -3,14 +3,19 @@
 A pre-commit run hands the parent a few changed files, and the parent screens
 each (needles, CPython's parse, triage) before any worker is started. That
 screening is most of the run, and runs on one core. With two or more jobs, a
-forked helper screens about half of the work (counted in lines) while the parent
-screens the rest; the helper sends its results back over a pipe as the cache's
-JSON records.
+forked helper screens files beside the parent; the helper sends its results back
+over a pipe as the cache's JSON records.
+
+The two share the work through a queue, not a fixed split: the files, heaviest
+first, are numbered into a pipe before the fork, and each process takes the next
+number whenever it is free. No estimate of a file's cost has to be right (one
+file with many rules can cost as much as ten small ones), and the parent, which
+also stores every result, simply takes fewer.
 
 The helper only ever saves time: if it cannot be forked, dies, or sends anything
-but a well-formed answer, the parent screens its files itself. Forking is done
-only where it is cheap and safe (Linux, no other thread running), and only when
-there is enough to screen to pay for it.
+but a well-formed answer, the parent screens the files it took itself. Forking is
+done only where it is cheap and safe (Linux, no other thread running), and only
+when there is enough to screen to pay for it.
 """
 
 from __future__ import annotations
@@ -19,13 +24,16 @@ import json
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 
 from statelint.engine.cache import decode_result, encode_result
 from statelint.model import FileResult
 
 #: Below this many lines to screen, forking costs more than it saves.
 SPLIT_MIN_LINES = 500
+#: The queue is written whole before the fork, in one write the kernel never splits.
+_ITEM = 4  # bytes per queued number
+_MAX_QUEUED = 4096 // _ITEM  # PIPE_BUF on Linux
 
 Screen = Callable[[int], "FileResult | None"]
 
@@ -38,26 +46,35 @@ def screen_all(
     done: Callable[[int, FileResult | None], None],
     jobs: int,
 ) -> None:
-    """``done(index, screen(index))`` for every index; about half of the work (``weights``, in
-    lines) is screened by a forked helper when worth it, and the parent hands on its own results
+    """``done(index, screen(index))`` for every index; a forked helper takes files from the same
+    queue when worth it (``weights``: each file's lines), and the parent hands on its own results
     while the helper works.
 
     ``displays`` names each file as its results do (decoding a record needs it).
     """
-    theirs = _helper_share(indices, weights) if _may_fork(jobs, sum(weights.get(i, 0) for i in indices)) else []
-    helped = _fork(theirs, screen) if theirs else None
-    if helped is None:
-        theirs = []
+    order = sorted(indices, key=lambda i: (-weights.get(i, 0), i))  # the small ones even out the end
+    worth = len(order) >= 2 and _may_fork(jobs, sum(weights.get(i, 0) for i in order))
+    queue = _Queue.of(len(order)) if worth and len(order) <= _MAX_QUEUED else None
+    helped = _fork(queue, order, screen) if queue is not None else None
+    mine: set[int] = set()
     answers: dict[str, object] = {}
+    positions: Iterable[int] = range(len(order))
+    if queue is not None and helped is not None:
+        positions = queue.take()
     try:
-        for index in sorted(set(indices) - set(theirs)):
+        for position in positions:
+            index = order[position]
+            mine.add(index)
             done(index, screen(index))
     finally:
+        if queue is not None:
+            queue.close()
         if helped is not None:
             answers = helped() or {}  # waited for whatever happened here: no process is left behind
-    for index in theirs:
-        result = _decode(answers.get(str(index), False), displays[index])
-        done(index, screen(index) if result is False else result)  # type: ignore[arg-type]
+    for index in order:
+        if index not in mine:  # the helper's, or lost with it: screened here when not answered
+            result = _decode(answers.get(str(index), False), displays[index])
+            done(index, screen(index) if result is False else result)  # type: ignore[arg-type]
 
 
 def _may_fork(jobs: int, total: int) -> bool:
@@ -70,21 +87,47 @@ def _may_fork(jobs: int, total: int) -> bool:
     )
 
 
-def _helper_share(indices: list[int], weights: dict[int, int]) -> list[int]:
-    """About half the work, heaviest files first, for the helper; never every file."""
-    mine = theirs = 0
-    share: list[int] = []
-    for index in sorted(indices, key=lambda i: (-weights.get(i, 0), i)):
-        if theirs < mine:
-            share.append(index)
-            theirs += weights.get(index, 0)
-        else:
-            mine += weights.get(index, 0)
-    return share
+class _Queue:
+    """Positions ``0..count-1`` in a pipe that two processes read from: a read of one item is
+    atomic on Linux (the pipe's lock is held for the copy), so each position is taken once."""
+
+    def __init__(self, read_end: int) -> None:
+        self._read_end: int | None = read_end
+
+    @classmethod
+    def of(cls, count: int) -> _Queue | None:
+        try:
+            read_end, write_end = os.pipe()
+        except OSError:
+            return None
+        try:
+            data = b"".join(position.to_bytes(_ITEM, "little") for position in range(count))
+            if os.write(write_end, data) != len(data):
+                os.close(read_end)
+                return None
+        except OSError:
+            os.close(read_end)
+            return None
+        finally:
+            os.close(write_end)  # drained, it reads as the end of the queue
+        return cls(read_end)
+
+    def take(self) -> Iterator[int]:
+        """The next position, until the queue is empty."""
+        while self._read_end is not None:
+            item = os.read(self._read_end, _ITEM)
+            if len(item) != _ITEM:
+                return
+            yield int.from_bytes(item, "little")
+
+    def close(self) -> None:
+        if self._read_end is not None:
+            os.close(self._read_end)
+            self._read_end = None
 
 
-def _fork(indices: list[int], screen: Screen) -> Callable[[], dict[str, object] | None] | None:
-    """Start the helper on ``indices``; the returned call waits for its answers (None if it failed)."""
+def _fork(queue: _Queue, order: list[int], screen: Screen) -> Callable[[], dict[str, object] | None] | None:
+    """Start the helper on the queue; the returned call waits for its answers (None if it failed)."""
     try:
         read_end, write_end = os.pipe()
     except OSError:
@@ -101,7 +144,7 @@ def _fork(indices: list[int], screen: Screen) -> Callable[[], dict[str, object] 
         status = 1
         try:
             os.close(read_end)
-            answers = {str(index): _encode(screen(index)) for index in indices}
+            answers = {str(order[position]): _encode(screen(order[position])) for position in queue.take()}
             with os.fdopen(write_end, "w", encoding="utf-8") as pipe:
                 json.dump(answers, pipe, ensure_ascii=False)
             status = 0
