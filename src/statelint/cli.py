@@ -150,9 +150,7 @@ def check(
     except ConfigError as exc:
         _fail(str(exc))
     if file_timeout is not None:
-        import dataclasses
-
-        settings = dataclasses.replace(settings, file_timeout=file_timeout)
+        settings = settings.replace(file_timeout=file_timeout)
     baseline = None
     if baseline_file is not None and write_baseline_file is None:
         try:

@@ -1,15 +1,15 @@
 """Plain records shared by the engine, the rules and the reporters.
 
 Everything here is small, picklable and free of CST nodes, so results can cross
-process boundaries and be cached. The immutable records are named tuples: every
-run defines them, and a frozen dataclass costs ten times as much to define.
+process boundaries and be cached. The immutable records are named tuples and the
+one mutable record a plain class: every run defines them, and a dataclass costs
+five to ten times as much to define (a frozen one with many fields, a millisecond).
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 class Severity(str, enum.Enum):
@@ -73,7 +73,6 @@ class Suppression(NamedTuple):
     end_column: int = 0  # exclusive end of the comment (0: unknown)
 
 
-@dataclass
 class FileResult:
     """What analysing one file produced, before suppressions are applied.
 
@@ -82,14 +81,40 @@ class FileResult:
     every file is done, which keeps parallel and cached runs correct.
     """
 
-    path: str
-    findings: list[Finding] = field(default_factory=list)
-    errors: list[InternalError] = field(default_factory=list)
-    suppressions: list[Suppression] = field(default_factory=list)
-    file_ignores: tuple[str, ...] | None = None  # codes/prefixes from ignore-file; () means all
-    facts: dict[str, list] = field(default_factory=dict)
-    lines: dict[int, str] = field(default_factory=dict)  # source lines that findings point at
-    parsed: bool = False
-    #: Codes whose rule ran to completion on this file (past prefilter, parse and errors):
-    #: only their suppressions can be judged unused (SL002).
-    ran: list[str] = field(default_factory=list)
+    #: Every field, in order: the cache's codec and ``==`` go by this list.
+    FIELDS = ("path", "findings", "errors", "suppressions", "file_ignores", "facts", "lines", "parsed", "ran")
+    __slots__ = FIELDS
+
+    def __init__(
+        self,
+        path: str,
+        findings: list[Finding] | None = None,
+        errors: list[InternalError] | None = None,
+        suppressions: list[Suppression] | None = None,
+        file_ignores: tuple[str, ...] | None = None,
+        facts: dict[str, list[Any]] | None = None,
+        lines: dict[int, str] | None = None,
+        parsed: bool = False,
+        ran: list[str] | None = None,
+    ) -> None:
+        self.path = path
+        self.findings: list[Finding] = findings if findings is not None else []
+        self.errors: list[InternalError] = errors if errors is not None else []
+        self.suppressions: list[Suppression] = suppressions if suppressions is not None else []
+        self.file_ignores = file_ignores  # codes/prefixes from ignore-file; () means all
+        self.facts: dict[str, list[Any]] = facts if facts is not None else {}
+        self.lines: dict[int, str] = lines if lines is not None else {}  # source lines that findings point at
+        self.parsed = parsed
+        #: Codes whose rule ran to completion on this file (past prefilter, parse and errors):
+        #: only their suppressions can be judged unused (SL002).
+        self.ran: list[str] = ran if ran is not None else []
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in self.FIELDS)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        return f"FileResult({', '.join(f'{name}={getattr(self, name)!r}' for name in self.FIELDS)})"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from statelint.catalog import Catalog
-from statelint.config.settings import DEFAULT_EXCLUDES, MAX_FILE_TIMEOUT, Override, Settings
+from statelint.config.settings import DEFAULT_EXCLUDES, DEFAULT_FILE_TIMEOUT, MAX_FILE_TIMEOUT, Override, Settings
 
 if TYPE_CHECKING:
     import yaml
@@ -272,7 +272,7 @@ def _validate(
     if not isinstance(respect, bool):
         raise fail("respect-gitignore", "expected true or false")
 
-    timeout = raw.get("file-timeout", Settings.file_timeout)
+    timeout = raw.get("file-timeout", DEFAULT_FILE_TIMEOUT)
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout >= 0:  # NaN too
         raise fail("file-timeout", "expected a number of seconds (0: no limit)")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,8 @@ DEFAULT_EXCLUDES = (
 
 #: Seconds; a longer per-file time limit means none (see ``Settings.file_timeout``).
 MAX_FILE_TIMEOUT = 24 * 3600.0
+#: Seconds one file's analysis may take by default (``file-timeout``).
+DEFAULT_FILE_TIMEOUT = 60.0
 
 
 def path_matches(path: str, pattern: str) -> bool:
@@ -51,15 +52,69 @@ def path_matches(path: str, pattern: str) -> bool:
     )
 
 
-@dataclass(frozen=True)
-class Override:
+class _Record:
+    """A frozen record: fields with defaults, ``==``, ``repr``, ``replace()`` and pickling.
+
+    What a frozen dataclass gives, written out: every run defines these classes, and
+    defining a frozen dataclass of fifteen fields costs a millisecond, a tenth of a
+    pre-commit run's own work.
+    """
+
+    __slots__ = ()
+    FIELDS: tuple[str, ...] = ()  # in the constructor's order
+
+    def _set(self, **values: Any) -> None:
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable: use replace()")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in self.FIELDS)
+
+    __hash__ = None  # type: ignore[assignment]  # dict fields: unhashable, as the dataclasses were
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{name}={getattr(self, name)!r}' for name in self.FIELDS)})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), tuple(getattr(self, name) for name in self.FIELDS))
+
+    def replace(self, **changes: Any) -> Any:
+        """A copy with ``changes`` (as :func:`dataclasses.replace`)."""
+        unknown = set(changes) - set(self.FIELDS)
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no field {sorted(unknown)[0]!r}")
+        return type(self)(**{name: changes.get(name, getattr(self, name)) for name in self.FIELDS})
+
+
+class Override(_Record):
     """Settings for the files matching ``paths``, applied in order on top of the global ones."""
 
+    FIELDS = ("paths", "select", "extend_select", "ignore", "options")
+    __slots__ = FIELDS
+
     paths: tuple[str, ...]
-    select: tuple[str, ...] | None = None  # replaces the enabled set for these files
-    extend_select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    options: dict[str, dict[str, Any]] = field(default_factory=dict)  # only what the override sets
+    select: tuple[str, ...] | None  # replaces the enabled set for these files
+    extend_select: tuple[str, ...]
+    ignore: tuple[str, ...]
+    options: dict[str, dict[str, Any]]  # only what the override sets
+
+    def __init__(
+        self,
+        paths: tuple[str, ...],
+        select: tuple[str, ...] | None = None,
+        extend_select: tuple[str, ...] = (),
+        ignore: tuple[str, ...] = (),
+        options: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        self._set(paths=paths, select=select, extend_select=extend_select, ignore=ignore, options=options or {})
 
     def enabled(self, before: frozenset[str]) -> frozenset[str]:
         chosen = before if self.select is None else frozenset(self.select)
@@ -74,35 +129,82 @@ class Override:
         return Override(self.paths, select, extend, self.ignore, self.options)
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(_Record):
     """Everything that decides what a scan reports. Picklable, for worker processes.
 
     ``enabled`` holds every code enabled for at least one path (what the engine loads);
     ``base_enabled`` the set for paths no override matches (None: same as ``enabled``).
     """
 
+    FIELDS = (
+        "root",
+        "config_path",
+        "enabled",
+        "exclude",
+        "extend_exclude",
+        "per_file_ignores",
+        "options",
+        "respect_gitignore",
+        "force_exclude",
+        "overrides",
+        "base_enabled",
+        "cwd",
+        "file_timeout",
+    )
+    __slots__ = (*FIELDS, "_path_cache")
+
     root: Path
-    config_path: Path | None = None
-    enabled: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = DEFAULT_EXCLUDES
-    extend_exclude: tuple[str, ...] = ()
-    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    options: dict[str, dict[str, Any]] = field(default_factory=dict)
-    respect_gitignore: bool = True
-    force_exclude: bool = False
-    overrides: tuple[Override, ...] = ()
-    base_enabled: tuple[str, ...] | None = None
-    cwd: Path | None = None  # what display paths are relative to; patterns match from ``root`` too
+    config_path: Path | None
+    enabled: tuple[str, ...]
+    exclude: tuple[str, ...]
+    extend_exclude: tuple[str, ...]
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...]
+    options: dict[str, dict[str, Any]]
+    respect_gitignore: bool
+    force_exclude: bool
+    overrides: tuple[Override, ...]
+    base_enabled: tuple[str, ...] | None
+    cwd: Path | None  # what display paths are relative to; patterns match from ``root`` too
     #: Seconds one file's analysis may take before it is reported (SL001) instead; 0: no limit.
     #: Not in the fingerprint: results that hit it are never cached.
-    file_timeout: float = 60.0
-    _path_cache: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
+    file_timeout: float
+    _path_cache: dict[str, tuple[str, ...]]  # path -> path_ignores(path); not a field
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        root: Path,
+        config_path: Path | None = None,
+        enabled: tuple[str, ...] = (),
+        exclude: tuple[str, ...] = DEFAULT_EXCLUDES,
+        extend_exclude: tuple[str, ...] = (),
+        per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = (),
+        options: dict[str, dict[str, Any]] | None = None,
+        respect_gitignore: bool = True,
+        force_exclude: bool = False,
+        overrides: tuple[Override, ...] = (),
+        base_enabled: tuple[str, ...] | None = None,
+        cwd: Path | None = None,
+        file_timeout: float = DEFAULT_FILE_TIMEOUT,
+    ) -> None:
         # Longer than a day (inf, 1e300) is no limit: the OS cannot wait that long in one call.
-        if not 0 < self.file_timeout <= MAX_FILE_TIMEOUT:
-            object.__setattr__(self, "file_timeout", 0.0)
+        if not 0 < file_timeout <= MAX_FILE_TIMEOUT:
+            file_timeout = 0.0
+        self._set(
+            root=root,
+            config_path=config_path,
+            enabled=enabled,
+            exclude=exclude,
+            extend_exclude=extend_exclude,
+            per_file_ignores=per_file_ignores,
+            options=options if options is not None else {},
+            respect_gitignore=respect_gitignore,
+            force_exclude=force_exclude,
+            overrides=overrides,
+            base_enabled=base_enabled,
+            cwd=cwd,
+            file_timeout=file_timeout,
+            _path_cache={},
+        )
 
     def options_for(self, code: str, path: str | None = None) -> dict[str, Any]:
         """Options of ``code`` set by configuration, for ``path`` when given (overrides applied)."""

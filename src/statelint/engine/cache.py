@@ -21,7 +21,6 @@ import os
 import re
 import sys
 import time
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +76,13 @@ def sources_stamp(package: str) -> str:
 
 
 def _libcst_version() -> str:
-    """Without importing libcst (which costs more than a warm run): read its version file."""
+    """Without importing libcst (which costs more than a warm run): read its version file,
+    where the import system would find the package first (``find_spec`` when not in a folder)."""
+    for entry in sys.path:
+        try:
+            return Path(entry or ".", "libcst", "_version.py").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
     import importlib.util
 
     try:
@@ -244,25 +249,25 @@ class ResultCache:
 
 def encode_result(result: FileResult) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for f in fields(FileResult):
-        value = getattr(result, f.name)
-        if f.name == "path":
+    for name in FileResult.FIELDS:
+        value = getattr(result, name)
+        if name == "path":
             continue
-        if f.name == "findings":
+        if name == "findings":
             value = [_encode_finding(x) for x in value]
-        elif f.name == "errors":
+        elif name == "errors":
             value = [[e.message, e.code] for e in value]
-        elif f.name == "suppressions":
+        elif name == "suppressions":
             value = [_encode_plain(s) for s in value]
-        elif f.name == "lines":
+        elif name == "lines":
             value = {str(k): v for k, v in value.items()}
-        out[f.name] = value
+        out[name] = value
     return out
 
 
 def decode_result(data: dict[str, Any], path: str) -> FileResult:
     kwargs: dict[str, Any] = {"path": path}
-    names = {f.name for f in fields(FileResult)}
+    names = set(FileResult.FIELDS)
     if set(data) != names - {"path"}:
         raise ValueError("cached result has other fields than this version's FileResult")
     for name, value in data.items():
