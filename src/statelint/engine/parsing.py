@@ -7,7 +7,8 @@ work belongs elsewhere ("PERF: ... avoid validating the tree when parsing a file
 This skips it for the duration of a parse, and only while ``__post_init__`` does
 nothing but validate: a libcst version that puts more there keeps it.
 
-Both parsers also run without the cyclic garbage collector (:func:`no_collection`).
+Both parsers also run without the cyclic garbage collector (:func:`no_collection`), as
+:func:`statelint.engine.analyze.analyze` runs a whole file.
 """
 
 from __future__ import annotations
