@@ -94,6 +94,8 @@ def mutated_import(source: Source, knowledge: Mapping[str, Any], options: Mappin
 
 def clock_state(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
     """SL403: a function that stores a clock reading beyond the call, in a file that compares."""
+    if not local_names(source, _knowledge()[3]) & source.index.called:
+        return False  # no call of a clock at all: no need to follow what functions store
     state = summary(source)
     return state.compares and any(f.clock_write for f in state.functions)
 
