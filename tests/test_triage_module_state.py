@@ -119,6 +119,23 @@ def test_sl403_needs_a_clock_and_a_write_in_one_function_and_a_comparison() -> N
     assert module_state.clock_state(triage_source(timing), {}, NO_OPTIONS) is False
 
 
+def test_sl403_without_a_clock_call_is_decided_before_any_function_is_summarised() -> None:
+    # It stores, compares and imports time: only the clock call is missing (time.sleep is none).
+    no_clock = """
+        import time
+        LAST = {}
+        def allow(key, now):
+            if now - LAST.get(key, 0) < 1:
+                time.sleep(1)
+            LAST[key] = now
+    """
+    source = triage_source(no_clock)
+    assert module_state.clock_state(source, {}, NO_OPTIONS) is False
+    assert "module_state" not in source._memo
+    with_clock = triage_source(no_clock.replace("def allow(key, now):", "def allow(key):\n            now = time.time()"))
+    assert module_state.clock_state(with_clock, {}, NO_OPTIONS) is True
+
+
 def test_triage_modules_never_import_libcst_or_rules() -> None:
     """A file every rule's triage rejects must not cost libcst's import (a sixth of a second)."""
     code = (
