@@ -256,3 +256,22 @@ def test_the_code_stamp_changes_with_any_module_and_ignores_bytecode(tmp_path: P
     stamp = sources_stamp(str(package))
     os.utime(package / "a.py", ns=(0, 1_000_000_000))  # same size, another time
     assert sources_stamp(str(package)) != stamp
+
+
+def test_module_names_come_from_the_package_folders_and_are_looked_up_once_per_run(tmp_path: Path) -> None:
+    """Cache keys and triage name modules alike; a new run sees a package that appeared since."""
+    from statelint.catalog import load_catalog
+    from statelint.config.settings import Settings
+    from statelint.engine.analyze import Plan
+
+    (tmp_path / "app" / "api").mkdir(parents=True)
+    for folder in ("app", "app/api"):
+        (tmp_path / folder / "__init__.py").write_text("")
+    plan = Plan(Settings(root=tmp_path), load_catalog())
+    assert plan.module_name(str(tmp_path / "app" / "api" / "views.py")) == ("app.api.views", False)
+    assert plan.module_name(str(tmp_path / "app" / "api" / "__init__.py")) == ("app.api", True)
+    assert plan.module_name(str(tmp_path / "script.py")) == ("script", False)
+    (tmp_path / "__init__.py").write_text("")  # the project root becomes a package mid-run ...
+    assert plan.module_name(str(tmp_path / "app" / "api" / "views.py")) == ("app.api.views", False)  # ... not seen
+    fresh = Plan(Settings(root=tmp_path), load_catalog())  # ... until the next run
+    assert fresh.module_name(str(tmp_path / "app" / "api" / "views.py")) == (f"{tmp_path.name}.app.api.views", False)

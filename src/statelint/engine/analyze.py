@@ -93,6 +93,7 @@ class Plan:
         self._classes: dict[str, type[BaseRule]] = {}  # rules imported one module at a time
         self._functions: dict[str, Callable[..., Any]] = {}
         self.cache: Any = None
+        self._packages: dict[str, tuple[str, ...]] = {}  # folder -> its package names, for this run
         #: ``STATELINT_PREFILTER=off`` parses every file for every rule: how the tests and
         #: the benchmark show that needles and triage never change a result.
         self.prefilter = os.environ.get("STATELINT_PREFILTER", "on").lower() != "off"
@@ -203,6 +204,19 @@ class Plan:
             self._functions[reference] = found
         return found  # type: ignore[return-value]
 
+    def module_name(self, path: str) -> tuple[str, bool]:
+        """Dotted module name from the package folders around ``path``, and whether it is a package.
+
+        Each folder's package chain is looked up once per run (the cache key and triage both
+        ask, and files share folders), never across runs: the answer changes when an
+        ``__init__.py`` appears, and the result cache keys on it.
+        """
+        directory, filename = os.path.split(os.path.abspath(path))
+        packages = self._packages.get(directory)
+        if packages is None:
+            packages = self._packages[directory] = _package_chain(directory)
+        return _module_name(filename, packages)
+
     def is_enabled(self, code: str) -> bool:
         return code in self.settings.enabled
 
@@ -242,23 +256,22 @@ def _reference(function: Callable[..., Any]) -> str:
     return f"{function.__module__}:{function.__qualname__}"
 
 
-def module_name_for(path: str) -> tuple[str, bool]:
-    """Dotted module name from the package folders around ``path``, and whether it is a package.
-
-    Not memoised: a few ``stat`` calls per file, and the answer changes when an
-    ``__init__.py`` appears (the result cache keys on it).
-    """
-    directory, filename = os.path.split(os.path.abspath(path))
-    stem = filename.rsplit(".", 1)[0]
-    is_package = stem == "__init__"
-    parts = [] if is_package else [stem]
+def _package_chain(directory: str) -> tuple[str, ...]:
+    """The names of the packages ``directory`` is in, innermost first (it included)."""
+    chain: list[str] = []
     while os.path.isfile(os.path.join(directory, "__init__.py")):
         directory, package = os.path.split(directory)
-        parts.append(package)
+        chain.append(package)
         if not package:
             break
-    name = ".".join(reversed(parts)) or stem
-    return name, is_package
+    return tuple(chain)
+
+
+def _module_name(filename: str, packages: tuple[str, ...]) -> tuple[str, bool]:
+    stem = filename.rsplit(".", 1)[0]
+    is_package = stem == "__init__"
+    parts = ([] if is_package else [stem]) + list(packages)
+    return ".".join(reversed(parts)) or stem, is_package
 
 
 def _error_finding(display: str, error: SourceError, plan: Plan) -> Finding:
@@ -483,7 +496,7 @@ def _triage(
     from statelint.triage import Source
 
     try:
-        source = Source(target.display, text, _cpython_parse(text, target.display), module_name_for(target.path)[0])
+        source = Source(target.display, text, _cpython_parse(text, target.display), plan.module_name(target.path)[0])
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return wanted, None
     for code in facts:
@@ -553,7 +566,7 @@ def _run_python_rules(
             result.findings.append(_error_finding(target.display, error, plan))
         return
     result.parsed = True
-    module_name, is_package = module_name_for(target.path)
+    module_name, is_package = plan.module_name(target.path)
     ctx = FileContext(target.display, text, module, NameResolver(module, module_name, is_package))
     ctx.syntax_tree = tree
     rules: list[Any] = []

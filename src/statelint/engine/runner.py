@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from statelint.config.settings import Settings
-from statelint.engine.analyze import PARSE_ERROR, Plan, RuleIndex, analyze, module_name_for
+from statelint.engine.analyze import PARSE_ERROR, Plan, RuleIndex, analyze
 from statelint.engine.cache import ResultCache, content_digest
 from statelint.engine.discovery import Target, discover
 from statelint.engine.fingerprint import with_fingerprints
@@ -100,7 +100,7 @@ def analyze_all(
         data = _read(target.path) if cache is not None else None
         if cache is not None and data is not None:
             digest = content_digest(data)
-            key = cache.file_key(target.display, target.path, target.kind, module_name_for(target.path), digest)
+            key = cache.file_key(target.display, target.path, target.kind, plan.module_name(target.path), digest)
             hit = cache.get(key, target.display)
             if hit is not None:
                 finish(index, hit)
