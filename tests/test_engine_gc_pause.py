@@ -1,7 +1,8 @@
-"""A file is analysed without the cyclic garbage collector, which is back on afterwards.
+"""libcst's parse and walk of a file run without the cyclic garbage collector, which is
+back on afterwards.
 
-Not a timing test: whether collections run during a file's analysis is what makes
-libcst's tree cheap or dear to walk (each one traverses the whole live tree).
+Not a timing test: whether collections run while libcst's tree is alive is what makes
+it cheap or dear to walk (each one traverses the whole live tree).
 """
 
 from __future__ import annotations
@@ -28,14 +29,14 @@ SOURCE = "CACHE = {}\n\n" + "".join(
 
 @pytest.fixture
 def collections() -> Iterator[list[int]]:
-    """The generations collected in the middle of a file's analysis (with the analysis on the
-    stack), as gc.callbacks reports them; the collection the file's garbage gets once it is
-    done is expected and not counted."""
+    """The generations collected while libcst's tree is alive (its parse and walk on the stack),
+    as gc.callbacks reports them; the collection the file's garbage gets once it is done is
+    expected and not counted."""
     seen: list[int] = []
 
     def record(phase: str, info: dict[str, int]) -> None:
         frame = sys._getframe(1)
-        while frame is not None and frame.f_code.co_name != "_analyze":
+        while frame is not None and frame.f_code.co_name != "_parse_and_walk":
             frame = frame.f_back
         if phase == "start" and frame is not None:
             seen.append(info["generation"])
@@ -47,7 +48,7 @@ def collections() -> Iterator[list[int]]:
         gc.callbacks.remove(record)
 
 
-def test_no_collection_runs_while_a_file_is_analysed(tmp_path: Path, collections: list[int]) -> None:
+def test_no_collection_runs_while_libcst_analyses_a_file(tmp_path: Path, collections: list[int]) -> None:
     path = tmp_path / "service.py"
     path.write_text(SOURCE, encoding="utf-8")
     plan = Plan(Settings(root=tmp_path, enabled=("SL101",)), load_catalog())

@@ -287,17 +287,7 @@ def analyze(target: Target, plan: Plan, data: bytes | None = None, *, light: boo
     rule code and libcst (and their crashes) belong in a worker process; reading,
     needles and CPython's parser are cheap and safe anywhere.
 
-    The cyclic garbage collector waits until the file is done. Its collections would
-    otherwise keep walking the file's syntax trees, which are alive the whole time and
-    hold no garbage: a quarter of the time libcst's tree takes to analyse. What the
-    file leaves behind is freed by reference counting as it goes, and the rare cycle
-    (a scope and its children) by the first collection after the file.
     """
-    with no_collection():
-        return _analyze(target, plan, data, light)
-
-
-def _analyze(target: Target, plan: Plan, data: bytes | None, light: bool) -> FileResult | None:
     result = FileResult(target.display)
     try:
         if data is None:
@@ -538,6 +528,20 @@ def _screen(
 
 def _run_python_rules(
     target: Target, text: str, plan: Plan, result: FileResult, wanted: set[str], tree: ast.Module | None = None
+) -> None:
+    """Parse with libcst and run the wanted rules in one walk, without the cyclic garbage collector.
+
+    Its collections would otherwise keep walking libcst's tree, which is alive the whole
+    time and holds no garbage: a quarter of the time the tree takes to analyse. What
+    the rules leave behind is freed by reference counting as they go, and the rare
+    cycle (a scope and its children) by the first collection after the file.
+    """
+    with no_collection():
+        _parse_and_walk(target, text, plan, result, wanted, tree)
+
+
+def _parse_and_walk(
+    target: Target, text: str, plan: Plan, result: FileResult, wanted: set[str], tree: ast.Module | None
 ) -> None:
     import libcst as cst
 
