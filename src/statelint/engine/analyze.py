@@ -286,7 +286,6 @@ def analyze(target: Target, plan: Plan, data: bytes | None = None, *, light: boo
     a file that some rule still wants after triage is left alone and None returned:
     rule code and libcst (and their crashes) belong in a worker process; reading,
     needles and CPython's parser are cheap and safe anywhere.
-
     """
     result = FileResult(target.display)
     try:

@@ -138,8 +138,6 @@ def _build_index(nodes: list[ast.AST]) -> Index:
     return index
 
 
-
-
 def _imports(source: Source) -> dict[str, set[str]]:
     """Every import of the file, from its statements alone: an import is a statement, and
     statements only ever sit in other statements' bodies (never in an expression), so
