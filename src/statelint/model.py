@@ -73,7 +73,26 @@ class Suppression(NamedTuple):
     end_column: int = 0  # exclusive end of the comment (0: unknown)
 
 
-class FileResult:
+class Record:
+    """A record known by its ``FIELDS``: ``==`` and ``repr`` over them, and no hash (its
+    fields may be lists and dicts). What a dataclass gives, without the cost of
+    defining one on every run."""
+
+    __slots__ = ()
+    FIELDS: tuple[str, ...] = ()  # in the constructor's order
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in self.FIELDS)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{name}={getattr(self, name)!r}' for name in self.FIELDS)})"
+
+
+class FileResult(Record):
     """What analysing one file produced, before suppressions are applied.
 
     ``facts`` carries per-file summaries for rules that need the whole tree
@@ -108,13 +127,3 @@ class FileResult:
         #: Codes whose rule ran to completion on this file (past prefilter, parse and errors):
         #: only their suppressions can be judged unused (SL002).
         self.ran: list[str] = ran if ran is not None else []
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return all(getattr(self, name) == getattr(other, name) for name in self.FIELDS)
-
-    __hash__ = None  # type: ignore[assignment]  # mutable
-
-    def __repr__(self) -> str:
-        return f"FileResult({', '.join(f'{name}={getattr(self, name)!r}' for name in self.FIELDS)})"

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from statelint.digests import sha256
+from statelint.model import Record
 
 DEFAULT_EXCLUDES = (
     ".git",
@@ -52,15 +53,14 @@ def path_matches(path: str, pattern: str) -> bool:
     )
 
 
-class _Record:
-    """A frozen record: fields with defaults, ``==``, ``repr``, ``replace()`` and pickling.
+class _Record(Record):
+    """A frozen :class:`~statelint.model.Record`, with ``replace()`` and pickling.
 
     What a frozen dataclass gives, written out: every run defines these classes, and
     defining a frozen dataclass of fifteen fields costs about a millisecond each time.
     """
 
     __slots__ = ()
-    FIELDS: tuple[str, ...] = ()  # in the constructor's order
 
     def _set(self, **values: Any) -> None:
         for name, value in values.items():
@@ -71,16 +71,6 @@ class _Record:
 
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable")
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return all(getattr(self, name) == getattr(other, name) for name in self.FIELDS)
-
-    __hash__ = None  # type: ignore[assignment]  # dict fields: unhashable, as the dataclasses were
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({', '.join(f'{name}={getattr(self, name)!r}' for name in self.FIELDS)})"
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), tuple(getattr(self, name) for name in self.FIELDS))
