@@ -117,7 +117,7 @@ def aliases(source: Source, qualnames: Iterable[str]) -> Aliases:
 
 def mentioned(source: Source, qualnames: Iterable[str]) -> bool:
     """Whether code may refer to one of ``qualnames`` at all: a tail or an import alias of one is spelled."""
-    return bool(local_names(source, frozenset(qualnames)) & source.index.names)
+    return bool(local_names(source, qualnames) & source.index.names)
 
 
 def called(source: Source, qualnames: Iterable[str]) -> bool:
@@ -174,10 +174,15 @@ def reachable(source: Source, qualnames: Iterable[str]) -> frozenset[str]:
 
 
 # -- names ----------------------------------------------------------------------------------
-def local_names(source: Source, qualnames: Iterable[str]) -> set[str]:
+def local_names(source: Source, qualnames: Iterable[str]) -> frozenset[str]:
     """The tails of ``qualnames`` and the local names imported for them (or for such a name), to a fixed point:
-    what a call's last name must be to resolve to one of them through imports alone."""
-    qualnames = frozenset(qualnames)
+    what a call's last name must be to resolve to one of them through imports alone (memoised per file)."""
+    wanted = frozenset(qualnames)
+    found: frozenset[str] = source.memo("aliases:local:" + ",".join(sorted(wanted)), lambda s: _local_names(s, wanted))
+    return found
+
+
+def _local_names(source: Source, qualnames: frozenset[str]) -> frozenset[str]:
     seeds = {tail(q) for q in qualnames}
     imports = source.imports
     changed = True
@@ -187,13 +192,14 @@ def local_names(source: Source, qualnames: Iterable[str]) -> set[str]:
             if local not in seeds and any(t in qualnames or tail(t) in seeds for t in targets):
                 seeds.add(local)
                 changed = True
-    return seeds
+    return frozenset(seeds)
 
 
 def _aliases(source: Source, qualnames: frozenset[str]) -> Aliases:
-    found = local_names(source, qualnames)
-    if not found & source.index.names:  # no expression names one: no chain can start
-        return Aliases(frozenset(found))
+    imported = local_names(source, qualnames)
+    if not imported & source.index.names:  # no expression names one: no chain can start
+        return Aliases(imported)
+    found = set(imported)
     users = bindings(source).users
     pending = list(found)
     while pending:

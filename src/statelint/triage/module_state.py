@@ -241,7 +241,7 @@ def _kind(value: ast.expr, callables: Mapping[str, str]) -> str | None:
 
 
 def _function(
-    nodes: list[ast.AST], state: Summary, methods: set[str], mutating: set[str], clocks: set[str]
+    nodes: list[ast.AST], state: Summary, methods: set[str], mutating: frozenset[str], clocks: frozenset[str]
 ) -> FunctionFacts:
     """Record what one outermost function (its nodes, nested functions included) writes."""
     declared: set[str] = set()
@@ -286,7 +286,7 @@ def _function(
     return FunctionFacts(clock_write=clock and _stores_clock(stored, assigned, clocks))
 
 
-def _stores_clock(stored: list[ast.expr], assigned: list[tuple[str, ast.expr]], clocks: set[str]) -> bool:
+def _stores_clock(stored: list[ast.expr], assigned: list[tuple[str, ast.expr]], clocks: frozenset[str]) -> bool:
     """Whether a stored value holds a clock reading: a clock call, or a local computed from one."""
     taint: set[str] = set()
     changed = True
@@ -299,7 +299,7 @@ def _stores_clock(stored: list[ast.expr], assigned: list[tuple[str, ast.expr]], 
     return any(_reads_clock(value, taint, clocks) for value in stored)
 
 
-def _reads_clock(expr: ast.expr, taint: set[str], clocks: set[str]) -> bool:
+def _reads_clock(expr: ast.expr, taint: set[str], clocks: frozenset[str]) -> bool:
     for node in walk(expr):
         if isinstance(node, ast.Call) and terminal(node.func) in clocks:
             return True
