@@ -7,16 +7,14 @@ work belongs elsewhere ("PERF: ... avoid validating the tree when parsing a file
 This skips it for the duration of a parse, and only while ``__post_init__`` does
 nothing but validate: a libcst version that puts more there keeps it.
 
-Both parsers also run without the cyclic garbage collector (:func:`no_collection`), as
-:func:`statelint.engine.analyze.analyze` runs a whole file.
+The cyclic garbage collector is paused around the parse and the walk that follows
+it by the caller (:func:`statelint.engine.analyze._run_python_rules`), not here.
 """
 
 from __future__ import annotations
 
 import libcst as cst
 from libcst._nodes.base import CSTNode
-
-from statelint.engine.gc_pause import no_collection
 
 _POST_INIT = CSTNode.__post_init__
 
@@ -35,11 +33,10 @@ _SKIPPABLE = _only_validates()
 
 def parse_module(text: str) -> cst.Module:
     """``libcst.parse_module(text)``, the same tree, about a fifth faster."""
-    with no_collection():
-        if not _SKIPPABLE or CSTNode.__post_init__ is not _POST_INIT:
-            return cst.parse_module(text)  # someone else patched it: leave it alone
-        CSTNode.__post_init__ = _no_validation  # type: ignore[method-assign]
-        try:
-            return cst.parse_module(text)
-        finally:
-            CSTNode.__post_init__ = _POST_INIT  # type: ignore[method-assign]
+    if not _SKIPPABLE or CSTNode.__post_init__ is not _POST_INIT:
+        return cst.parse_module(text)  # someone else patched it: leave it alone
+    CSTNode.__post_init__ = _no_validation  # type: ignore[method-assign]
+    try:
+        return cst.parse_module(text)
+    finally:
+        CSTNode.__post_init__ = _POST_INIT  # type: ignore[method-assign]
