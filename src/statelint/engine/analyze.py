@@ -22,6 +22,7 @@ from statelint.catalog import Catalog, RuleDoc, load_catalog
 from statelint.config.settings import Settings
 from statelint.engine.discovery import Target
 from statelint.engine.gc_pause import no_collection
+from statelint.engine.needles import NeedleIndex
 from statelint.engine.source import SourceError, decode_python, decode_text, read_bytes
 from statelint.engine.suppressions import UNUSED_SUPPRESSION, file_ignored, file_ignores, parse_suppressions
 from statelint.model import FileResult, Finding, InternalError, Severity, Span
@@ -94,6 +95,7 @@ class Plan:
         self._functions: dict[str, Callable[..., Any]] = {}
         self.cache: Any = None
         self._packages: dict[str, tuple[str, ...]] = {}  # folder -> its package names, for this run
+        self._needle_index: NeedleIndex | None = None
         #: ``STATELINT_PREFILTER=off`` parses every file for every rule: how the tests and
         #: the benchmark show that needles and triage never change a result.
         self.prefilter = os.environ.get("STATELINT_PREFILTER", "on").lower() != "off"
@@ -167,6 +169,13 @@ class Plan:
     @property
     def needles(self) -> dict[str, tuple[str, ...]]:
         return self.index.needles
+
+    @property
+    def needle_index(self) -> NeedleIndex:
+        """Every enabled rule's needles, prepared once per process for testing files against."""
+        if self._needle_index is None:
+            self._needle_index = NeedleIndex(needle for needles in self.index.needles.values() for needle in needles)
+        return self._needle_index
 
     @property
     def text_patterns(self) -> tuple[str, ...]:
@@ -334,7 +343,8 @@ def _wanted_codes(target: Target, text: str, plan: Plan, result: FileResult, ski
     """The enabled rules that apply to this file and whose needles occur in it.
 
     Rules share many needles (a family's rules often all of them): each needle is
-    searched for at most once per file, and a rule stops at its first needle found.
+    tested at most once per file (see :mod:`.needles`), and a rule stops at its first
+    needle found.
     """
     index = plan.index
     if target.kind == "text":
@@ -342,7 +352,7 @@ def _wanted_codes(target: Target, text: str, plan: Plan, result: FileResult, ski
         candidates = [code for code, patterns in index.text if any(fnmatch.fnmatchcase(name, p) for p in patterns)]
     else:
         candidates = list(index.python)
-    found: dict[str, bool] = {}
+    occurs: Callable[[str], bool] | None = None
     wanted: set[str] = set()
     for code in candidates:
         if file_ignored(code, result.file_ignores) or any(code.startswith(s) for s in skipped):
@@ -351,13 +361,10 @@ def _wanted_codes(target: Target, text: str, plan: Plan, result: FileResult, ski
         if not needles or not plan.prefilter:
             wanted.add(code)
             continue
-        for needle in needles:
-            hit = found.get(needle)
-            if hit is None:
-                hit = found[needle] = needle in text
-            if hit:
-                wanted.add(code)
-                break
+        if occurs is None:
+            occurs = plan.needle_index.finder(text)
+        if any(occurs(needle) for needle in needles):
+            wanted.add(code)
     return wanted
 
 
