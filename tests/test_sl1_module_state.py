@@ -47,6 +47,17 @@ def test_import_time_registries_constants_copies_and_shadows_are_never_flagged(t
     assert lint_fixture("sl1/containers_ok.py", tmp_path, "SL1") == []
 
 
+def test_a_functions_own_local_of_the_same_name_is_not_the_container(tmp_path: Path) -> None:
+    # locals, a parameter, loop and with targets, an enclosing function's local are not the
+    # module's containers; an inner function's local does not hide the outer one's write,
+    # and neither does a name declared global or a copy.
+    assert lint_fixture("sl1/shadowed.py", tmp_path, "SL1") == [
+        ("SL101", 4, 1),  # CACHE, written by outer_write()
+        ("SL101", 6, 1),  # SEEN, through copied()'s `seen = SEEN`
+        ("SL101", 7, 1),  # TABLE, through reset()'s `global TABLE`
+    ]
+
+
 def test_rebound_globals(tmp_path: Path) -> None:
     assert lint_fixture("sl1/globals.py", tmp_path, "SL1") == [
         ("SL102", 15, 5),  # request counter

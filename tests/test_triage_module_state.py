@@ -54,6 +54,45 @@ def test_sl101_skips_files_where_no_function_writes_a_module_container(text: str
     assert sl101(text) is False
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "CACHE = {}\ndef build(items):\n    CACHE = {}\n    CACHE['a'] = 1\n",
+        "QUEUE = []\ndef drain(QUEUE):\n    QUEUE.append(1)\n",
+        "QUEUE = []\nf = lambda QUEUE: QUEUE.append(1)\n",
+        "SEEN = set()\ndef scan(rows):\n    for SEEN in rows:\n        SEEN.add(1)\n",
+        "TABLE = {}\ndef use():\n    with open('x') as TABLE:\n        TABLE.update()\n",
+        "TABLE = {}\ndef use():\n    try:\n        pass\n    except KeyError as TABLE:\n        TABLE.args.append(1)\n",
+        "COUNTS = {}\ndef outer():\n    COUNTS = {}\n    def bump(k):\n        COUNTS[k] = 1\n    bump('a')\n",
+    ],
+)
+def test_sl101_skips_writes_through_a_functions_own_local_of_the_same_name(text: str) -> None:
+    assert sl101(text) is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an inner function's local hides nothing from the outer function
+        "CACHE = {}\ndef outer():\n    def inner():\n        CACHE = {}\n    CACHE['a'] = 1\n",
+        # declared global (or nonlocal) somewhere in the function
+        "TABLE = {}\ndef outer():\n    TABLE = None\n    def reset():\n        global TABLE\n        TABLE['k'] = 1\n",
+        # a local that copies the container
+        "SEEN = set()\ndef copied():\n    with SEEN as seen:\n        seen.add(1)\n",
+        # bindings triage does not count: `del` (the resolver does not either), imports (the
+        # same module object, which SL103 follows), comprehension variables and `:=`
+        "CACHE = {}\ndef f():\n    CACHE['a'] = 1\n    del CACHE\n",
+        "CACHE = {}\ndef f():\n    from app import CACHE\n    CACHE['a'] = 1\n",
+        "CACHE = {}\ndef f(rows):\n    [CACHE for CACHE in rows]\n    CACHE['a'] = 1\n",
+        "CACHE = {}\ndef f():\n    (CACHE := {})\n    CACHE['a'] = 1\n",
+        # a class body's names are its own, not the function's
+        "CACHE = {}\ndef f():\n    class C:\n        CACHE = {}\n    CACHE['a'] = 1\n",
+    ],
+)
+def test_sl101_keeps_writes_a_local_of_the_same_name_does_not_hide(text: str) -> None:
+    assert sl101(text) is True
+
+
 def test_sl101_follows_extra_container_classes() -> None:
     text = "from team.cache import Bag\nBAG = Bag()\ndef put(x):\n    BAG.add(x)\n"
     assert sl101(text) is False

@@ -161,7 +161,7 @@ def _imports(source: Source) -> dict[str, set[str]]:
                     target = f"{base}.{alias.name}" if base and not base.endswith(".") else base + alias.name
                     imports.setdefault(alias.asname or alias.name, set()).add(target)
         else:
-            for name in _statement_fields(kind):
+            for name in statement_fields(kind):
                 pending.extend(getattr(node, name))
     return imports
 
@@ -169,7 +169,7 @@ def _imports(source: Source) -> dict[str, set[str]]:
 _STATEMENT_FIELDS: dict[type, tuple[str, ...]] = {}  # node class -> its fields that list statements
 
 
-def _statement_fields(kind: type) -> tuple[str, ...]:
+def statement_fields(kind: type) -> tuple[str, ...]:
     found = _STATEMENT_FIELDS.get(kind)
     if found is None:
         # The fields ast's grammar types as statement lists (body, orelse, finalbody, handlers, cases).

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from statelint.catalog import load_catalog
-from statelint.triage import Source, terminal, walk
+from statelint.triage import SCOPES, Source, statement_fields, terminal, walk
 from statelint.triage.aliases import local_names
 
 _LITERALS: dict[type, str] = {
@@ -243,11 +243,21 @@ def _kind(value: ast.expr, callables: Mapping[str, str]) -> str | None:
 def _function(
     nodes: list[ast.AST], state: Summary, methods: set[str], mutating: frozenset[str], clocks: frozenset[str]
 ) -> FunctionFacts:
-    """Record what one outermost function (its nodes, nested functions included) writes."""
+    """Record what one outermost function (its nodes, nested functions included) writes.
+
+    A write through a name the function binds itself (``opcodes = []; opcodes.append(op)``)
+    cannot reach the module's object of that name, unless some function in it declares
+    the name ``global`` or ``nonlocal``, or copies a value into it (``table = TABLE``).
+    """
     declared: set[str] = set()
+    shared: set[str] = set()  # names some function here takes from an outer scope
     for node in nodes:
         if isinstance(node, ast.Global):
             declared.update(node.names)
+            shared.update(node.names)
+        elif isinstance(node, ast.Nonlocal):
+            shared.update(node.names)
+    written = _Written()
     stored: list[ast.expr] = []  # values written where they outlive the call
     assigned: list[tuple[str, ast.expr]] = []  # local names and their values, for the clock taint
     clock = False
@@ -259,31 +269,97 @@ def _function(
                 continue
             targets = node.targets if kind is ast.Assign else [node.target]  # type: ignore[attr-defined]
             for target in targets:
-                if _target(target, declared, kind is ast.AugAssign, state, value):
+                if _target(target, declared, kind is ast.AugAssign, state, written, value):
                     stored.append(value)
                 if isinstance(target, ast.Name):
                     assigned.append((target.id, value))
                     if isinstance(value, ast.Name) and kind is not ast.AugAssign:
                         state.aliases.setdefault(value.id, set()).add(target.id)  # `table = TABLE`
+                        shared.add(target.id)
         elif kind is ast.withitem:
             if isinstance(node.context_expr, ast.Name) and isinstance(node.optional_vars, ast.Name):  # type: ignore[attr-defined]
                 state.aliases.setdefault(node.context_expr.id, set()).add(node.optional_vars.id)  # type: ignore[attr-defined]
+                shared.add(node.optional_vars.id)  # type: ignore[attr-defined]
         elif kind is ast.Delete:
             for target in node.targets:  # type: ignore[attr-defined]
-                _target(target, declared, False, state)
+                _target(target, declared, False, state, written)
         elif kind is ast.Call:
             tail = terminal(node.func)  # type: ignore[attr-defined]
             clock = clock or tail in clocks
             arguments = [*node.args, *(k.value for k in node.keywords)]  # type: ignore[attr-defined]
             if isinstance(node.func, ast.Attribute) and tail in methods:  # type: ignore[attr-defined]
-                if _root(node.func.value, state):  # type: ignore[attr-defined]
+                if _root(node.func.value, state, written):  # type: ignore[attr-defined]
                     stored.extend(arguments)
             elif tail in mutating:
-                if any([_root(argument, state) for argument in node.args]):  # type: ignore[attr-defined]  # every one
+                if any([_root(argument, state, written) for argument in node.args]):  # type: ignore[attr-defined]  # every one
                     stored.extend(arguments)
         elif kind is ast.Compare:
             state.compares = True
+    local = _own_names(nodes[0]) - shared
+    state.roots.update(written.roots - local)
+    state.heads.update(written.heads - local)
     return FunctionFacts(clock_write=clock and _stores_clock(stored, assigned, clocks))
+
+
+class _Written:
+    """The names one outermost function writes through, before its own locals are taken out."""
+
+    __slots__ = ("roots", "heads")
+
+    def __init__(self) -> None:
+        self.roots: set[str] = set()
+        self.heads: set[str] = set()
+
+
+def _own_names(function: ast.AST) -> set[str]:
+    """Names ``function`` binds in its own scope: its parameters, and what its statements bind
+    outside nested defs and classes (their names included, their bodies not).
+
+    The same bindings as the rules' resolver (:class:`statelint.engine.names.Scope`) finds,
+    less some, which only makes triage keep more: imports (an imported module is the same
+    object inside the function as outside, which SL103 follows), comprehension variables
+    (their own scope), ``:=`` targets and ``match`` captures. ``del name`` binds nothing
+    for the resolver, so nothing here either.
+    """
+    if not isinstance(function, SCOPES):
+        return set()
+    arguments = function.args
+    names = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
+    names.update(a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None)
+    if isinstance(function, ast.Lambda):
+        return names
+    pending: list[ast.AST] = list(function.body)
+    while pending:
+        node = pending.pop()
+        kind = type(node)
+        if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.ClassDef:
+            names.add(node.name)  # type: ignore[attr-defined]
+            continue
+        if kind is ast.Assign:
+            for target in node.targets:  # type: ignore[attr-defined]
+                names.update(_bound(target))
+        elif kind is ast.AugAssign or kind is ast.AnnAssign or kind is ast.For or kind is ast.AsyncFor:
+            names.update(_bound(node.target))  # type: ignore[attr-defined]
+        elif kind is ast.With or kind is ast.AsyncWith:
+            for item in node.items:  # type: ignore[attr-defined]
+                if item.optional_vars is not None:
+                    names.update(_bound(item.optional_vars))
+        elif kind is ast.ExceptHandler and node.name:  # type: ignore[attr-defined]
+            names.add(node.name)  # type: ignore[attr-defined]
+        for field in statement_fields(kind):
+            pending.extend(getattr(node, field))
+    return names
+
+
+def _bound(target: ast.expr) -> Iterator[str]:
+    """The names an assignment target binds (not those of ``a.b`` or ``a[b]``, which bind nothing)."""
+    if isinstance(target, ast.Name):
+        yield target.id
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from _bound(element)
+    elif isinstance(target, ast.Starred):
+        yield from _bound(target.value)
 
 
 def _stores_clock(stored: list[ast.expr], assigned: list[tuple[str, ast.expr]], clocks: frozenset[str]) -> bool:
@@ -308,7 +384,9 @@ def _reads_clock(expr: ast.expr, taint: set[str], clocks: frozenset[str]) -> boo
     return False
 
 
-def _target(target: ast.expr, declared: set[str], augmented: bool, state: Summary, value: ast.expr | None = None) -> bool:
+def _target(
+    target: ast.expr, declared: set[str], augmented: bool, state: Summary, written: _Written, value: ast.expr | None = None
+) -> bool:
     """Record a write of ``value`` (None for ``del``) to ``target``; True when what it stores may
     outlive the call (a global, or through a module variable or a first parameter)."""
     if isinstance(target, ast.Name):
@@ -319,29 +397,29 @@ def _target(target: ast.expr, declared: set[str], augmented: bool, state: Summar
             return True
         return False
     if isinstance(target, ast.Subscript):
-        return _root(target.value, state)
+        return _root(target.value, state, written)
     if isinstance(target, ast.Attribute):
         head = _head(target)
         if head is not None:
-            state.heads.add(head)
+            written.heads.add(head)
         return head in state.owners
     if isinstance(target, (ast.Tuple, ast.List)):
-        recorded = [_target(element, declared, augmented, state, value) for element in target.elts]  # every one
+        recorded = [_target(element, declared, augmented, state, written, value) for element in target.elts]  # every one
         return any(recorded)
     if isinstance(target, ast.Starred):
-        return _target(target.value, declared, augmented, state, value)
+        return _target(target.value, declared, augmented, state, written, value)
     return False
 
 
-def _root(expr: ast.expr, state: Summary) -> bool:
+def _root(expr: ast.expr, state: Summary, written: _Written) -> bool:
     """Record what ``expr[...]`` or ``expr.method()`` writes through; True when it may outlive the call."""
     while isinstance(expr, ast.Subscript):
         expr = expr.value
     if isinstance(expr, ast.Name):
-        state.roots.add(expr.id)
+        written.roots.add(expr.id)
     head = _head(expr)
     if head is not None:
-        state.heads.add(head)
+        written.heads.add(head)
     return head in state.owners
 
 
