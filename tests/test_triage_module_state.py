@@ -201,6 +201,47 @@ def test_sl102_skips_resets_to_none_and_dunders(text: str, expected: bool) -> No
     assert module_state.rebound_global(triage_source(text), {}, NO_OPTIONS) is expected
 
 
+LAZY = [
+    "def get():\n    global _table\n    if _table is None:\n        _table = build()\n    return _table\n",
+    "def get():\n    global _table\n    if not _table:\n        _table = build()\n    return _table\n",
+    "def get():\n    global _table\n    if _table is not None:\n        return _table\n    _table = build()\n    return _table\n",
+    "def get(kind):\n    global _table\n    if kind:\n        if _table is None or stale(_table):\n            with lock:\n                _table = build()\n    return _table\n",
+]
+
+
+@pytest.mark.parametrize("text", LAZY)
+def test_sl102_skips_lazy_initialisation_as_the_rule_does(text: str) -> None:
+    assert module_state.rebound_global(triage_source(text), {}, NO_OPTIONS) is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # set again after the guard, or under a test that is not about the name alone
+        "def get():\n    global _table\n    if _table is None:\n        _table = build()\n    _table = other()\n",
+        "def get():\n    global _table\n    if _table is None and ready:\n        _table = build()\n",
+        "def get():\n    global _table\n    if _table is not None:\n        log()\n    _table = build()\n",
+        # the guard is about another name, or sits in another function
+        "def get():\n    global _a, _b\n    if _a is None:\n        _b = build()\n",
+        "def get():\n    global _t\n    def inner():\n        if _t is None:\n            pass\n    _t = build()\n",
+        # an else branch, a loop's else and a finally are not guarded by the rule either
+        "def get():\n    global _t\n    if _t is None:\n        pass\n    else:\n        _t = build()\n",
+        "def get():\n    global _t\n    if _t is None:\n        for x in y:\n            pass\n        else:\n            _t = 1\n",
+        "def get():\n    global _t\n    if _t is None:\n        try:\n            pass\n        finally:\n            _t = 1\n",
+    ],
+)
+def test_sl102_keeps_a_rebind_no_guard_covers(text: str) -> None:
+    assert module_state.rebound_global(triage_source(text), {}, NO_OPTIONS) is True
+
+
+def test_sl102_skips_startup_functions_unless_the_option_is_emptied() -> None:
+    source = triage_source("def init_app():\n    global _app\n    _app = make()\n")
+    assert module_state.rebound_global(source, {}, {"startup-functions": ["init_*"]}) is False
+    assert module_state.rebound_global(source, {}, {"startup-functions": []}) is True
+    nested = triage_source("def init_app():\n    def later():\n        global _app\n        _app = make()\n")
+    assert module_state.rebound_global(nested, {}, {"startup-functions": ["init_*"]}) is True  # `later` is not one
+
+
 def test_sl403_skips_clock_readings_kept_in_locals_only() -> None:
     """A reading stored in a local container (or on an object the function made) dies with the call."""
     local = """

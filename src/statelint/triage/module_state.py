@@ -12,12 +12,13 @@ nested in it: it may accept a file the rules then find clean, never the reverse.
 from __future__ import annotations
 
 import ast
+import fnmatch
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from statelint.catalog import load_catalog
-from statelint.triage import SCOPES, Source, statement_fields, terminal, walk
+from statelint.triage import DEFS, SCOPES, Source, statement_fields, terminal, walk
 from statelint.triage.aliases import local_names
 
 _LITERALS: dict[type, str] = {
@@ -50,7 +51,9 @@ class Summary:
         self.roots: set[str] = set()  # names written through inside functions
         self.heads: set[str] = set()  # first names of what functions write through
         self.rebinds: set[tuple[str, bool]] = set()  # (global name, augmented) set in functions
-        self.rebound: set[str] = set()  # global names set in functions to something but None
+        #: global name -> the functions that set it to something but None, outside a lazy
+        #: initialisation (None: not known, such as a ``:=`` in a lambda)
+        self.rebound: dict[str, set[str | None]] = {}
         self.aliases: dict[str, set[str]] = {}  # name -> locals a function copies it into
         self.functions: list[FunctionFacts] = []
         self.compares = False  # some function compares values
@@ -78,8 +81,14 @@ def mutated_container(source: Source, knowledge: Mapping[str, Any], options: Map
 
 
 def rebound_global(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
-    """SL102: a function sets a name it declares ``global`` (not a dunder, not to None)."""
-    return any(not (name.startswith("__") and name.endswith("__")) for name in summary(source).rebound)
+    """SL102: a function sets a name it declares ``global`` (not a dunder, not to None, not only
+    while it is unset), and is not one of the ``startup-functions``."""
+    startup = options.get("startup-functions", ())
+    return any(
+        not (name.startswith("__") and name.endswith("__"))
+        and any(where is None or not any(fnmatch.fnmatchcase(where, p) for p in startup) for where in places)
+        for name, places in summary(source).rebound.items()
+    )
 
 
 def mutated_import(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
@@ -258,6 +267,7 @@ def _function(
         elif isinstance(node, ast.Nonlocal):
             shared.update(node.names)
     written = _Written()
+    owners, lazy = _global_sites(nodes) if declared else ({}, {})
     stored: list[ast.expr] = []  # values written where they outlive the call
     assigned: list[tuple[str, ast.expr]] = []  # local names and their values, for the clock taint
     clock = False
@@ -268,6 +278,7 @@ def _function(
             if value is None:
                 continue
             targets = node.targets if kind is ast.Assign else [node.target]  # type: ignore[attr-defined]
+            written.statement = node
             for target in targets:
                 if _target(target, declared, kind is ast.AugAssign, state, written, value):
                     stored.append(value)
@@ -281,6 +292,7 @@ def _function(
                 state.aliases.setdefault(node.context_expr.id, set()).add(node.optional_vars.id)  # type: ignore[attr-defined]
                 shared.add(node.optional_vars.id)  # type: ignore[attr-defined]
         elif kind is ast.Delete:
+            written.statement = node
             for target in node.targets:  # type: ignore[attr-defined]
                 _target(target, declared, False, state, written)
         elif kind is ast.Call:
@@ -298,17 +310,92 @@ def _function(
     local = _own_names(nodes[0]) - shared
     state.roots.update(written.roots - local)
     state.heads.update(written.heads - local)
+    for name, statement in written.rebound:
+        if name not in lazy.get(id(statement), ()):
+            state.rebound.setdefault(name, set()).add(owners.get(id(statement)))
     return FunctionFacts(clock_write=clock and _stores_clock(stored, assigned, clocks))
 
 
 class _Written:
-    """The names one outermost function writes through, before its own locals are taken out."""
+    """What one outermost function writes, before its own locals and lazy initialisations are taken out."""
 
-    __slots__ = ("roots", "heads")
+    __slots__ = ("roots", "heads", "rebound", "statement")
 
     def __init__(self) -> None:
         self.roots: set[str] = set()
         self.heads: set[str] = set()
+        self.rebound: list[tuple[str, ast.AST]] = []  # (global name, the statement setting it)
+        self.statement: ast.AST | None = None  # the one being read
+
+
+def _global_sites(nodes: list[ast.AST]) -> tuple[dict[int, str], dict[int, frozenset[str]]]:
+    """For the statements of each def among ``nodes`` (not those of nested defs or classes): the
+    name of their def, and the names declared ``global`` there that they set only while unset
+    (the statements :func:`statelint.rules._state_code.guarded` finds)."""
+    owners: dict[int, str] = {}
+    lazy: dict[int, frozenset[str]] = {}
+    for function in nodes:
+        if not isinstance(function, DEFS):
+            continue
+        declared: set[str] = set()
+        pending: list[ast.AST] = list(function.body)
+        while pending:
+            node = pending.pop()
+            kind = type(node)
+            if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.ClassDef:
+                continue
+            owners[id(node)] = function.name
+            if kind is ast.Global:
+                declared.update(node.names)  # type: ignore[attr-defined]
+            for field in statement_fields(kind):
+                pending.extend(getattr(node, field))
+        for name in declared:
+            for statement in _guarded(function.body, name, False):
+                lazy[statement] = lazy.get(statement, frozenset()) | {name}
+    return owners, lazy
+
+
+def _guarded(statements: list[ast.stmt], name: str, inside: bool) -> Iterator[int]:
+    """Ids of the statements that run only while ``name`` is unset: ``if name is None: ...``, or
+    after ``if name is not None: return name``. Mirrors the rule's ``guarded`` on libcst's tree."""
+    for statement in statements:
+        if inside:
+            yield id(statement)
+        if isinstance(statement, ast.If):
+            check = _none_check(statement.test, name)
+            yield from _guarded(statement.body, name, inside or check is True)
+            yield from _guarded(statement.orelse, name, inside or check is False)
+            if check is False and not statement.orelse and _ends_flow(statement.body):
+                inside = True
+        elif isinstance(statement, (ast.With, ast.AsyncWith, ast.For, ast.AsyncFor, ast.While)):
+            yield from _guarded(statement.body, name, inside)
+        elif isinstance(statement, ast.Try):
+            yield from _guarded(statement.body, name, inside)
+            for handler in statement.handlers:
+                yield from _guarded(handler.body, name, inside)
+
+
+def _none_check(test: ast.expr, name: str) -> bool | None:
+    """True for a test that holds while ``name`` is unset, False for one that holds once set, else None."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _none_check(test.operand, name)
+        return None if inner is None else not inner
+    if isinstance(test, ast.Name) and test.id == name:
+        return False
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        left, right, op = test.left, test.comparators[0], test.ops[0]
+        if isinstance(left, ast.Name) and left.id == name and isinstance(right, ast.Constant) and right.value is None:
+            if isinstance(op, (ast.Is, ast.Eq)):
+                return True
+            if isinstance(op, (ast.IsNot, ast.NotEq)):
+                return False
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or):
+        return True if _none_check(test.values[0], name) else None
+    return None
+
+
+def _ends_flow(statements: list[ast.stmt]) -> bool:
+    return bool(statements) and isinstance(statements[-1], (ast.Return, ast.Raise))
 
 
 def _own_names(function: ast.AST) -> set[str]:
@@ -393,7 +480,7 @@ def _target(
         if target.id in declared:
             state.rebinds.add((target.id, augmented))
             if not (isinstance(value, ast.Constant) and value.value is None):  # a reset to None is not state
-                state.rebound.add(target.id)
+                written.rebound.append((target.id, written.statement or target))
             return True
         return False
     if isinstance(target, ast.Subscript):
