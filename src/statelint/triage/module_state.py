@@ -45,7 +45,7 @@ class FunctionFacts:
 class Summary:
     """What the file's functions write, for the module-state predicates."""
 
-    __slots__ = ("roots", "heads", "rebinds", "rebound", "aliases", "functions", "compares", "owners")
+    __slots__ = ("roots", "heads", "rebinds", "rebound", "aliases", "functions", "compares", "owners", "outer")
 
     def __init__(self) -> None:
         self.roots: set[str] = set()  # names written through inside functions
@@ -60,6 +60,8 @@ class Summary:
         #: names whose attributes or items outlive a call: module-level variables and every
         #: def's first parameter (``self``); a clock reading stored elsewhere is not SL403's
         self.owners: set[str] = set()
+        #: names a function may write through to something outside it: module variables and imports
+        self.outer: set[str] = set()
 
 
 def summary(source: Source) -> Summary:
@@ -155,7 +157,9 @@ def _summarise(source: Source) -> Summary:
     state = Summary()
     mutating_names = local_names(source, mutating)
     clock_names = local_names(source, clocks)
-    state.owners = _module_variables(source.tree) | _first_parameters(index.functions)
+    variables = _module_variables(source.tree)
+    state.owners = variables | _first_parameters(index.functions)
+    state.outer = variables | source.imports.keys()
     for nodes in source.outermost:
         state.functions.append(_function(nodes, state, methods, mutating_names, clock_names))
     return state
@@ -307,7 +311,8 @@ def _function(
                     stored.extend(arguments)
         elif kind is ast.Compare:
             state.compares = True
-    local = _own_names(nodes[0]) - shared
+    reaching = (written.roots | written.heads) & state.outer  # only these can be shadowed by a local
+    local = _own_names(nodes[0]) - shared if reaching else set()
     state.roots.update(written.roots - local)
     state.heads.update(written.heads - local)
     for name, statement in written.rebound:
