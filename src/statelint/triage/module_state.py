@@ -4,9 +4,12 @@ The libcst analysis (:mod:`statelint.rules._state`) decides whether a module-lev
 container is mutated by code that runs per request. Its cheap over-approximation
 here: the module binds a container to a name, and some function writes through
 that name (item assignment, a mutating method, ``heapq.heappush(name, ...)``,
-``global name; name += ...``, or a local alias of it). Where the libcst analysis
-follows scopes exactly, this reads each function together with the functions
-nested in it: it may accept a file the rules then find clean, never the reverse.
+``global name; name += ...``, or a local alias of it), unless the function binds
+that name itself. Where the libcst analysis follows scopes exactly, this reads
+each function together with the functions nested in it: it may accept a file the
+rules then find clean, never the reverse. For SL102 it mirrors two of the rule's
+exemptions exactly: a global set only while it is unset (lazy initialisation),
+and one set in a function named like the ``startup-functions``.
 """
 
 from __future__ import annotations
@@ -343,17 +346,10 @@ def _global_sites(nodes: list[ast.AST]) -> tuple[dict[int, str], dict[int, froze
         if not isinstance(function, DEFS):
             continue
         declared: set[str] = set()
-        pending: list[ast.AST] = list(function.body)
-        while pending:
-            node = pending.pop()
-            kind = type(node)
-            if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.ClassDef:
-                continue
+        for node in _own_statements(function):
             owners[id(node)] = function.name
-            if kind is ast.Global:
-                declared.update(node.names)  # type: ignore[attr-defined]
-            for field in statement_fields(kind):
-                pending.extend(getattr(node, field))
+            if isinstance(node, ast.Global):
+                declared.update(node.names)
         for name in declared:
             for statement in _guarded(function.body, name, False):
                 lazy[statement] = lazy.get(statement, frozenset()) | {name}
@@ -420,14 +416,11 @@ def _own_names(function: ast.AST) -> set[str]:
     names.update(a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None)
     if isinstance(function, ast.Lambda):
         return names
-    pending: list[ast.AST] = list(function.body)
-    while pending:
-        node = pending.pop()
+    for node in _own_statements(function):
         kind = type(node)
         if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.ClassDef:
             names.add(node.name)  # type: ignore[attr-defined]
-            continue
-        if kind is ast.Assign:
+        elif kind is ast.Assign:
             for target in node.targets:  # type: ignore[attr-defined]
                 names.update(_bound(target))
         elif kind is ast.AugAssign or kind is ast.AnnAssign or kind is ast.For or kind is ast.AsyncFor:
@@ -438,9 +431,20 @@ def _own_names(function: ast.AST) -> set[str]:
                     names.update(_bound(item.optional_vars))
         elif kind is ast.ExceptHandler and node.name:  # type: ignore[attr-defined]
             names.add(node.name)  # type: ignore[attr-defined]
-        for field in statement_fields(kind):
-            pending.extend(getattr(node, field))
     return names
+
+
+def _own_statements(function: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.AST]:
+    """The statements of ``function`` at any depth (and its ``except`` clauses and ``match`` cases),
+    but not those in the bodies of the defs and classes it holds: those are yielded, not entered."""
+    pending: list[ast.AST] = list(function.body)
+    while pending:
+        node = pending.pop()
+        yield node
+        kind = type(node)
+        if kind is not ast.FunctionDef and kind is not ast.AsyncFunctionDef and kind is not ast.ClassDef:
+            for field in statement_fields(kind):
+                pending.extend(getattr(node, field))
 
 
 def _bound(target: ast.expr) -> Iterator[str]:
