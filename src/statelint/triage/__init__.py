@@ -21,7 +21,7 @@ on :class:`Source`.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 Triage = Callable[["Source", Mapping[str, Any], Mapping[str, Any]], bool]
@@ -82,6 +82,17 @@ _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}  # node class -> the fields that
 def _child_fields(kind: type) -> tuple[str, ...]:
     names = _CHILD_FIELDS[kind] = tuple(name for name in kind._fields if name != "ctx")
     return names
+
+
+def bound_names(target: ast.expr) -> Iterator[str]:
+    """The names an assignment target binds, unpacking included (``a.b`` and ``a[b]`` bind none)."""
+    if isinstance(target, ast.Name):
+        yield target.id
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from bound_names(element)
+    elif isinstance(target, ast.Starred):
+        yield from bound_names(target.value)
 
 
 class Index:

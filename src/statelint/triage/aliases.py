@@ -31,10 +31,10 @@ from __future__ import annotations
 import ast
 import builtins
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import NamedTuple
 
-from statelint.triage import DEFS, Source, terminal
+from statelint.triage import DEFS, Source, bound_names, terminal
 
 _AWAITED_CALLEE = re.compile(r"\(\s*await\b")
 _BUILTINS = frozenset(dir(builtins))
@@ -78,7 +78,7 @@ class Bindings:
     def assign(self, target: ast.expr, value: ast.expr, resolved: bool) -> None:
         """``target = value``; ``resolved`` when the resolver gives the names that value (not
         for unpacking, which it binds to nothing, nor for ``:=``, which it does not see)."""
-        names = list(_targets(target))
+        names = list(bound_names(target))
         self.assigned.update(names)
         if resolved:
             self.bound.update(names)
@@ -277,17 +277,6 @@ def _collect(source: Source) -> Bindings:
             function = node.name  # type: ignore[attr-defined]
         stack.extend((child, function) for child in ast.iter_child_nodes(node))
     return found
-
-
-def _targets(target: ast.expr) -> Iterator[str]:
-    """Names an assignment target binds, unpacking included (the resolver binds those to nothing)."""
-    if isinstance(target, ast.Name):
-        yield target.id
-    elif isinstance(target, (ast.Tuple, ast.List)):
-        for element in target.elts:
-            yield from _targets(element)
-    elif isinstance(target, ast.Starred):
-        yield from _targets(target.value)
 
 
 def _callee(func: ast.expr) -> tuple[str, str | None] | None:

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from statelint.catalog import load_catalog
-from statelint.triage import DEFS, SCOPES, Source, statement_fields, terminal, walk
+from statelint.triage import DEFS, SCOPES, Source, bound_names, statement_fields, terminal, walk
 from statelint.triage.aliases import local_names
 
 _LITERALS: dict[type, str] = {
@@ -422,13 +422,13 @@ def _own_names(function: ast.AST) -> set[str]:
             names.add(node.name)  # type: ignore[attr-defined]
         elif kind is ast.Assign:
             for target in node.targets:  # type: ignore[attr-defined]
-                names.update(_bound(target))
+                names.update(bound_names(target))
         elif kind is ast.AugAssign or kind is ast.AnnAssign or kind is ast.For or kind is ast.AsyncFor:
-            names.update(_bound(node.target))  # type: ignore[attr-defined]
+            names.update(bound_names(node.target))  # type: ignore[attr-defined]
         elif kind is ast.With or kind is ast.AsyncWith:
             for item in node.items:  # type: ignore[attr-defined]
                 if item.optional_vars is not None:
-                    names.update(_bound(item.optional_vars))
+                    names.update(bound_names(item.optional_vars))
         elif kind is ast.ExceptHandler and node.name:  # type: ignore[attr-defined]
             names.add(node.name)  # type: ignore[attr-defined]
     return names
@@ -445,17 +445,6 @@ def _own_statements(function: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterato
         if kind is not ast.FunctionDef and kind is not ast.AsyncFunctionDef and kind is not ast.ClassDef:
             for field in statement_fields(kind):
                 pending.extend(getattr(node, field))
-
-
-def _bound(target: ast.expr) -> Iterator[str]:
-    """The names an assignment target binds (not those of ``a.b`` or ``a[b]``, which bind nothing)."""
-    if isinstance(target, ast.Name):
-        yield target.id
-    elif isinstance(target, (ast.Tuple, ast.List)):
-        for element in target.elts:
-            yield from _bound(element)
-    elif isinstance(target, ast.Starred):
-        yield from _bound(target.value)
 
 
 def _stores_clock(stored: list[ast.expr], assigned: list[tuple[str, ast.expr]], clocks: frozenset[str]) -> bool:
