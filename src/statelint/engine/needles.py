@@ -20,10 +20,8 @@ needle is ``needle in text``, never an estimate.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 
-_WORD = re.compile(rb"[A-Za-z0-9_]+")
 _WORD_BYTES = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz")
 _SEPARATE = bytes(byte if byte in _WORD_BYTES else 0x20 for byte in range(256))  # non-word bytes -> space
 
@@ -32,19 +30,23 @@ def _prepare(needle: str) -> tuple[bytes | None, frozenset[bytes], tuple[bytes, 
     """How one needle is tested: the needle itself when it is a single word; else the whole
     words it needs (between other characters) and the word parts at its two ends."""
     data = needle.encode("utf-8", "surrogatepass")
-    runs = [(match.start(), match.end(), match.group()) for match in _WORD.finditer(data)]
-    if len(runs) == 1 and runs[0][:2] == (0, len(data)):
+    words = data.translate(_SEPARATE).split()
+    if not words:
+        return None, frozenset(), ()
+    starts, ends = data[0] in _WORD_BYTES, data[-1] in _WORD_BYTES
+    if len(words) == 1 and starts and ends:
         return data, frozenset(), ()
-    inner = frozenset(word for start, end, word in runs if start > 0 and end < len(data))
-    ends = tuple(word for start, end, word in runs if start == 0 or end == len(data))
-    return None, inner, ends
+    edges = [words.pop(0)] if starts else []
+    if ends and words:
+        edges.append(words.pop())
+    return None, frozenset(words), tuple(edges)
 
 
 class NeedleIndex:
     """The needles of a run, prepared once; :meth:`finder` tests one text against them."""
 
     def __init__(self, needles: Iterable[str]) -> None:
-        self._prepared = {needle: _prepare(needle) for needle in needles}
+        self._prepared = {needle: _prepare(needle) for needle in set(needles)}
 
     def finder(self, text: str) -> Callable[[str], bool]:
         """``needle in text`` for the needles given above (any other string is searched plainly);
