@@ -7,8 +7,8 @@ one of the file's words. So the file's distinct words are collected once, in one
 pass over its bytes, and each needle is first tested against them:
 
 * a needle that is one word occurs in the text exactly when it occurs in one of the
-  text's words, so it is looked for in those words joined (a few kilobytes at most),
-  never in the text;
+  text's words, so it is looked for in those words joined (each word once: a few
+  kilobytes for most files), never in the text;
 * a needle with other characters around a word (``.get(``) needs that word as a whole
   word of the text, and one at its start or end (``from time``) as part of one; only
   when they are there is the text itself searched.

@@ -181,6 +181,8 @@ _STATEMENT_FIELDS: dict[type, tuple[str, ...]] = {}  # node class -> its fields 
 
 
 def statement_fields(kind: type) -> tuple[str, ...]:
+    """The fields of an ``ast`` node class that hold statements (or ``except`` clauses and ``match``
+    cases, which hold them): what a walk over statements alone follows."""
     found = _STATEMENT_FIELDS.get(kind)
     if found is None:
         # The fields ast's grammar types as statement lists (body, orelse, finalbody, handlers, cases).
