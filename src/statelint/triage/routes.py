@@ -41,13 +41,12 @@ if hasattr(ast, "TryStar"):
 class Shapes:
     """The route-like shapes of one file, from one walk."""
 
-    __slots__ = ("paths", "mounts", "tuples", "strings", "formatted")
+    __slots__ = ("paths", "mounts", "tuples", "formatted")
 
     def __init__(self) -> None:
         self.paths: list[ast.expr] = []  # path arguments of route decorators and registrations
         self.mounts = False  # .mount("/x"), or a blueprint/router imported and attached
         self.tuples: list[str] = []  # first strings of ("...", x, ...) tuples
-        self.strings: set[str] = set()  # every string constant
         self.formatted = False  # an f-string somewhere
 
 
@@ -74,7 +73,7 @@ def health_facts(source: Source, knowledge: Mapping[str, Any], options: Mapping[
         return True
     if may_call(source, _function_style(routes, mounts=False)):
         found = shapes(source, routes)
-        if found.formatted or any(healthy(s) for s in found.strings):
+        if found.formatted or any(healthy(s) for s in source.strings):
             return True
     if _methods_called(source, routes) and _health_path(source, routes, healthy):
         return True
@@ -123,7 +122,7 @@ def _health_path(source: Source, routes: Mapping[str, Any], healthy: Callable[[s
             return True
         if isinstance(path, ast.JoinedStr):
             return True
-        if isinstance(path, ast.Name) and any(healthy(s) for s in found.strings):
+        if isinstance(path, ast.Name) and any(healthy(s) for s in source.strings):
             return True  # a constant holding the path
     return False
 
@@ -146,10 +145,7 @@ def _shapes(source: Source, routes: Mapping[str, Any]) -> Shapes:
     imported = source.imports
     for node in source.nodes:
         kind = type(node)
-        if kind is ast.Constant:
-            if isinstance(node.value, str):  # type: ignore[attr-defined]
-                found.strings.add(node.value)  # type: ignore[attr-defined]
-        elif kind is ast.JoinedStr:
+        if kind is ast.JoinedStr:
             found.formatted = True
         elif kind is ast.Tuple:
             first = node.elts[0] if len(node.elts) >= 2 else None  # type: ignore[attr-defined]
