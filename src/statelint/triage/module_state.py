@@ -90,10 +90,14 @@ def rebound_global(source: Source, knowledge: Mapping[str, Any], options: Mappin
     while it is unset), and is not one of the ``startup-functions``."""
     startup = options.get("startup-functions", ())
     return any(
-        not (name.startswith("__") and name.endswith("__"))
-        and any(where is None or not any(fnmatch.fnmatchcase(where, p) for p in startup) for where in places)
+        not (name.startswith("__") and name.endswith("__")) and any(not _startup(where, startup) for where in places)
         for name, places in summary(source).rebound.items()
     )
+
+
+def _startup(function: str | None, patterns: Iterable[str]) -> bool:
+    """Whether ``function`` is named like one of the ``startup-functions`` (None: not known, so no)."""
+    return function is not None and any(fnmatch.fnmatchcase(function, pattern) for pattern in patterns)
 
 
 def mutated_import(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
@@ -143,7 +147,7 @@ def _knowledge() -> tuple[set[str], set[str], dict[str, int], set[str]]:
 
 def _containers(source: Source, extra: set[str]) -> dict[str, str]:
     container_calls = _knowledge()[0] | extra
-    statements = list(_module_statements(source.tree.body))
+    statements = list(_scope_statements(source.tree.body))
     callables = _callable_names(source.imports, container_calls, statements)
     found: dict[str, str] = {}
     for statement in statements:
@@ -171,7 +175,7 @@ def _summarise(source: Source) -> Summary:
 def _module_variables(tree: ast.Module) -> set[str]:
     """Names the module binds to values of its own (not imports, defs or classes), unpacking included."""
     names: set[str] = set()
-    for statement in _module_statements(tree.body):
+    for statement in _scope_statements(tree.body):
         targets: list[ast.expr] = []
         if isinstance(statement, ast.Assign):
             targets = statement.targets
@@ -196,27 +200,21 @@ def _first_parameters(functions: list[ast.AST]) -> set[str]:
     return found
 
 
-def _module_statements(body: Iterable[ast.stmt]) -> Iterator[ast.stmt]:
-    """Statements that run in the module's own scope: into if/try/with/for/match, not defs or classes."""
-    for statement in body:
-        yield statement
-        if isinstance(statement, (ast.If, ast.While, ast.For, ast.AsyncFor)):
-            yield from _module_statements(statement.body)
-            yield from _module_statements(statement.orelse)
-        elif isinstance(statement, _TRY):
-            yield from _module_statements(statement.body)
-            for handler in statement.handlers:
-                yield from _module_statements(handler.body)
-            yield from _module_statements(statement.orelse)
-            yield from _module_statements(statement.finalbody)
-        elif isinstance(statement, (ast.With, ast.AsyncWith)):
-            yield from _module_statements(statement.body)
-        elif isinstance(statement, ast.Match):
-            for case in statement.cases:
-                yield from _module_statements(case.body)
+def _scope_statements(body: list[ast.stmt]) -> Iterator[ast.AST]:
+    """The statements that run in the scope ``body`` opens (the module's or a def's), in source
+    order and at any depth of if/for/while/with/try/match, with the ``except`` clauses and
+    ``match`` cases that hold some of them. Defs and classes are yielded, their bodies not entered."""
+    pending: list[ast.AST] = list(reversed(body))
+    while pending:
+        node = pending.pop()
+        yield node
+        kind = type(node)
+        if kind is not ast.FunctionDef and kind is not ast.AsyncFunctionDef and kind is not ast.ClassDef:
+            for field in reversed(statement_fields(kind)):
+                pending.extend(reversed(getattr(node, field)))
 
 
-def _bindings(statement: ast.stmt) -> Iterator[tuple[str, ast.expr]]:
+def _bindings(statement: ast.AST) -> Iterator[tuple[str, ast.expr]]:
     """(name, value) for each plain name the statement binds to a value."""
     if isinstance(statement, ast.Assign):
         for target in statement.targets:
@@ -230,7 +228,7 @@ def _bindings(statement: ast.stmt) -> Iterator[tuple[str, ast.expr]]:
                 yield item.optional_vars.id, item.context_expr
 
 
-def _callable_names(imports: Mapping[str, set[str]], qualnames: set[str], statements: list[ast.stmt]) -> dict[str, str]:
+def _callable_names(imports: Mapping[str, set[str]], qualnames: set[str], statements: list[ast.AST]) -> dict[str, str]:
     """Local names that may call one of ``qualnames`` (tails, import aliases, module-level
     aliases), each with the tail of the name it stands for."""
     names = {q.rsplit(".", 1)[-1]: q.rsplit(".", 1)[-1] for q in qualnames}
@@ -346,7 +344,7 @@ def _global_sites(nodes: list[ast.AST]) -> tuple[dict[int, str], dict[int, froze
         if not isinstance(function, DEFS):
             continue
         declared: set[str] = set()
-        for node in _own_statements(function):
+        for node in _scope_statements(function.body):
             owners[id(node)] = function.name
             if isinstance(node, ast.Global):
                 declared.update(node.names)
@@ -416,7 +414,7 @@ def _own_names(function: ast.AST) -> set[str]:
     names.update(a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None)
     if isinstance(function, ast.Lambda):
         return names
-    for node in _own_statements(function):
+    for node in _scope_statements(function.body):
         kind = type(node)
         if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.ClassDef:
             names.add(node.name)  # type: ignore[attr-defined]
@@ -432,19 +430,6 @@ def _own_names(function: ast.AST) -> set[str]:
         elif kind is ast.ExceptHandler and node.name:  # type: ignore[attr-defined]
             names.add(node.name)  # type: ignore[attr-defined]
     return names
-
-
-def _own_statements(function: ast.FunctionDef | ast.AsyncFunctionDef) -> Iterator[ast.AST]:
-    """The statements of ``function`` at any depth (and its ``except`` clauses and ``match`` cases),
-    but not those in the bodies of the defs and classes it holds: those are yielded, not entered."""
-    pending: list[ast.AST] = list(function.body)
-    while pending:
-        node = pending.pop()
-        yield node
-        kind = type(node)
-        if kind is not ast.FunctionDef and kind is not ast.AsyncFunctionDef and kind is not ast.ClassDef:
-            for field in statement_fields(kind):
-                pending.extend(getattr(node, field))
 
 
 def _stores_clock(stored: list[ast.expr], assigned: list[tuple[str, ast.expr]], clocks: frozenset[str]) -> bool:
