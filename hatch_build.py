@@ -27,7 +27,7 @@ class CatalogSnapshot(BuildHookInterface):  # type: ignore[type-arg]
         spec = importlib.util.spec_from_file_location(name, root / "src" / "statelint" / "catalog.py")
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # dataclasses look their module up while the classes are made
+        sys.modules[name] = module  # registered while it runs, as an import would register it
         sys.path.insert(0, str(root / "src"))  # the catalog's own imports (statelint.digests)
         before = set(sys.modules)
         try:
