@@ -1,7 +1,8 @@
-"""libcst's parse and walk of a file run without the cyclic garbage collector, which is
-back on afterwards.
+"""A file's analysis (CPython's parse and triage, libcst's parse and walk) runs without
+the cyclic garbage collector, which is back on afterwards; a scan keeps what it loaded
+before its files out of every collection.
 
-Not a timing test: whether collections run while libcst's tree is alive is what makes
+Not a timing test: whether collections run while a syntax tree is alive is what makes
 it cheap or dear to walk (each one traverses the whole live tree).
 """
 
@@ -18,6 +19,9 @@ from statelint.catalog import load_catalog
 from statelint.config.settings import Settings
 from statelint.engine.analyze import Plan, analyze
 from statelint.engine.discovery import Target
+from statelint.engine.gc_pause import frozen
+from statelint.engine.runner import scan
+from statelint.model import FileResult
 
 #: Big enough that parsing and walking it allocates far past the collector's thresholds,
 #: and reported by SL101, so libcst's parse and every rule's walk run on it.
@@ -25,18 +29,23 @@ SOURCE = "CACHE = {}\n\n" + "".join(
     f"def handler_{i}(key, value):\n    CACHE[key] = [value, {{'n': {i}}}, (key, value)]\n    return len(CACHE)\n\n"
     for i in range(400)
 )
+#: As big, and only reads its module's table: SL101's triage rules it out on CPython's tree,
+#: so the file is done without libcst (what a pre-commit run's parent does to each file).
+READ_ONLY = "TABLE = {'a': 1}\n\n" + "".join(
+    f"def lookup_{i}(key):\n    return [TABLE.get(key), {{'n': {i}}}, (key, {i})]\n\n" for i in range(400)
+)
 
 
 @pytest.fixture
 def collections() -> Iterator[list[int]]:
-    """The generations collected while libcst's tree is alive (its parse and walk on the stack),
-    as gc.callbacks reports them; the collection the file's garbage gets once it is done is
+    """The generations collected while a file is analysed (its analysis on the stack), as
+    gc.callbacks reports them; the collection the file's garbage gets once it is done is
     expected and not counted."""
     seen: list[int] = []
 
     def record(phase: str, info: dict[str, int]) -> None:
         frame = sys._getframe(1)
-        while frame is not None and frame.f_code.co_name != "_parse_and_walk":
+        while frame is not None and frame.f_code.co_name != "_analyze":
             frame = frame.f_back
         if phase == "start" and frame is not None:
             seen.append(info["generation"])
@@ -60,6 +69,16 @@ def test_no_collection_runs_while_libcst_analyses_a_file(tmp_path: Path, collect
     assert gc.isenabled()  # and the collector is back
 
 
+def test_no_collection_runs_while_a_file_is_screened_without_libcst(tmp_path: Path, collections: list[int]) -> None:
+    path = tmp_path / "lookups.py"
+    path.write_text(READ_ONLY, encoding="utf-8")
+    plan = Plan(Settings(root=tmp_path, enabled=("SL101",)), load_catalog())
+    result = analyze(Target("lookups.py", str(path), "python"), plan, light=True)
+    assert result is not None and result.findings == [] and not result.parsed  # triage settled it
+    assert collections == []
+    assert gc.isenabled()
+
+
 def test_the_collector_stays_off_for_a_caller_that_turned_it_off(tmp_path: Path) -> None:
     path = tmp_path / "service.py"
     path.write_text(SOURCE, encoding="utf-8")
@@ -70,3 +89,30 @@ def test_the_collector_stays_off_for_a_caller_that_turned_it_off(tmp_path: Path)
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_only_the_outermost_frozen_block_unfreezes() -> None:
+    assert gc.get_freeze_count() == 0
+    with frozen():
+        outer = gc.get_freeze_count()
+        assert outer > 0
+        kept = [[] for _ in range(10)]  # made after the outer freeze: lists are tracked by the collector
+        with frozen():
+            assert gc.get_freeze_count() >= outer + len(kept)  # the nested block adds what was made since
+        assert gc.get_freeze_count() >= outer + len(kept)  # and leaves it frozen
+        del kept
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_scan_analyses_its_files_with_what_it_loaded_frozen(tmp_path: Path) -> None:
+    (tmp_path / "service.py").write_text("CACHE = {}\n", encoding="utf-8")
+    frozen_during: list[int] = []
+
+    def analyze_files(targets: list[Target], plan: Plan, jobs: int) -> list[FileResult]:
+        frozen_during.append(gc.get_freeze_count())
+        return [FileResult(target.display) for target in targets]
+
+    result = scan([str(tmp_path)], Settings(root=tmp_path), cwd=tmp_path, analyze_files=analyze_files)
+    assert result.files_scanned == 1
+    assert frozen_during and frozen_during[0] > 0
+    assert gc.get_freeze_count() == 0  # unfrozen once the scan is over

@@ -295,7 +295,18 @@ def analyze(target: Target, plan: Plan, data: bytes | None = None, *, light: boo
     a file that some rule still wants after triage is left alone and None returned:
     rule code and libcst (and their crashes) belong in a worker process; reading,
     needles and CPython's parser are cheap and safe anywhere.
+
+    It all runs without the cyclic garbage collector. A file's trees (CPython's, then
+    libcst's) are alive from their parse to the end and hold no garbage: each collection
+    on the way would walk them for nothing (a quarter of the time libcst's tree takes
+    to analyse). Reference counting frees what the rules and triage drop as they go,
+    and the rare cycle (a scope and its children) goes at the first collection after.
     """
+    with no_collection():
+        return _analyze(target, plan, data, light)
+
+
+def _analyze(target: Target, plan: Plan, data: bytes | None, light: bool) -> FileResult | None:
     result = FileResult(target.display)
     try:
         if data is None:
@@ -319,7 +330,7 @@ def analyze(target: Target, plan: Plan, data: bytes | None = None, *, light: boo
     if target.kind == "text":
         _run_text_rules(target, text, plan, result, wanted)
     elif wanted:
-        _run_python_rules(target, text, plan, result, wanted, tree)
+        _parse_and_walk(target, text, plan, result, wanted, tree)
     if result.findings:
         lines = text.splitlines()
         for finding in result.findings:
@@ -409,7 +420,7 @@ def _cpython_accepts(text: str, display: str) -> bool:
 def _cpython_parse(text: str, display: str) -> ast.Module:
     """Parse with CPython's own parser (raises SyntaxError), never printing its warnings
     (``"\\d"`` is a SyntaxWarning on stderr since Python 3.12)."""
-    with warnings.catch_warnings(), no_collection():
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         tree: ast.Module = compile(text, display, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     return tree
@@ -532,23 +543,10 @@ def _screen(
     return _triage(target, text, plan, result, wanted)  # CPython's parse there checks the syntax
 
 
-def _run_python_rules(
-    target: Target, text: str, plan: Plan, result: FileResult, wanted: set[str], tree: ast.Module | None = None
-) -> None:
-    """Parse with libcst and run the wanted rules in one walk, without the cyclic garbage collector.
-
-    Its collections would otherwise keep walking libcst's tree, which is alive the whole
-    time and holds no garbage: a quarter of the time the tree takes to analyse. What
-    the rules leave behind is freed by reference counting as they go, and the rare
-    cycle (a scope and its children) by the first collection after the file.
-    """
-    with no_collection():
-        _parse_and_walk(target, text, plan, result, wanted, tree)
-
-
 def _parse_and_walk(
     target: Target, text: str, plan: Plan, result: FileResult, wanted: set[str], tree: ast.Module | None
 ) -> None:
+    """Parse with libcst and run the wanted rules in one walk."""
     import libcst as cst
 
     from statelint.engine.context import FileContext

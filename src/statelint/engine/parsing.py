@@ -8,7 +8,7 @@ This skips it for the duration of a parse, and only while ``__post_init__`` does
 nothing but validate: a libcst version that puts more there keeps it.
 
 The cyclic garbage collector is paused around the parse and the walk that follows
-it by the caller (:func:`statelint.engine.analyze._run_python_rules`), not here.
+it by the caller (:func:`statelint.engine.analyze.analyze`), not here.
 """
 
 from __future__ import annotations

@@ -14,7 +14,6 @@ worker or importing libcst.
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
@@ -26,6 +25,7 @@ from statelint.engine.analyze import PARSE_ERROR, Plan, RuleIndex, analyze
 from statelint.engine.cache import ResultCache, content_digest
 from statelint.engine.discovery import Target, discover
 from statelint.engine.fingerprint import with_fingerprints
+from statelint.engine.gc_pause import frozen
 from statelint.engine.screening import screen_all
 from statelint.engine.source import SourceError, decode_python, decode_text, read_bytes
 from statelint.engine.suppressions import UNUSED_SUPPRESSION, file_ignored, file_ignores, selectors_used, suppressing
@@ -201,12 +201,9 @@ def _in_workers(
     # Everything imported so far lives as long as the workers: keep it out of their
     # garbage collections (a full one walks every object) and off the pages each
     # forked worker would otherwise copy as the collector touches them.
-    gc.freeze()
-    try:
+    with frozen():
         pool = IsolatedPool(min(jobs, len(chunks)), _worker_handler, (plan.settings, plan.index, plan), timeout, RETIRE_MB)
         pool.run(tasks, chunks, on_result)
-    finally:
-        gc.unfreeze()
 
 
 def _size(path: str) -> int:
@@ -301,6 +298,18 @@ def scan(
     cache_dir: Path | None = None,
 ) -> ScanResult:
     """Scan ``paths``; with ``cache_dir``, per-file results are read from and kept in that cache."""
+    with frozen():  # the imports, catalog and settings live as long as the scan
+        return _scan(paths, settings, cwd, jobs, analyze_files, cache_dir)
+
+
+def _scan(
+    paths: Sequence[str],
+    settings: Settings,
+    cwd: Path,
+    jobs: int,
+    analyze_files: Callable[[list[Target], Plan, int], list[FileResult]],
+    cache_dir: Path | None,
+) -> ScanResult:
     plan = Plan.build(settings)
     if cache_dir is not None:
         cache = ResultCache.open(cache_dir, plan.catalog.digest, settings.fingerprint())
