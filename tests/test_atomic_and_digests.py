@@ -44,6 +44,31 @@ def test_a_failed_write_keeps_the_old_file_and_removes_the_temporary(tmp_path: P
     assert [p.name for p in tmp_path.iterdir()] == ["baseline.json"]
 
 
+def test_a_short_write_is_carried_on_until_every_byte_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """os.write may write less than it is given (a signal, a pipe, some file systems)."""
+    real_write = os.write
+    calls: list[int] = []
+
+    def three_bytes(fd: int, data: bytes) -> int:
+        calls.append(len(data))
+        return real_write(fd, bytes(data[:3]))
+
+    monkeypatch.setattr(atomic.os, "write", three_bytes)
+    target = tmp_path / "record.json"
+    atomic.write_text(target, '{"key": "ünï"}')
+    assert target.read_bytes() == '{"key": "ünï"}'.encode()
+    assert len(calls) == 6  # 17 bytes, three at a time
+
+
+def test_text_that_cannot_be_encoded_leaves_nothing_behind(tmp_path: Path) -> None:
+    target = tmp_path / "report.txt"
+    target.write_text("kept\n")
+    with pytest.raises(UnicodeEncodeError):
+        atomic.write_text(target, "lone \udc80 surrogate")
+    assert target.read_text() == "kept\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.txt"]
+
+
 def test_temporary_names_never_collide(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     taken = iter([b"\0" * 6, b"\0" * 6, b"\1" * 6])  # the first name twice: the second try must move on
     monkeypatch.setattr(atomic.os, "urandom", lambda n: next(taken))

@@ -59,19 +59,30 @@ def sources_stamp(package: str) -> str:
     """The Python modules under ``package``, known by name, size and modification time.
 
     As mypy and Python's own bytecode cache know sources: reading them all cost every run 5 ms.
+    Listed in :func:`os.walk`'s order (a folder's files, then its subfolders, sorted by name),
+    walked with :func:`os.scandir` directly: ``os.walk`` and ``relpath`` cost twice as much.
     """
-    parts = []
-    for folder, subfolders, files in os.walk(package):
-        subfolders[:] = sorted(name for name in subfolders if name != "__pycache__")
-        for name in sorted(files):
-            if name.endswith(".py"):
-                path = os.path.join(folder, name)
-                try:
-                    info = os.stat(path)
-                except OSError:
-                    continue
-                relative = os.path.relpath(path, package).replace(os.sep, "/")
-                parts.append(f"{relative}\0{info.st_size}\0{info.st_mtime_ns}")
+    parts: list[str] = []
+    pending = [(package, "")]
+    while pending:
+        folder, prefix = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError:
+            continue
+        subfolders = []
+        for entry in entries:
+            try:
+                if entry.is_dir():
+                    if entry.name != "__pycache__" and not entry.is_symlink():
+                        subfolders.append((entry.path, f"{prefix}{entry.name}/"))
+                elif entry.name.endswith(".py"):
+                    info = entry.stat()
+                    parts.append(f"{prefix}{entry.name}\0{info.st_size}\0{info.st_mtime_ns}")
+            except OSError:
+                continue
+        pending.extend(reversed(subfolders))
     return "\n".join(parts)
 
 
