@@ -7,8 +7,8 @@ from pathlib import Path
 import pathspec
 import pytest
 
-from statelint.config.settings import DEFAULT_EXCLUDES
-from statelint.engine.discovery import _Patterns
+from statelint.config.settings import DEFAULT_EXCLUDES, Settings
+from statelint.engine.discovery import _Ignorer, _Patterns, discover
 from tests.helpers import check_json
 
 LOOPBACK = 'import uvicorn\nuvicorn.run(app, host="127.0.0.1")\n'
@@ -72,6 +72,27 @@ def test_explicit_files_are_checked_even_when_excluded(tmp_path: Path) -> None:
     (tmp_path / ".gitignore").write_text("generated/\n")
     assert scanned(tmp_path, "generated/out.py") == ["generated/out.py"]
     assert scanned(tmp_path, "generated/out.py", "--force-exclude") == []
+
+
+def test_force_exclude_asks_about_each_folder_once_for_all_the_files_named_in_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pre-commit run names many files of a few folders: each folder's verdict is shared."""
+    write(tmp_path, "svc/api/a.py", "svc/api/b.py", "svc/api/c.py", "generated/d.py", "generated/e.py")
+    (tmp_path / ".gitignore").write_text("generated/\n")
+    asked: list[str] = []
+    real = _Ignorer.ignored
+
+    def recording(self: _Ignorer, path: Path, is_dir: bool) -> bool:
+        if is_dir:
+            asked.append(path.relative_to(tmp_path).as_posix())
+        return real(self, path, is_dir)
+
+    monkeypatch.setattr(_Ignorer, "ignored", recording)
+    named = ["svc/api/a.py", "svc/api/b.py", "svc/api/c.py", "generated/d.py", "generated/e.py"]
+    targets, missing = discover(named, Settings(root=tmp_path, force_exclude=True), tmp_path)
+    assert [t.display for t in targets] == named[:3] and missing == []
+    assert sorted(asked) == ["svc", "svc/api"]  # once each for three files (generated/ is settled by the file's own path)
 
 
 def test_several_paths_are_deduplicated_and_sorted(tmp_path: Path) -> None:

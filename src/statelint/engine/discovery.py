@@ -132,6 +132,7 @@ class _Ignorer:
         self.use_gitignore = settings.respect_gitignore
         self._gitignores: dict[Path, _Patterns | None] = {}
         self._repositories: dict[Path, bool] = {}
+        self._folders: dict[Path, bool] = {}  # folder -> whether it is ignored, for named files
 
     def _gitignore(self, directory: Path) -> _Patterns | None:
         if directory not in self._gitignores:
@@ -162,6 +163,13 @@ class _Ignorer:
             if directory == self.root or self._repository_root(directory):
                 break
         return False
+
+    def folder_ignored(self, directory: Path) -> bool:
+        """:meth:`ignored` for a folder, asked once however many named files it holds."""
+        found = self._folders.get(directory)
+        if found is None:
+            found = self._folders[directory] = self.ignored(directory, is_dir=True)
+        return found
 
     def _repository_root(self, directory: Path) -> bool:
         """Whether ``directory`` holds a ``.git``: asked once per folder, not once per file in it."""
@@ -213,7 +221,7 @@ def _excluded_with_parents(path: Path, ignorer: _Ignorer) -> bool:
     for parent in path.parents:
         if parent == ignorer.root or ignorer.root not in parent.parents:
             break
-        if ignorer.ignored(parent, is_dir=True):
+        if ignorer.folder_ignored(parent):
             return True
     return False
 
