@@ -104,6 +104,25 @@ def test_an_error_in_the_parent_still_waits_for_the_helper(monkeypatch: pytest.M
 
 
 @forking
+def test_the_helper_is_reaped_once_its_answers_are_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    forked: list[int] = []
+    fork = os.fork
+
+    def recording_fork() -> int:
+        pid = fork()
+        if pid:
+            forked.append(pid)
+        return pid
+
+    monkeypatch.setattr(screening.os, "fork", recording_fork)
+    results = screen_all(by_pid, jobs=2)
+    assert len({r.ran[0] for r in results.values() if r is not None}) == 2  # the helper's answers were used
+    assert len(forked) == 1
+    with pytest.raises(ChildProcessError):
+        os.waitpid(forked[0], os.WNOHANG)  # and it was waited for
+
+
+@forking
 def test_a_malformed_answer_is_screened_again(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(screening, "_encode", lambda result: {"findings": "not a list"} if result else None)
     results = screen_all(by_pid, jobs=2)

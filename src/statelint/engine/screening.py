@@ -55,26 +55,30 @@ def screen_all(
     order = sorted(indices, key=lambda i: (-weights.get(i, 0), i))  # the small ones even out the end
     worth = len(order) >= 2 and _may_fork(jobs, sum(weights.get(i, 0) for i in order))
     queue = _Queue.of(len(order)) if worth and len(order) <= _MAX_QUEUED else None
-    helped = _fork(queue, order, screen) if queue is not None else None
+    helper = _Helper.fork(queue, order, screen) if queue is not None else None
     mine: set[int] = set()
     answers: dict[str, object] = {}
     positions: Iterable[int] = range(len(order))
-    if queue is not None and helped is not None:
+    if queue is not None and helper is not None:
         positions = queue.take()
     try:
-        for position in positions:
-            index = order[position]
-            mine.add(index)
-            done(index, screen(index))
+        try:
+            for position in positions:
+                index = order[position]
+                mine.add(index)
+                done(index, screen(index))
+        finally:
+            if queue is not None:
+                queue.close()
+            if helper is not None:
+                answers = helper.answers() or {}
+        for index in order:
+            if index not in mine:  # the helper's, or lost with it: screened here when not answered
+                result = _decode(answers.get(str(index), False), displays[index])
+                done(index, screen(index) if result is False else result)  # type: ignore[arg-type]
     finally:
-        if queue is not None:
-            queue.close()
-        if helped is not None:
-            answers = helped() or {}  # waited for whatever happened here: no process is left behind
-    for index in order:
-        if index not in mine:  # the helper's, or lost with it: screened here when not answered
-            result = _decode(answers.get(str(index), False), displays[index])
-            done(index, screen(index) if result is False else result)  # type: ignore[arg-type]
+        if helper is not None:
+            helper.reap()  # whatever happened here: no process is left behind
 
 
 def _may_fork(jobs: int, total: int) -> bool:
@@ -126,43 +130,52 @@ class _Queue:
             self._read_end = None
 
 
-def _fork(queue: _Queue, order: list[int], screen: Screen) -> Callable[[], dict[str, object] | None] | None:
-    """Start the helper on the queue; the returned call waits for its answers (None if it failed)."""
-    try:
-        read_end, write_end = os.pipe()
-    except OSError:
-        return None
-    sys.stdout.flush()
-    sys.stderr.flush()
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(read_end)
-        os.close(write_end)
-        return None
-    if pid == 0:  # the helper: answer, then leave without running the parent's exit handlers
-        status = 1
-        try:
-            os.close(read_end)
-            answers = {str(order[position]): _encode(screen(order[position])) for position in queue.take()}
-            with os.fdopen(write_end, "w", encoding="utf-8") as pipe:
-                json.dump(answers, pipe, ensure_ascii=False)
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write_end)
+class _Helper:
+    """The forked helper, seen from the parent: its answers, then its exit.
 
-    def collect() -> dict[str, object] | None:
+    The answers are used as soon as they are read whole: only a finished helper writes a
+    complete JSON document, and a truncated one does not parse. Waiting for its exit
+    comes last, so the kernel tears the helper down while the parent stores the results.
+    """
+
+    def __init__(self, pid: int, read_end: int) -> None:
+        self.pid = pid
+        self._read_end = read_end
+
+    @classmethod
+    def fork(cls, queue: _Queue, order: list[int], screen: Screen) -> _Helper | None:
+        """Start the helper on the queue (None if it cannot be forked)."""
         try:
-            with os.fdopen(read_end, "r", encoding="utf-8") as pipe:
+            read_end, write_end = os.pipe()
+        except OSError:
+            return None
+        sys.stdout.flush()
+        sys.stderr.flush()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_end)
+            os.close(write_end)
+            return None
+        if pid == 0:  # the helper: answer, then leave without running the parent's exit handlers
+            status = 1
+            try:
+                os.close(read_end)
+                answers = {str(order[position]): _encode(screen(order[position])) for position in queue.take()}
+                with os.fdopen(write_end, "w", encoding="utf-8") as pipe:
+                    json.dump(answers, pipe, ensure_ascii=False)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        return cls(pid, read_end)
+
+    def answers(self) -> dict[str, object] | None:
+        """What the helper sent, once it closed the pipe (None if nothing whole came)."""
+        try:
+            with os.fdopen(self._read_end, "r", encoding="utf-8") as pipe:
                 text = pipe.read()
         except (OSError, UnicodeDecodeError):
-            text = ""
-        try:
-            _, status = os.waitpid(pid, 0)
-        except ChildProcessError:
-            status = -1
-        if status != 0:
             return None
         try:
             answers = json.loads(text)
@@ -170,7 +183,11 @@ def _fork(queue: _Queue, order: list[int], screen: Screen) -> Callable[[], dict[
             return None
         return answers if isinstance(answers, dict) else None
 
-    return collect
+    def reap(self) -> None:
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass
 
 
 def _encode(result: FileResult | None) -> object:
