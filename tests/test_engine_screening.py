@@ -77,19 +77,25 @@ def test_a_helper_that_fails_costs_time_not_files() -> None:
     assert {r.ran[0] for r in results.values() if r is not None} == {str(parent)}
 
 
-@forking
-def test_an_error_in_the_parent_still_waits_for_the_helper(monkeypatch: pytest.MonkeyPatch) -> None:
-    parent = os.getpid()
-    forked: list[int] = []
+@pytest.fixture
+def forked(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The pids of the helpers screening forks (the parent's side of each fork records it)."""
+    pids: list[int] = []
     fork = os.fork
 
     def recording_fork() -> int:
         pid = fork()
         if pid:
-            forked.append(pid)
+            pids.append(pid)
         return pid
 
     monkeypatch.setattr(screening.os, "fork", recording_fork)
+    return pids
+
+
+@forking
+def test_an_error_in_the_parent_still_waits_for_the_helper(forked: list[int]) -> None:
+    parent = os.getpid()
 
     def fails_in_the_parent(index: int) -> FileResult | None:
         if os.getpid() == parent:
@@ -104,17 +110,7 @@ def test_an_error_in_the_parent_still_waits_for_the_helper(monkeypatch: pytest.M
 
 
 @forking
-def test_the_helper_is_reaped_once_its_answers_are_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    forked: list[int] = []
-    fork = os.fork
-
-    def recording_fork() -> int:
-        pid = fork()
-        if pid:
-            forked.append(pid)
-        return pid
-
-    monkeypatch.setattr(screening.os, "fork", recording_fork)
+def test_the_helper_is_reaped_once_its_answers_are_used(forked: list[int]) -> None:
     results = screen_all(by_pid, jobs=2)
     assert len({r.ran[0] for r in results.values() if r is not None}) == 2  # the helper's answers were used
     assert len(forked) == 1
