@@ -184,6 +184,7 @@ class _Helper:
         return answers if isinstance(answers, dict) else None
 
     def reap(self) -> None:
+        """Wait for the helper's exit: it leaves once it has answered, or failed to."""
         try:
             os.waitpid(self.pid, 0)
         except ChildProcessError:
