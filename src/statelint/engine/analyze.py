@@ -552,8 +552,6 @@ def _parse_and_walk(
     from statelint.engine.context import FileContext
     from statelint.engine.names import NameResolver
     from statelint.engine.parsing import parse_module
-    from statelint.engine.walker import Dispatcher, walk
-    from statelint.rules.base import Rule
 
     try:
         module = parse_module(text)
@@ -577,6 +575,17 @@ def _parse_and_walk(
     module_name, is_package = plan.module_name(target.path)
     ctx = FileContext(target.display, text, module, NameResolver(module, module_name, is_package))
     ctx.syntax_tree = tree
+    try:
+        _run_rules(ctx, target, plan, result, wanted)
+    finally:
+        ctx.close()
+
+
+def _run_rules(ctx: Any, target: Target, plan: Plan, result: FileResult, wanted: set[str]) -> None:
+    """Run the wanted rules over the parsed file in one walk, and collect what they found."""
+    from statelint.engine.walker import Dispatcher, walk
+    from statelint.rules.base import Rule
+
     rules: list[Any] = []
     for rule_type, doc in plan.rules_for(wanted, "python"):
         try:

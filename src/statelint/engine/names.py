@@ -260,6 +260,16 @@ class NameResolver:
         self._scopes: dict[tuple[int, int], Scope] = {}
         self._resolved: dict[tuple[int, int], frozenset[str]] = {}
 
+    def close(self) -> None:
+        """Forget the file's scopes. Each scope and its bindings point at each other, and at the
+        tree: left as they are, only the cyclic garbage collector frees the file, after walking
+        every node of it."""
+        for scope in (self.module_scope, *self._scopes.values()):
+            scope._names = None
+            scope.resolver = None
+        self._scopes.clear()
+        self._resolved.clear()
+
     def child_scope(self, node: cst.CSTNode, parent: Scope) -> Scope:
         key = (id(node), id(parent))
         scope = self._scopes.get(key)

@@ -219,16 +219,17 @@ def _produced(value: cst.BaseExpression) -> Iterator[tuple[cst.Call, bool]]:
 class ShutdownIndex:
     """The shutdown-relevant events of one module; see the module docstring."""
 
-    _current: tuple[FileContext, ShutdownIndex] | None = None
-
     @classmethod
     def of(cls, ctx: FileContext) -> ShutdownIndex:
         """The index of ``ctx``'s file, shared by every rule instance of that file."""
-        current = cls._current
-        if current is None or current[0] is not ctx:
-            current = (ctx, cls(ctx, load_catalog().knowledge("SL7")["shutdown_paths"]))
-            cls._current = current
-        return current[1]
+        index: ShutdownIndex | None = ctx.shared.get("shutdown index")
+        if index is None:
+            index = ctx.shared["shutdown index"] = cls(ctx, load_catalog().knowledge("SL7")["shutdown_paths"])
+        return index
+
+    def close(self) -> None:
+        """Drop the rule families' analyses (:attr:`cache`), which refer back to the index."""
+        self.cache.clear()
 
     def __init__(self, ctx: FileContext, knowledge: Mapping[str, Any]) -> None:
         self.ctx = ctx

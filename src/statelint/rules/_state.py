@@ -61,7 +61,7 @@ __all__ = [
     "terminal",
 ]
 
-_ATTR = "_statelint_module_state"
+_SHARED = "module state"  # its name in ``FileContext.shared``
 _MEMO_DEPTH = 4  # how far a memoized value is followed through locals
 
 
@@ -97,10 +97,9 @@ class Container:
 
 def module_state(rule: Rule) -> ModuleState:
     """The file's shared analysis, created by whichever rule asks first."""
-    state = rule.ctx.__dict__.get(_ATTR)
+    state: ModuleState | None = rule.ctx.shared.get(_SHARED)
     if state is None:
-        state = ModuleState(rule.ctx)
-        setattr(rule.ctx, _ATTR, state)
+        state = rule.ctx.shared[_SHARED] = ModuleState(rule.ctx)
     return state
 
 
