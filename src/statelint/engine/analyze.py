@@ -28,6 +28,7 @@ from statelint.engine.suppressions import UNUSED_SUPPRESSION, file_ignored, file
 from statelint.model import FileResult, Finding, InternalError, Severity, Span
 
 if TYPE_CHECKING:
+    from statelint.engine.context import FileContext
     from statelint.rules.base import BaseRule, Rule, TextRule
 
 PARSE_ERROR = "SL001"
@@ -581,7 +582,7 @@ def _parse_and_walk(
         ctx.close()
 
 
-def _run_rules(ctx: Any, target: Target, plan: Plan, result: FileResult, wanted: set[str]) -> None:
+def _run_rules(ctx: FileContext, target: Target, plan: Plan, result: FileResult, wanted: set[str]) -> None:
     """Run the wanted rules over the parsed file in one walk, and collect what they found."""
     from statelint.engine.walker import Dispatcher, walk
     from statelint.rules.base import Rule
