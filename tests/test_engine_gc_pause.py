@@ -125,17 +125,19 @@ FIXTURES = Path(__file__).parent / "fixtures"
 def _analysed_with_cyclic_garbage(target: Target, plan: Plan) -> tuple[FileResult | None, Counter[str]]:
     """The file's result, and the types of what its analysis left that only the cyclic
     collector could free."""
+    enabled, flags = gc.isenabled(), gc.get_debug()
     gc.collect()
     gc.disable()
-    gc.set_debug(gc.DEBUG_SAVEALL)
+    gc.set_debug(flags | gc.DEBUG_SAVEALL)
     try:
         result = analyze(target, plan)
         gc.collect()
         return result, Counter(f"{type(o).__module__}.{type(o).__qualname__}" for o in gc.garbage)
     finally:
         gc.garbage.clear()
-        gc.set_debug(0)
-        gc.enable()
+        gc.set_debug(flags)
+        if enabled:
+            gc.enable()
 
 
 def test_a_file_analysed_with_libcst_is_freed_without_the_cyclic_collector() -> None:
