@@ -15,8 +15,9 @@ whole command, start-up included):
   the cold runs between them leave the machine in;
 * statelint cold: all default rules, all cores, an empty cache that it fills;
 * statelint warm: the same cache, nothing changed;
-* statelint on 10 changed files as pre-commit runs it (file arguments,
-  ``--force-exclude``), 10 different files edited before every run;
+* statelint on 10 changed files as pre-commit runs it (one process, as the hook is
+  ``require_serial``; file arguments, ``--force-exclude``), 10 different files edited
+  before every run;
 * libcst parse-only of the corpus on one core (the floor of any libcst tool);
 * when installed: bandit ``-t B104,B108``, ``fixit lint``, ruff with the rules
   closest to statelint's, ``--no-cache``;
