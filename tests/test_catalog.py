@@ -67,12 +67,20 @@ def test_validation_accepts_a_complete_rule(tmp_path: Path) -> None:
         ({"references": []}, "sl9.yaml: rules.SL901.references: expected a non-empty list"),
         ({"options": {"x": {"type": "float", "default": 1, "description": "d"}}}, "rules.SL901.options.x: expected a type"),
         ({"options": {"x": {"type": "bool", "default": "no", "description": "d"}}}, "rules.SL901.options.x.default: not a valid bool"),
+        ({"options": {"x": {"type": "regex", "default": "(", "description": "d"}}}, "rules.SL901.options.x.default: not a valid regex"),
     ],
 )
 def test_validation_names_the_broken_field(tmp_path: Path, change: dict, message: str) -> None:
     rule = _valid_rule() | change
     with pytest.raises(CatalogError, match=message.replace(".", r"\.")):
         load_catalog(_write_family(tmp_path, rule))
+
+
+def test_a_catalog_that_would_not_load_gets_no_snapshot(tmp_path: Path) -> None:
+    # The snapshot's regex defaults are not compiled again on load: building it is their check.
+    bad = _valid_rule() | {"options": {"x": {"type": "regex", "default": "(", "description": "d"}}}
+    with pytest.raises(CatalogError, match=r"rules\.SL901\.options\.x\.default: not a valid regex"):
+        snapshot(_write_family(tmp_path, bad))
 
 
 def _copy_catalog(tmp_path: Path, name: str) -> Path:

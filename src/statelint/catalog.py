@@ -3,9 +3,10 @@
 The catalog lives in the top-level ``rules/`` folder of the repository and ships
 inside the wheel as ``statelint/catalog_data``. Each ``slN.yaml`` file describes
 one family. It is validated on load, so a rule without docs cannot ship.
-"""
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: every run defines these named tuples,
+and :class:`typing.NamedTuple` compiles each annotation it gets as a string.
+"""
 
 import re
 from functools import lru_cache
@@ -37,7 +38,9 @@ class OptionDoc(NamedTuple):
     default: Any
     description: str
 
-    def accepts(self, value: Any) -> bool:
+    def accepts(self, value: Any, compile_patterns: bool = True) -> bool:
+        """Whether ``value`` is of the option's type (a regex option's value must compile, unless
+        ``compile_patterns`` is off: a string will do)."""
         expected = OPTION_TYPES[self.type]
         if self.type == "int" and isinstance(value, bool):
             return False
@@ -46,10 +49,11 @@ class OptionDoc(NamedTuple):
         if self.type == "regex":
             if not isinstance(value, str):
                 return False
-            try:
-                re.compile(value)
-            except re.error:
-                return False
+            if compile_patterns:
+                try:
+                    re.compile(value)
+                except re.error:
+                    return False
             return True
         return isinstance(value, expected)
 
@@ -139,6 +143,7 @@ def snapshot(directory: Path) -> str:
 
     sources, digest = _sources(directory)
     files = {path.name: yaml.load(raw, Loader=_loader()) for path, raw in sources}  # noqa: S506 - a SafeLoader
+    _build(sources, files, digest, from_snapshot=False)  # a catalog that would not load fails the wheel's build
     text = json.dumps({"digest": digest, "files": files}, sort_keys=True)
     if json.loads(text)["files"] != files:
         raise CatalogError("the catalog holds values JSON cannot carry (dates, non-string keys ...)")
@@ -161,20 +166,28 @@ def _from_snapshot(directory: Path, digest: str) -> dict[str, Any] | None:
 def load_catalog(directory: Path | None = None) -> Catalog:
     directory = directory or catalog_dir()
     sources, digest = _sources(directory)
-    parsed = _from_snapshot(directory, digest) or {}
+    parsed = _from_snapshot(directory, digest)
+    if parsed is not None and all(path.name in parsed for path, _ in sources):
+        return _build(sources, parsed, digest, from_snapshot=True)
+    import yaml
+
+    files = {path.name: yaml.load(raw, Loader=_loader()) for path, raw in sources}  # noqa: S506 - a SafeLoader
+    return _build(sources, files, digest, from_snapshot=False)
+
+
+def _build(sources: list[tuple[Path, bytes]], files: dict[str, Any], digest: str, from_snapshot: bool) -> Catalog:
+    """The catalog from each YAML file's data, validated. A regex option's default is compiled
+    only when the data is not the snapshot: :func:`snapshot` built the same catalog before
+    writing it, so the patterns it holds compile (and a run that never uses them saves half a
+    millisecond)."""
     families: dict[str, Family] = {}
     rules: dict[str, RuleDoc] = {}
-    for path, raw in sources:
-        if path.name in parsed:
-            data = parsed[path.name]
-        else:
-            import yaml
-
-            data = yaml.load(raw, Loader=_loader())  # noqa: S506 - a SafeLoader subclass
+    for path, _ in sources:
+        data = files[path.name]
         family = _parse_family(path, data)
         families[family.code] = family
         for code, entry in (data.get("rules") or {}).items():
-            rules[code] = _parse_rule(path, family.code, code, entry)
+            rules[code] = _parse_rule(path, family.code, code, entry, compile_patterns=not from_snapshot)
     return Catalog(families, dict(sorted(rules.items())), digest)
 
 
@@ -199,7 +212,7 @@ def _parse_family(path: Path, data: Any) -> Family:
     return Family(code, data["name"], data["description"], knowledge)
 
 
-def _parse_rule(path: Path, family: str, code: Any, entry: Any) -> RuleDoc:
+def _parse_rule(path: Path, family: str, code: Any, entry: Any, compile_patterns: bool = True) -> RuleDoc:
     if not isinstance(code, str) or not CODE_RE.match(code) or not code.startswith(family):
         raise _fail(path, f"rules.{code}", f"expected a code like {family}01")
     if not isinstance(entry, dict):
@@ -217,7 +230,7 @@ def _parse_rule(path: Path, family: str, code: Any, entry: Any) -> RuleDoc:
         if not isinstance(spec.get("description"), str) or not spec["description"].strip():
             raise _fail(path, f"{where}.description", "missing or empty")
         option = OptionDoc(name, spec["type"], spec.get("default"), spec["description"])
-        if not option.accepts(option.default):
+        if not option.accepts(option.default, compile_patterns):
             raise _fail(path, f"{where}.default", f"not a valid {option.type}")
         options[name] = option
     references = entry.get("references") or []

@@ -4,9 +4,10 @@ Everything here is small, picklable and free of CST nodes, so results can cross
 process boundaries and be cached. The immutable records are named tuples and the
 one mutable record a plain class: every run defines them, and a dataclass costs
 five to ten times as much to define (a frozen one with many fields, a millisecond).
-"""
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: :class:`typing.NamedTuple` compiles
+each annotation it gets as a string, which made every class cost a run 0.1 ms more.
+"""
 
 import enum
 from typing import Any, NamedTuple
