@@ -33,7 +33,6 @@ _LITERALS: dict[type, str] = {
     ast.SetComp: "set",
 }
 _EXTERNAL = frozenset(sys.stdlib_module_names) | {"builtins"}
-_TRY = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)
 
 
 class FunctionFacts:
@@ -176,18 +175,23 @@ def _module_variables(tree: ast.Module) -> set[str]:
     """Names the module binds to values of its own (not imports, defs or classes), unpacking included."""
     names: set[str] = set()
     for statement in _scope_statements(tree.body):
-        targets: list[ast.expr] = []
-        if isinstance(statement, ast.Assign):
-            targets = statement.targets
-        elif isinstance(statement, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor)):
-            targets = [statement.target]
-        elif isinstance(statement, (ast.With, ast.AsyncWith)):
-            targets = [item.optional_vars for item in statement.items if item.optional_vars is not None]
-        elif isinstance(statement, _TRY):
-            names.update(handler.name for handler in statement.handlers if handler.name)
-        for target in targets:
+        if type(statement) is ast.ExceptHandler and statement.name:  # type: ignore[attr-defined]
+            names.add(statement.name)  # type: ignore[attr-defined]
+        for target in _assigned(statement):
             names.update(node.id for node in walk(target) if isinstance(node, ast.Name))
     return names
+
+
+def _assigned(statement: ast.AST) -> list[ast.expr]:
+    """The targets a statement of a scope assigns: of ``=``, ``+=`` and annotations, ``for`` and ``with ... as``."""
+    kind = type(statement)
+    if kind is ast.Assign:
+        return statement.targets  # type: ignore[attr-defined, no-any-return]
+    if kind is ast.AugAssign or kind is ast.AnnAssign or kind is ast.For or kind is ast.AsyncFor:
+        return [statement.target]  # type: ignore[attr-defined]
+    if kind is ast.With or kind is ast.AsyncWith:
+        return [item.optional_vars for item in statement.items if item.optional_vars is not None]  # type: ignore[attr-defined]
+    return []
 
 
 def _first_parameters(functions: list[ast.AST]) -> set[str]:
@@ -418,17 +422,10 @@ def _own_names(function: ast.AST) -> set[str]:
         kind = type(node)
         if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef or kind is ast.ClassDef:
             names.add(node.name)  # type: ignore[attr-defined]
-        elif kind is ast.Assign:
-            for target in node.targets:  # type: ignore[attr-defined]
-                names.update(bound_names(target))
-        elif kind is ast.AugAssign or kind is ast.AnnAssign or kind is ast.For or kind is ast.AsyncFor:
-            names.update(bound_names(node.target))  # type: ignore[attr-defined]
-        elif kind is ast.With or kind is ast.AsyncWith:
-            for item in node.items:  # type: ignore[attr-defined]
-                if item.optional_vars is not None:
-                    names.update(bound_names(item.optional_vars))
         elif kind is ast.ExceptHandler and node.name:  # type: ignore[attr-defined]
             names.add(node.name)  # type: ignore[attr-defined]
+        for target in _assigned(node):
+            names.update(bound_names(target))
     return names
 
 
