@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import libcst as cst
 
 from statelint.engine.names import NameResolver, Scope
 from statelint.model import Span
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -34,6 +37,13 @@ class FileContext:
 
     def __post_init__(self) -> None:
         self.scope = self.resolver.module_scope
+
+    def analysis(self, name: str, build: Callable[[FileContext], T]) -> T:
+        """The shared analysis ``name`` of this file: ``build(self)`` by whichever rule asks first."""
+        found: T | None = self.shared.get(name)
+        if found is None:
+            found = self.shared[name] = build(self)
+        return found
 
     @property
     def module_name(self) -> str:

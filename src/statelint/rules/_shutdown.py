@@ -222,10 +222,7 @@ class ShutdownIndex:
     @classmethod
     def of(cls, ctx: FileContext) -> ShutdownIndex:
         """The index of ``ctx``'s file, shared by every rule instance of that file."""
-        index: ShutdownIndex | None = ctx.shared.get("shutdown index")
-        if index is None:
-            index = ctx.shared["shutdown index"] = cls(ctx, load_catalog().knowledge("SL7")["shutdown_paths"])
-        return index
+        return ctx.analysis("shutdown index", lambda ctx: cls(ctx, load_catalog().knowledge("SL7")["shutdown_paths"]))
 
     def close(self) -> None:
         """Drop the rule families' analyses (:attr:`cache`), which refer back to the index."""

@@ -61,7 +61,7 @@ __all__ = [
     "terminal",
 ]
 
-_SHARED = "module state"  # its name in ``FileContext.shared``
+_SHARED = "module state"  # its name among the file's shared analyses (``FileContext.analysis``)
 _MEMO_DEPTH = 4  # how far a memoized value is followed through locals
 
 
@@ -97,10 +97,7 @@ class Container:
 
 def module_state(rule: Rule) -> ModuleState:
     """The file's shared analysis, created by whichever rule asks first."""
-    state: ModuleState | None = rule.ctx.shared.get(_SHARED)
-    if state is None:
-        state = rule.ctx.shared[_SHARED] = ModuleState(rule.ctx)
-    return state
+    return rule.ctx.analysis(_SHARED, ModuleState)
 
 
 class ModuleState:
