@@ -81,3 +81,24 @@ def triage_source(text: str, module: str = "app") -> Any:
 
     text = textwrap.dedent(text)
     return Source(f"{module}.py", text, ast.parse(text), module)
+
+
+def expectations(folder: Path) -> list[tuple[str, str, int, int]]:
+    """(path, code, line, column) of every ``# expect: CODE@COLUMN`` comment under ``folder``, sorted
+    as reports are: a fixture's expected findings sit next to its lines, as in flake8-bugbear's eval files."""
+    import re
+
+    found: list[tuple[str, str, int, int]] = []
+    for path in sorted(folder.rglob("*.py")):
+        relative = path.relative_to(folder).as_posix()
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            comment = re.search(r"#.*?\bexpect: ((?:SL\d{3}@\d+[ ,]*)+)", line)
+            if comment is not None:
+                for code, column in re.findall(r"(SL\d{3})@(\d+)", comment.group(1)):
+                    found.append((relative, code, number, int(column)))
+    return sorted(found, key=lambda f: (f[0], f[2], f[3], f[1]))
+
+
+def quads(run: Run) -> list[tuple[str, str, int, int]]:
+    """(path, code, line, column) of every finding, in report order."""
+    return [(f["path"], f["code"], f["line"], f["column"]) for f in run.findings]

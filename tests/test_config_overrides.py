@@ -14,7 +14,8 @@ SERVER = 'import uvicorn\nuvicorn.run(app, host="127.0.0.1")\nuvicorn.run(app)\n
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    for path in ("svc/app.py", "tests/test_app.py", "tests/unit/test_deep.py", "scripts/dev.py"):
+    """Folders with neutral names: ``tests/``, ``scripts/`` and ``test_*.py`` are not deployed by default (not reported)."""
+    for path in ("svc/app.py", "jobs/app_job.py", "jobs/unit/deep_job.py", "ops/dev.py"):
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_text(SERVER)
     return tmp_path
@@ -34,41 +35,41 @@ def test_override_ignore_select_and_extend_select_per_path(project: Path) -> Non
     (project / ".statelint.yaml").write_text(
         "ignore: [SL303]\n"
         "overrides:\n"
-        "  - path: tests/**\n"
+        "  - path: jobs/**\n"
         "    ignore: [SL3]\n"
-        "  - path: [scripts/*.py]\n"
+        "  - path: [ops/*.py]\n"
         "    select: [SL301]\n"
         "  - path: svc/\n"
         "    extend-select: [SL303]\n"
     )
     assert findings(project) == [
-        ("scripts/dev.py", "SL301", 2),  # select replaces the set for the path
+        ("ops/dev.py", "SL301", 2),  # select replaces the set for the path
         *all_three("svc/app.py"),  # extend-select brings back what the global ignore removed
-        # tests/** and tests/unit/**: every SL3 rule ignored
+        # jobs/** and jobs/unit/**: every SL3 rule ignored
     ]
 
 
 def test_overrides_apply_in_order(project: Path) -> None:
     (project / ".statelint.yaml").write_text(
         "overrides:\n"
-        "  - path: tests/\n"
+        "  - path: jobs/\n"
         "    ignore: [SL3]\n"
-        "  - path: tests/unit/\n"
+        "  - path: jobs/unit/\n"
         "    extend-select: [SL302]\n"
     )
-    assert findings(project, "tests") == [("tests/unit/test_deep.py", "SL302", 3)]
+    assert findings(project, "jobs") == [("jobs/unit/deep_job.py", "SL302", 3)]
 
 
 def test_override_options_per_path(project: Path) -> None:
     (project / "pyproject.toml").write_text(
         "[tool.statelint]\n"
         "[[tool.statelint.overrides]]\n"
-        'path = "scripts/**"\n'
+        'path = "ops/**"\n'
         "options = { SL303 = { follow-parameters = false } }\n"
     )
-    assert findings(project, "scripts", "svc") == [
-        ("scripts/dev.py", "SL301", 2),
-        ("scripts/dev.py", "SL302", 3),  # no SL303: parameters are not followed here
+    assert findings(project, "ops", "svc") == [
+        ("ops/dev.py", "SL301", 2),
+        ("ops/dev.py", "SL302", 3),  # no SL303: parameters are not followed here
         *all_three("svc/app.py"),
     ]
 
@@ -78,19 +79,19 @@ def test_global_options_still_apply_and_overrides_merge_on_top(project: Path) ->
         "options:\n  SL303:\n    follow-parameters: false\n"
         "overrides:\n  - path: svc\n    options:\n      SL303:\n        follow-parameters: true\n"
     )
-    assert findings(project, "svc", "scripts") == [
-        ("scripts/dev.py", "SL301", 2),
-        ("scripts/dev.py", "SL302", 3),
+    assert findings(project, "svc", "ops") == [
+        ("ops/dev.py", "SL301", 2),
+        ("ops/dev.py", "SL302", 3),
         *all_three("svc/app.py"),
     ]
 
 
 def test_override_can_enable_a_rule_that_is_off_by_default(project: Path) -> None:
     (project / ".statelint.yaml").write_text("overrides:\n  - path: svc/\n    extend-select: [SL002]\n")
-    for path in ("svc/app.py", "scripts/dev.py"):
+    for path in ("svc/app.py", "ops/dev.py"):
         (project / path).write_text("import uvicorn\nuvicorn.run(app)  # statelint: ignore[SL301]\n")
-    assert findings(project, "svc", "scripts") == [
-        ("scripts/dev.py", "SL302", 2),
+    assert findings(project, "svc", "ops") == [
+        ("ops/dev.py", "SL302", 2),
         ("svc/app.py", "SL302", 2),
         ("svc/app.py", "SL002", 2),  # the comment, further right on the line
     ]
@@ -103,15 +104,15 @@ def test_patterns_are_relative_to_the_config_file_from_any_directory(project: Pa
     expected = [("app.py", "SL301", 2)]
     assert findings(project / "svc") == expected
     assert findings(project) == [
-        ("scripts/dev.py", "SL301", 2), ("scripts/dev.py", "SL302", 3), ("scripts/dev.py", "SL303", 7),
+        *all_three("jobs/app_job.py"), *all_three("jobs/unit/deep_job.py"),
+        ("ops/dev.py", "SL301", 2), ("ops/dev.py", "SL302", 3), ("ops/dev.py", "SL303", 7),
         ("svc/app.py", "SL301", 2),
-        *all_three("tests/test_app.py"), *all_three("tests/unit/test_deep.py"),
     ]
 
 
 def test_per_file_ignores_by_file_name_glob(project: Path) -> None:
-    (project / ".statelint.yaml").write_text("per-file-ignores:\n  'test_*.py': [SL3]\n")
-    assert [path for path, _, _ in findings(project)] == ["scripts/dev.py"] * 3 + ["svc/app.py"] * 3
+    (project / ".statelint.yaml").write_text("per-file-ignores:\n  '*_job.py': [SL3]\n")
+    assert [path for path, _, _ in findings(project)] == ["ops/dev.py"] * 3 + ["svc/app.py"] * 3
 
 
 @pytest.mark.parametrize(

@@ -105,7 +105,7 @@ def test_toml_snippets_are_a_valid_configuration(tmp_path: Path) -> None:
     text = sl002 + "\n" + overrides  # the [[...overrides]] array of tables last, as TOML requires here
     assert tomllib.loads(text)["tool"]["statelint"]["options"]["SL002"]["require-reason"] is True
     (project / "pyproject.toml").write_text(text)
-    (project / "scripts" / "ok.py").write_text("import uvicorn\nuvicorn.run(app, host='localhost')\n")
+    (project / "ops" / "ok.py").write_text("import uvicorn\nuvicorn.run(app, host='localhost')\n")
     (project / "service" / "extra.py").write_text("import uvicorn\nuvicorn.run(app)  # statelint: ignore[SL302]\n")
     run = run_cli("check", "--output-format", "json", "--select", "SL3", ".", cwd=project)  # SL002 comes from the file
     assert run.exit_code == 1, run.stderr

@@ -16,7 +16,7 @@ from statelint.reporters.github import escape_data, escape_property
 from tests.helpers import copy_fixture, run_cli
 
 MESSAGES = {
-    "scripts": "http.server / socketserver server binds to loopback address 'localhost': nothing outside the container can reach it",
+    "ops": "http.server / socketserver server binds to loopback address 'localhost': nothing outside the container can reach it",
     "app": "Flask development server (app.run) binds to loopback address '127.0.0.1': nothing outside the container can reach it",
     "worker": "uvicorn.run is called without a host and listens on '127.0.0.1' by default: nothing outside the container can reach it",
     "configured": "uvicorn.run binds to a host that falls back to loopback '127.0.0.1' (the default of environment variable HOST):"
@@ -41,7 +41,7 @@ def json_records(project: Path) -> list[dict[str, Any]]:
 
 def test_github_workflow_commands(project: Path) -> None:
     assert output(project, "github").splitlines() == [
-        f"::error file=scripts/dév tool.py,line=3,col=13,endLine=3,endColumn=30,title=statelint (SL301)::{MESSAGES['scripts']}",
+        f"::error file=ops/dév tool.py,line=3,col=13,endLine=3,endColumn=30,title=statelint (SL301)::{MESSAGES['ops']}",
         f"::error file=service/app.py,line=7,col=37,endLine=7,endColumn=48,title=statelint (SL301)::{MESSAGES['app']}",
         f"::error file=service/worker.py,line=7,col=5,endLine=7,endColumn=16,title=statelint (SL302)::{MESSAGES['worker']}",
         f"::warning file=service/worker.py,line=11,col=27,endLine=11,endColumn=62,title=statelint (SL303)::{MESSAGES['configured']}",
@@ -68,11 +68,11 @@ def test_gitlab_code_quality(project: Path) -> None:
     fingerprints = [record["fingerprint"] for record in json_records(project)]
     assert json.loads(output(project, "gitlab")) == [
         {
-            "description": f"SL301 {MESSAGES['scripts']}",
+            "description": f"SL301 {MESSAGES['ops']}",
             "check_name": "SL301",
             "fingerprint": fingerprints[0],
             "severity": "major",
-            "location": {"path": "scripts/dév tool.py", "lines": {"begin": 3, "end": 3}},
+            "location": {"path": "ops/dév tool.py", "lines": {"begin": 3, "end": 3}},
         },
         {
             "description": f"SL301 {MESSAGES['app']}",
@@ -104,7 +104,7 @@ def test_json_lines_is_one_json_record_per_line(project: Path) -> None:
     lines = text.splitlines()
     assert text.endswith("\n") and len(lines) == 4
     assert [json.loads(line) for line in lines] == json_records(project)
-    assert '"path": "scripts/dév tool.py"' in lines[0]  # UTF-8 as is, not \u escapes
+    assert '"path": "ops/dév tool.py"' in lines[0]  # UTF-8 as is, not \u escapes
     assert json.loads(lines[1])["column"] == 37  # code points, like every non-SARIF format
 
 

@@ -59,7 +59,7 @@ def test_results_are_exact_with_utf16_columns_and_encoded_uris(project: Path) ->
         result(
             "SL301", 0, "error",
             "http.server / socketserver server binds to loopback address 'localhost': nothing outside the container can reach it",
-            "scripts/d%C3%A9v%20tool.py", (3, 13, 3, 30), fingerprints[0],
+            "ops/d%C3%A9v%20tool.py", (3, 13, 3, 30), fingerprints[0],
         ),
         # `banner = "café 🚀"; ` precedes the host: é is one UTF-16 unit, 🚀 two (code points: 37..48).
         result(

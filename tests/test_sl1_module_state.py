@@ -178,8 +178,10 @@ def test_cross_module_needs_the_defining_module(tmp_path: Path) -> None:
             "C = {}\ndef memo(f):\n    def wrapper(*a):\n        C[a] = f(*a)\n        return C[a]\n    return wrapper\n",
             [("SL101", 1, 1)],
         ),
-        # a function passed as a callback is not import-time code
-        ("import atexit\nL = []\ndef f():\n    L.append(1)\natexit.register(f)\n", [("SL101", 2, 1)]),
+        # a function passed to an API the catalog does not know may run at any time: not import-time code
+        ("import hooks\nL = []\ndef f():\n    L.append(1)\nhooks.register(f)\n", [("SL101", 2, 1)]),
+        # ... but an exit handler runs only as the process stops (the project model's shutdown context)
+        ("import atexit\nL = []\ndef f():\n    L.append(1)\natexit.register(f)\n", []),
         # a function called at module level and also from a request handler
         ("L = []\ndef f():\n    L.append(1)\nf()\ndef view():\n    f()\n", [("SL101", 1, 1)]),
         # a counter kept in a dict is not a pure memo: it reads itself

@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from statelint.catalog import Catalog
-from statelint.config.settings import DEFAULT_EXCLUDES, DEFAULT_FILE_TIMEOUT, MAX_FILE_TIMEOUT, Override, Settings
+from statelint.config.settings import (
+    DEFAULT_EXCLUDES,
+    DEFAULT_FILE_TIMEOUT,
+    DEFAULT_NOT_DEPLOYED,
+    MAX_FILE_TIMEOUT,
+    Override,
+    Settings,
+)
 
 if TYPE_CHECKING:
     import yaml
@@ -33,6 +40,8 @@ KNOWN_KEYS = {
     "respect-gitignore",
     "options",
     "file-timeout",
+    "not-deployed",
+    "extend-not-deployed",
 }
 OVERRIDE_KEYS = {"path", "select", "extend-select", "ignore", "options"}
 
@@ -276,6 +285,11 @@ def _validate(
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout >= 0:  # NaN too
         raise fail("file-timeout", "expected a number of seconds (0: no limit)")
 
+    not_deployed = str_list("not-deployed")
+    not_deployed_patterns = (
+        tuple(not_deployed) if not_deployed is not None else DEFAULT_NOT_DEPLOYED
+    ) + tuple(str_list("extend-not-deployed") or ())
+
     options = _validate_options(catalog, raw.get("options", {}), fail)
     # --ignore on the command line wins over overrides that would enable a code again.
     overrides = tuple(o.without(cli_ignored) for o in _validate_overrides(raw.get("overrides", []), fail, codes, catalog))
@@ -297,6 +311,7 @@ def _validate(
         respect_gitignore=respect,
         force_exclude=force_exclude,
         file_timeout=float(timeout) if timeout <= MAX_FILE_TIMEOUT else 0.0,  # longer (even 10**400): none
+        not_deployed=not_deployed_patterns,
     )
 
 

@@ -35,6 +35,31 @@ DEFAULT_EXCLUDES = (
     "node_modules",
 )
 
+#: Paths of code that is never deployed (tests, examples, docs, benchmarks, developer scripts,
+#: vendored code): the deployment families (SL1-SL8) do not report there, and the project
+#: model does not count their calls (see ``statelint.project.model.not_deployed``).
+DEFAULT_NOT_DEPLOYED = (
+    "tests",
+    "test",
+    "testing",
+    "test_*.py",
+    "*_test.py",
+    "*_tests.py",
+    "conftest.py",
+    "examples",
+    "example",
+    "docs",
+    "doc",
+    "benchmarks",
+    "bench",
+    "scripts",
+    "tools",
+    "vendor",
+    "vendored",
+    "_vendor",
+    "third_party",
+)
+
 #: Seconds; a longer per-file time limit means none (see ``Settings.file_timeout``).
 MAX_FILE_TIMEOUT = 24 * 3600.0
 #: Seconds one file's analysis may take by default (``file-timeout``).
@@ -139,6 +164,7 @@ class Settings(_Record):
         "base_enabled",
         "cwd",
         "file_timeout",
+        "not_deployed",
     )
     __slots__ = (*FIELDS, "_path_cache")
 
@@ -157,6 +183,8 @@ class Settings(_Record):
     #: Seconds one file's analysis may take before it is reported (SL001) instead; 0: no limit.
     #: Not in the fingerprint: results that hit it are never cached.
     file_timeout: float
+    #: patterns of never-deployed paths, relative to the project root (``not-deployed``)
+    not_deployed: tuple[str, ...]
     _path_cache: dict[str, tuple[str, ...]]  # path -> path_ignores(path); not a field
 
     def __init__(
@@ -174,6 +202,7 @@ class Settings(_Record):
         base_enabled: tuple[str, ...] | None = None,
         cwd: Path | None = None,
         file_timeout: float = DEFAULT_FILE_TIMEOUT,
+        not_deployed: tuple[str, ...] = DEFAULT_NOT_DEPLOYED,
     ) -> None:
         # Longer than a day (inf, 1e300) is no limit: the OS cannot wait that long in one call.
         if not 0 < file_timeout <= MAX_FILE_TIMEOUT:
@@ -192,6 +221,7 @@ class Settings(_Record):
             base_enabled=base_enabled,
             cwd=cwd,
             file_timeout=file_timeout,
+            not_deployed=not_deployed,
             _path_cache={},
         )
 
@@ -255,6 +285,12 @@ class Settings(_Record):
             return Path(os.path.relpath(full, root)).as_posix()
         return path
 
+    def deployed(self, path: str) -> bool:
+        """Whether ``path`` (as displayed) is deployed code: it matches no ``not-deployed`` pattern."""
+        from statelint.project.model import not_deployed
+
+        return not not_deployed(self.project_path(path), self.not_deployed)
+
     def fingerprint(self) -> str:
         """A digest of everything that changes results (for caches)."""
         payload = {
@@ -266,6 +302,7 @@ class Settings(_Record):
                 [o.paths, o.select, o.extend_select, o.ignore, o.options] for o in self.overrides
             ],
             "options": self.options,
+            "not_deployed": self.not_deployed,
         }
         blob = json.dumps(payload, sort_keys=True, default=str).encode()
         return sha256(blob).hexdigest()[:16]

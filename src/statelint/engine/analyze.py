@@ -24,14 +24,23 @@ from statelint.engine.discovery import Target
 from statelint.engine.gc_pause import no_collection
 from statelint.engine.needles import NeedleIndex
 from statelint.engine.source import SourceError, decode_python, decode_text, read_bytes
-from statelint.engine.suppressions import UNUSED_SUPPRESSION, file_ignored, file_ignores, parse_suppressions
+from statelint.engine.suppressions import (
+    UNUSED_SUPPRESSION,
+    file_ignored,
+    file_ignores,
+    parse_suppressions,
+)
 from statelint.model import FileResult, Finding, InternalError, Severity, Span
+from statelint.project.model import ModuleView
 
 if TYPE_CHECKING:
     from statelint.engine.context import FileContext
+    from statelint.project.model import ProjectModel
     from statelint.rules.base import BaseRule, Rule, TextRule
 
 PARSE_ERROR = "SL001"
+#: Code prefixes of the deployment families: none of them reports on code that is never deployed.
+NOT_DEPLOYED_SKIPS = tuple(f"SL{family}" for family in range(1, 10))
 
 
 class RuleIndex(NamedTuple):
@@ -95,6 +104,9 @@ class Plan:
         self._classes: dict[str, type[BaseRule]] = {}  # rules imported one module at a time
         self._functions: dict[str, Callable[..., Any]] = {}
         self.cache: Any = None
+        #: the run's project model (None: each file is judged alone, as a run without one does)
+        self.model: ProjectModel | None = None
+        self._views: dict[str, ModuleView] = {}
         self._packages: dict[str, tuple[str, ...]] = {}  # folder -> its package names, for this run
         self._needle_index: NeedleIndex | None = None
         #: ``STATELINT_PREFILTER=off`` parses every file for every rule: how the tests and
@@ -227,6 +239,21 @@ class Plan:
             packages = self._packages[directory] = _package_chain(directory)
         return _module_name(filename, packages)
 
+    def view(self, target: Target) -> ModuleView:
+        """What the project model tells the rules checking ``target`` (once per file and run)."""
+        found = self._views.get(target.path)
+        if found is None:
+            if target.kind != "python" or self.model is None:
+                deployed = self.settings.deployed(target.display)
+                found = ModuleView(None, "", deployed, "" if deployed else "not-deployed")
+            else:
+                found = self.model.view(self.module_name(target.path)[0])
+                if found.model is None:  # a file the model was not built with
+                    deployed = self.settings.deployed(target.display)
+                    found = ModuleView(self.model, found.module, deployed, "" if deployed else "not-deployed")
+            self._views[target.path] = found
+        return found
+
     def is_enabled(self, code: str) -> bool:
         return code in self.settings.enabled
 
@@ -320,18 +347,21 @@ def _analyze(target: Target, plan: Plan, data: bytes | None, light: bool) -> Fil
             result.findings.append(_error_finding(target.display, error, plan))
         return result
     result.file_ignores = file_ignores(text)
+    view = plan.view(target)
     skipped = plan.path_ignores(target.display)
-    wanted = _wanted_codes(target, text, plan, result, skipped)
+    if not view.deployed:  # never deployed: only statelint's own checks (SL0) apply
+        skipped = (*skipped, *NOT_DEPLOYED_SKIPS)
+    wanted = _wanted_codes(target, text + view.external, plan, result, skipped)
     tree: ast.Module | None = None
     if target.kind == "python":
         result.suppressions = parse_suppressions(text)
-        wanted, tree = _screen(target, text, plan, result, wanted)
+        wanted, tree = _screen(target, text, plan, result, wanted, view)
     if light and wanted:
         return None
     if target.kind == "text":
         _run_text_rules(target, text, plan, result, wanted)
     elif wanted:
-        _parse_and_walk(target, text, plan, result, wanted, tree)
+        _parse_and_walk(target, text, plan, result, wanted, tree, view)
     if result.findings:
         lines = text.splitlines()
         for finding in result.findings:
@@ -482,7 +512,7 @@ def _too_deep(target: Target, text: str, plan: Plan, result: FileResult) -> bool
 
 
 def _triage(
-    target: Target, text: str, plan: Plan, result: FileResult, wanted: set[str]
+    target: Target, text: str, plan: Plan, result: FileResult, wanted: set[str], view: ModuleView
 ) -> tuple[set[str], ast.Module | None]:
     """The wanted rules whose triage accepts the file, and CPython's tree of it when it was built
     (the positions of findings reuse it); the rules' facts from that tree on the way.
@@ -496,6 +526,7 @@ def _triage(
     facts = [code for code in sorted(wanted) if code in index.light_facts]
     narrow = (
         plan.prefilter
+        and not view.external  # triage reads the file alone: it cannot see what project names expand to
         and all(code in index.triage for code in wanted)
         and not (result.suppressions and plan.is_enabled(UNUSED_SUPPRESSION))
     )
@@ -532,7 +563,7 @@ def _triage(
 
 
 def _screen(
-    target: Target, text: str, plan: Plan, result: FileResult, wanted: set[str]
+    target: Target, text: str, plan: Plan, result: FileResult, wanted: set[str], view: ModuleView
 ) -> tuple[set[str], ast.Module | None]:
     """The rules that need libcst's parse of this Python file (the syntax is checked when none
     does), and CPython's tree of it if triage built one."""
@@ -541,11 +572,11 @@ def _screen(
         return wanted, None
     if _too_deep(target, text, plan, result):
         return set(), None
-    return _triage(target, text, plan, result, wanted)  # CPython's parse there checks the syntax
+    return _triage(target, text, plan, result, wanted, view)  # CPython's parse there checks the syntax
 
 
 def _parse_and_walk(
-    target: Target, text: str, plan: Plan, result: FileResult, wanted: set[str], tree: ast.Module | None
+    target: Target, text: str, plan: Plan, result: FileResult, wanted: set[str], tree: ast.Module | None, view: ModuleView
 ) -> None:
     """Parse with libcst and run the wanted rules in one walk."""
     import libcst as cst
@@ -574,7 +605,9 @@ def _parse_and_walk(
         return
     result.parsed = True
     module_name, is_package = plan.module_name(target.path)
-    ctx = FileContext(target.display, text, module, NameResolver(module, module_name, is_package))
+    resolver = NameResolver(module, module_name, is_package, view.expand if view.model is not None else None)
+    ctx = FileContext(target.display, text, module, resolver)
+    ctx.project = view
     ctx.syntax_tree = tree
     try:
         _run_rules(ctx, target, plan, result, wanted)

@@ -28,6 +28,7 @@ from statelint import __version__
 from statelint.atomic import write_text
 from statelint.digests import blake2b
 from statelint.model import FileResult, Finding, InternalError, Severity, Span, Suppression
+from statelint.project.summary import Summary
 
 CACHE_DIR_NAME = ".statelint_cache"
 FORMAT = 1
@@ -130,9 +131,10 @@ class ResultCache:
         return cls(directory, key)
 
     # -- per-file results --------------------------------------------------------------
-    def file_key(self, display: str, path: str, kind: str, module: tuple[str, bool], digest: str) -> str:
-        """A file's key: its content, and the names it is analysed under."""
-        blob = "\0".join((display, os.path.abspath(path), kind, module[0], str(module[1]), digest))
+    def file_key(self, display: str, path: str, kind: str, module: tuple[str, bool], digest: str, view: str = "") -> str:
+        """A file's key: its content, the names it is analysed under, and the digest of what the
+        project model tells its rules (:attr:`~statelint.project.model.ModuleView.digest`)."""
+        blob = "\0".join((display, os.path.abspath(path), kind, module[0], str(module[1]), digest, view))
         # surrogatepass: file names with bytes the file system encoding cannot decode
         return blake2b(blob.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
@@ -151,6 +153,20 @@ class ResultCache:
         except (TypeError, ValueError):
             return
         self._write(self.folder / "files" / key[:2] / f"{key}.json", {"key": key, "result": encoded})
+
+    # -- per-file summaries (the project model's input) ---------------------------------------
+    def summary_key(self, module: tuple[str, bool], data: bytes) -> str:
+        """A summary's key: the file's content and the module name it is summarised under."""
+        return blake2b(f"{module[0]}\0{module[1]}\0".encode("utf-8", "surrogatepass") + data, digest_size=16).hexdigest()
+
+    def get_summary(self, key: str) -> Summary | None:
+        data = self._read(self.folder / "summaries" / key[:2] / f"{key}.json")
+        if not isinstance(data, dict) or data.get("key") != key:
+            return None
+        return Summary.from_json(data.get("summary"))
+
+    def put_summary(self, key: str, summary: Summary) -> None:
+        self._write(self.folder / "summaries" / key[:2] / f"{key}.json", {"key": key, "summary": summary.to_json()})
 
     # -- small named records (the rule index, project-wide results) ----------------------
     def get_record(self, name: str) -> Any:
@@ -208,6 +224,8 @@ class ResultCache:
         try:
             self._ensure(path.parent)
             write_text(path, text)
+        except UnicodeEncodeError:
+            return  # a name with bytes the file system could not decode: not cached
         except OSError:
             self.enabled = False  # read-only or full disk: run without a cache
 

@@ -10,6 +10,7 @@ import libcst as cst
 
 from statelint.engine.names import NameResolver, Scope
 from statelint.model import Span
+from statelint.project.model import EMPTY_VIEW, ModuleView
 
 T = TypeVar("T")
 
@@ -30,6 +31,9 @@ class FileContext:
     scope: Scope = field(init=False)
     #: CPython's tree of the same source, when triage built one (positions read statement lines from it)
     syntax_tree: Any = field(default=None, init=False, repr=False)
+    #: what the project model tells about this module (who calls its functions, what names of
+    #: other modules stand for); an empty view when the run has no model
+    project: ModuleView = field(default_factory=lambda: EMPTY_VIEW, init=False, repr=False)
     #: analyses of the whole file that several rules share (module state, shutdown events), by name
     shared: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
     _wrapper: Any = field(default=None, init=False, repr=False)
@@ -65,6 +69,16 @@ class FileContext:
             if name in names:
                 return name
         return None
+
+    def applied(self, decorator: cst.BaseExpression, scope: Scope | None = None) -> frozenset[str]:
+        """What applying ``decorator`` amounts to, through the project's own decorators: ``@cached_for(10)``
+        whose inner function returns ``functools.lru_cache(maxsize=256)(fn)`` applies ``functools.lru_cache()``."""
+        out: set[str] = set()
+        for name in self.qualnames(decorator, scope):
+            for result in self.project.expand(f"{name}()"):
+                if result.endswith("()"):
+                    out.add(result[:-2])
+        return frozenset(out)
 
     # -- metadata --------------------------------------------------------------------
     def metadata(self, provider: Any) -> Any:

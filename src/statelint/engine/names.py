@@ -16,8 +16,9 @@ expressions are resolved on demand to *qualified names*:
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import libcst as cst
 
@@ -230,24 +231,52 @@ class _Collector:
 
 
 class QualifiedNames(frozenset[str]):
-    """The answer of :meth:`NameResolver.resolve`, iterated in sorted order.
+    """The answer of :meth:`NameResolver.resolve`, iterated in sorted order: first the names the
+    file itself gives, then what the project model expands them to.
 
     A frozenset of strings iterates in an order that depends on string hashing, which
     changes from run to run; rules that take the first name matching their catalog
-    would then report differently in pre-commit and in CI.
+    would then report differently in pre-commit and in CI. And a rule that takes the
+    first name as where a value comes from (``web.api.api``, a blueprint of the project)
+    must not get what it expands to (``flask.Blueprint()``) instead.
     """
 
-    __slots__ = ()
+    __slots__ = ("_order",)
+
+    def __new__(cls, names: Iterable[str], expanded: Iterable[str] = ()) -> QualifiedNames:
+        direct = sorted(set(names))
+        more = sorted(set(expanded).difference(direct))
+        self = super().__new__(cls, (*direct, *more))
+        self._order = (*direct, *more)
+        return self
 
     def __iter__(self) -> Iterator[str]:
-        return iter(sorted(frozenset.__iter__(self)))
+        return iter(self._order)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore, (self._order,))
+
+
+def _restore(order: tuple[str, ...]) -> QualifiedNames:
+    names = QualifiedNames(order)
+    names._order = order
+    return names
 
 
 class NameResolver:
     """Resolves expressions of one module to qualified names."""
 
-    def __init__(self, module: cst.Module, module_name: str, is_package: bool = False) -> None:
+    def __init__(
+        self,
+        module: cst.Module,
+        module_name: str,
+        is_package: bool = False,
+        expand: Callable[[str], frozenset[str]] | None = None,
+    ) -> None:
         self.module_name = module_name
+        #: the project model's :meth:`~statelint.project.model.ProjectModel.expand`: what a name
+        #: defined in another module of the project stands for (None: this file alone)
+        self.expand = expand
         if is_package:
             self.package = module_name
         else:
@@ -308,7 +337,9 @@ class NameResolver:
             key = (id(node), id(scope))
             found = self._resolved.get(key)
             if found is None:
-                found = self._resolved[key] = QualifiedNames(self._resolve(node, scope, 0))
+                names = self._resolve(node, scope, 0)
+                expanded = frozenset().union(*(self.expand(n) for n in names)) if self.expand is not None else ()
+                found = self._resolved[key] = QualifiedNames(names, expanded)
             return found
         return self._resolve(node, scope, _depth)
 

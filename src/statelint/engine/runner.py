@@ -100,7 +100,8 @@ def analyze_all(
         data = _read(target.path) if cache is not None else None
         if cache is not None and data is not None:
             digest = content_digest(data)
-            key = cache.file_key(target.display, target.path, target.kind, plan.module_name(target.path), digest)
+            view = plan.view(target).digest
+            key = cache.file_key(target.display, target.path, target.kind, plan.module_name(target.path), digest, view)
             hit = cache.get(key, target.display)
             if hit is not None:
                 finish(index, hit)
@@ -202,7 +203,8 @@ def _in_workers(
     # garbage collections (a full one walks every object) and off the pages each
     # forked worker would otherwise copy as the collector touches them.
     with frozen():
-        pool = IsolatedPool(min(jobs, len(chunks)), _worker_handler, (plan.settings, plan.index, plan), timeout, RETIRE_MB)
+        handler_args = (plan.settings, plan.index, plan, plan.model)
+        pool = IsolatedPool(min(jobs, len(chunks)), _worker_handler, handler_args, timeout, RETIRE_MB)
         pool.run(tasks, chunks, on_result)
 
 
@@ -232,10 +234,11 @@ def _chunks(indices: list[int], sizes: dict[int, int], jobs: int) -> list[list[i
     return chunks
 
 
-def _worker_handler(settings: Settings, index: RuleIndex, plan: Plan | None = None) -> Callable[[Any], Any]:
+def _worker_handler(settings: Settings, index: RuleIndex, plan: Plan | None = None, model: Any = None) -> Callable[[Any], Any]:
     """Runs in each worker: a forked one reuses the parent's plan, a spawned one builds its own."""
     if plan is None or plan.settings is not settings:
         plan = Plan.build(settings, index)
+        plan.model = model
     return partial(_analyze_task, plan)
 
 
@@ -321,6 +324,10 @@ def _scan(
         plan.cache = cache
         cache.touch()
     targets, missing = discover(paths, settings, cwd, plan.text_patterns)
+    if any(t.kind == "python" for t in targets):
+        from statelint.project.build import build_model, project_targets
+
+        plan.model = build_model(project_targets(paths, targets, plan, cwd), plan, jobs)
     results = analyze_files(targets, plan, jobs)
     return join(results, plan, missing)
 

@@ -359,7 +359,7 @@ class RouteFinder:
         bindings = self.ctx.resolver.lookup(head.value, self.ctx.scope) if isinstance(head, cst.Name) else []
         if len(bindings) != 1 or bindings[0].kind != "import":
             return  # defined here: its routes are recognised where they are declared
-        names = sorted(n for n in self.ctx.qualnames(args[0]) if "." in n)
+        names = [n for n in self.ctx.qualnames(args[0]) if "." in n]  # the file's own names first
         if names:
             prefix = literal_string(keyword(call, keywords)) or ""
             self.mounts.append(Mount(prefix, "template", names[0].rsplit(".", 1)[0], False))

@@ -272,6 +272,8 @@ class ModuleState:
         node = scope.node
         if not isinstance(node, cst.FunctionDef):
             return False
+        if self.ctx.project.is_lifecycle(scope.prefix):  # every caller the project model sees starts or stops the process
+            return True
         if is_decorator(node) or self._startup_hook(node) or matches_any(node.name.value, startup):
             return True
         parent = scope.parent

@@ -52,7 +52,7 @@ class DataSources:
 
     def read_by(self, call: cst.Call, ctx: Any, scope: Scope) -> str | None:
         """How ``call`` reads changing data (``requests.get``), or None."""
-        names = sorted(ctx.qualnames(call.func, scope))
+        names = list(ctx.qualnames(call.func, scope))  # the file's own names first (QualifiedNames)
         for name in names:
             if any(_prefixed(name, p) for p in self.functions):
                 return name.replace("()", "(...)").removeprefix("builtins.")

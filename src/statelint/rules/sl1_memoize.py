@@ -109,6 +109,10 @@ class PerProcessMemoization(StateRule):
             return (label if self._in_process(entry, expr) else None), False
         if self.ctx.match(func, self.flask_decorators):
             return label, True
+        for applied in sorted(self.ctx.applied(expr)):  # a project decorator that wraps a memoizer
+            entry = self.memoizers.get(applied.removesuffix("()"))
+            if entry is not None and self._in_process(entry, expr):
+                return label, False
         return None, False
 
     def _in_process(self, entry: Mapping[str, Any], expr: cst.BaseExpression) -> bool:

@@ -160,7 +160,7 @@ class CrossModuleMutation(StateRule):
         bindings = self.ctx.resolver.lookup(head, write.scope)
         if not bindings or any(b.kind != "import" for b in bindings):
             return None
-        for qualname in sorted(self.ctx.qualnames(write.root, write.scope)):
+        for qualname in self.ctx.qualnames(write.root, write.scope):  # the file's own names first
             if qualname.split(".")[0] not in _EXTERNAL and "()" not in qualname:
                 return qualname
         return None

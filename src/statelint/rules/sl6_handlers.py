@@ -242,7 +242,7 @@ class HandlerJudge:
         self, call: cst.Call, scope: Scope, owner: cst.ClassDef | None, depth: int, seen: set[int]
     ) -> tuple[str, str] | None:
         func = call.func
-        for name in sorted(self.ctx.qualnames(func, scope)):
+        for name in self.ctx.qualnames(func, scope):  # the file's own names first (QualifiedNames)
             kind = _matches(name, self.dependencies)
             if kind is not None:
                 return name, kind

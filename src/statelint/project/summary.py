@@ -1,0 +1,456 @@
+"""One file's summary: what other modules need to know about it, from CPython's tree in one walk.
+
+The summary is plain data (it is cached as JSON by content hash) and names everything by
+*qualified name*, spelled as :mod:`statelint.engine.names` spells them, so the project
+model can join summaries and the libcst rules can ask about what they resolve:
+
+* ``pkg.web.make_app`` a function or class of module ``pkg.web``, ``pkg.web.App.run`` a
+  method, ``pkg.web.make_app.<locals>.deco`` a function defined inside another;
+* a call appends ``()``: ``flask.Flask()`` is an instance, ``pkg.web.make_app()`` what
+  ``make_app`` returns;
+* ``self`` and ``cls`` in a method stand for the class (``pkg.web.App()`` / ``pkg.web.App``).
+
+Resolution here stays inside the file (imports give the names of other modules); the
+model follows those names into the other files' summaries.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from collections.abc import Iterator
+from typing import Any
+
+MODULE = "<module>"  #: the caller of code that runs while the module is imported
+MAIN = "<main>"  #: the caller of code under ``if __name__ == "__main__":``
+
+_BUILTINS = frozenset(dir(builtins))
+_MAX_DEPTH = 10  # assignment chains (a = b; b = a) end here
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+class Summary:
+    """What one module defines, calls and registers, by qualified name.
+
+    A plain class, not a dataclass: every run loads summaries, and a pre-commit run
+    should not pay for importing :mod:`dataclasses` (see ``tests/test_startup.py``).
+    """
+
+    FIELDS = ("module", "is_package", "kinds", "values", "literals", "calls", "callbacks", "decorators", "methods", "lines")
+    __slots__ = FIELDS
+
+    def __init__(
+        self,
+        module: str,
+        is_package: bool = False,
+        kinds: dict[str, str] | None = None,
+        values: dict[str, list[str]] | None = None,
+        literals: dict[str, Any] | None = None,
+        calls: dict[str, list[str]] | None = None,
+        callbacks: dict[str, list[list[Any]]] | None = None,
+        decorators: dict[str, list[list[Any]]] | None = None,
+        methods: dict[str, list[str]] | None = None,
+        lines: dict[str, int] | None = None,
+    ) -> None:
+        self.module = module
+        self.is_package = is_package
+        #: qualified name -> "function" | "class" | "value" (module-level and class-level names)
+        self.kinds = kinds if kinds is not None else {}
+        #: qualified name -> what it stands for: a function's returned values, a class's bases,
+        #: a name's assigned values or import target
+        self.values = values if values is not None else {}
+        #: qualified name -> a literal value (str, int, float, bool or None) it is assigned
+        self.literals = literals if literals is not None else {}
+        #: caller (a function, MODULE or MAIN) -> the qualified names it calls
+        self.calls = calls if calls is not None else {}
+        #: caller -> [api, callback, first literal argument or None]: a function passed to a call
+        self.callbacks = callbacks if callbacks is not None else {}
+        #: function or class -> [decorator, first literal argument or None] for each decorator applied
+        self.decorators = decorators if decorators is not None else {}
+        #: class -> its methods (names defined in the class body by ``def``)
+        self.methods = methods if methods is not None else {}
+        #: line of each function and class definition (for messages)
+        self.lines = lines if lines is not None else {}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Summary) and self.to_json() == other.to_json()
+
+    def __repr__(self) -> str:
+        return f"Summary({self.module!r}, {len(self.kinds)} names)"
+
+    def to_json(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.FIELDS}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Summary | None:
+        """The summary a :meth:`to_json` record holds; None for anything else (a foreign cache entry)."""
+        if not isinstance(data, dict) or set(data) != set(cls.FIELDS) or not isinstance(data["module"], str):
+            return None
+        if not all(isinstance(data[name], dict) for name in cls.FIELDS[2:]):
+            return None
+        return cls(**data)
+
+
+# -- scopes -----------------------------------------------------------------------------------
+class _Scope:
+    """A module, class or function scope: its bindings and how qualified names are built in it."""
+
+    __slots__ = ("kind", "prefix", "parent", "names", "self_class", "global_names")
+
+    def __init__(self, kind: str, prefix: str, parent: _Scope | None, self_class: str | None = None) -> None:
+        self.kind = kind
+        self.prefix = prefix
+        self.parent = parent
+        #: name -> bindings: ("import"|"def"|"class", qualname) or ("assign", expr, scope) or ("unknown",)
+        self.names: dict[str, list[tuple[Any, ...]]] = {}
+        self.self_class = self_class  # in a method: the class whose instance `self` is
+        self.global_names: set[str] = set()
+
+    def child_prefix(self, name: str) -> str:
+        return f"{self.prefix}.<locals>.{name}" if self.kind == "function" else f"{self.prefix}.{name}"
+
+    def bind(self, name: str, binding: tuple[Any, ...]) -> None:
+        self.names.setdefault(name, []).append(binding)
+
+
+class _Summarizer:
+    def __init__(self, module: str, is_package: bool) -> None:
+        self.summary = Summary(module, is_package)
+        self.package = module if is_package else module.rpartition(".")[0]
+        self.module_scope = _Scope("module", module, None)
+        #: expressions to resolve once every binding is known: (where, kind, expr, scope, extra)
+        self.pending: list[tuple[str, str, ast.expr, _Scope, Any]] = []
+
+    # -- collection: one walk over the statements, scopes tracked -------------------------
+    def run(self, tree: ast.Module) -> Summary:
+        self.block(tree.body, self.module_scope, MODULE)
+        self.resolve_pending()
+        return self.summary
+
+    def block(self, body: list[ast.stmt], scope: _Scope, caller: str) -> None:
+        for statement in body:
+            self.statement(statement, scope, caller)
+
+    def statement(self, node: ast.stmt, scope: _Scope, caller: str) -> None:
+        if isinstance(node, _DEFS):
+            self.function(node, scope, caller)
+        elif isinstance(node, ast.ClassDef):
+            self.klass(node, scope, caller)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    scope.bind(alias.asname, ("import", alias.name))
+                else:
+                    head = alias.name.split(".")[0]
+                    scope.bind(head, ("import", head))
+            self.record_import_names(node, scope)
+        elif isinstance(node, ast.ImportFrom):
+            base = self.import_base(node)
+            if base is not None:
+                for alias in node.names:
+                    if alias.name != "*":
+                        target = f"{base}.{alias.name}" if base else alias.name
+                        scope.bind(alias.asname or alias.name, ("import", target))
+            self.record_import_names(node, scope)
+        elif isinstance(node, ast.If) and scope is self.module_scope and _is_main_guard(node.test):
+            self.expressions(node.test, scope, caller)
+            self.block(node.body, scope, MAIN)
+            self.block(node.orelse, scope, caller)
+        else:
+            if isinstance(node, (ast.Assign, ast.AnnAssign)):
+                self.assign(node, scope)
+            elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+                scope.bind(node.target.id, ("unknown",))
+            elif isinstance(node, (ast.For, ast.AsyncFor)):
+                for name in _bound_names(node.target):
+                    scope.bind(name, ("unknown",))
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    if item.optional_vars is not None:
+                        for name in _bound_names(item.optional_vars):
+                            scope.bind(name, ("assign", item.context_expr, scope) if isinstance(item.optional_vars, ast.Name) else ("unknown",))
+            elif isinstance(node, ast.Global):
+                scope.global_names.update(node.names)
+            elif isinstance(node, ast.Return) and node.value is not None and scope.kind == "function":
+                self.pending.append((scope.prefix, "return", node.value, scope, None))
+            elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+                for handler in node.handlers:  # type: ignore[attr-defined]
+                    if handler.name:
+                        scope.bind(handler.name, ("unknown",))
+            for name in _EXPRESSION_FIELDS.get(type(node), ()):
+                value = getattr(node, name, None)
+                if isinstance(value, ast.expr):
+                    self.expressions(value, scope, caller)
+                elif isinstance(value, list):
+                    for item in value:
+                        if isinstance(item, ast.expr):
+                            self.expressions(item, scope, caller)
+                        elif isinstance(item, ast.withitem):
+                            self.expressions(item.context_expr, scope, caller)
+            for name in ("body", "orelse", "finalbody"):
+                inner = getattr(node, name, None)
+                if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
+                    self.block(inner, scope, caller)
+            for handler in getattr(node, "handlers", ()) or ():
+                if handler.type is not None:
+                    self.expressions(handler.type, scope, caller)
+                self.block(handler.body, scope, caller)
+            for case in getattr(node, "cases", ()) or ():
+                self.block(case.body, scope, caller)
+
+    def record_import_names(self, node: ast.Import | ast.ImportFrom, scope: _Scope) -> None:
+        """A module-level import is a name other modules may import from here (a re-export)."""
+        if scope is not self.module_scope:
+            return
+        for alias in node.names:
+            local = alias.asname or alias.name.split(".")[0]
+            if alias.name == "*":
+                continue
+            qualname = f"{self.summary.module}.{local}"
+            for binding in scope.names.get(local, ()):
+                if binding[0] == "import":
+                    self.summary.kinds.setdefault(qualname, "value")
+                    _add(self.summary.values, qualname, binding[1])
+
+    def function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: _Scope, caller: str) -> None:
+        qualname = scope.child_prefix(node.name)
+        scope.bind(node.name, ("def", qualname))
+        summary = self.summary
+        if scope.kind != "function":
+            summary.kinds[qualname] = "function"
+        summary.kinds.setdefault(qualname, "function")
+        summary.values.setdefault(qualname, [])
+        summary.lines[qualname] = node.lineno
+        if scope.kind == "class":
+            summary.methods.setdefault(scope.prefix, []).append(node.name)
+        elif scope.kind == "function":  # defined at each call of its definer: it runs in the same context
+            _add(summary.calls, scope.prefix, qualname)
+        for decorator in node.decorator_list:
+            self.pending.append((qualname, "decorator", decorator, scope, _first_literal(decorator)))
+            self.expressions(decorator, scope, caller, skip_top=True)
+        args = node.args
+        for default in (*args.defaults, *[d for d in args.kw_defaults if d is not None]):
+            self.expressions(default, scope, caller)
+        inner = _Scope("function", qualname, scope)
+        params = [*args.posonlyargs, *args.args]
+        if scope.kind == "class" and params and not _is_staticmethod(node):
+            first = params[0].arg
+            if _is_classmethod(node):
+                inner.bind(first, ("class", scope.prefix))
+            else:
+                inner.bind(first, ("instance", scope.prefix))
+            params = params[1:]
+        for param in (*params, *args.kwonlyargs, args.vararg, args.kwarg):
+            if param is not None:
+                inner.bind(param.arg, ("unknown",))
+        self.block(node.body, inner, qualname)
+
+    def klass(self, node: ast.ClassDef, scope: _Scope, caller: str) -> None:
+        qualname = scope.child_prefix(node.name)
+        scope.bind(node.name, ("class", qualname))
+        summary = self.summary
+        summary.kinds[qualname] = "class"
+        summary.values.setdefault(qualname, [])
+        summary.lines[qualname] = node.lineno
+        for base in node.bases:
+            self.pending.append((qualname, "base", base, scope, None))
+            self.expressions(base, scope, caller)
+        for decorator in node.decorator_list:
+            self.pending.append((qualname, "decorator", decorator, scope, _first_literal(decorator)))
+            self.expressions(decorator, scope, caller, skip_top=True)
+        for keyword in node.keywords:
+            self.expressions(keyword.value, scope, caller)
+        inner = _Scope("class", qualname, scope)
+        self.block(node.body, inner, caller)  # a class body runs where the class statement does
+
+    def assign(self, node: ast.Assign | ast.AnnAssign, scope: _Scope) -> None:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        value = node.value
+        for target in targets:
+            if isinstance(target, ast.Name):
+                if value is None:
+                    scope.bind(target.id, ("unknown",))
+                    continue
+                scope.bind(target.id, ("assign", value, scope))
+                if scope.kind in ("module", "class"):
+                    qualname = f"{scope.prefix}.{target.id}"
+                    self.summary.kinds.setdefault(qualname, "value")
+                    self.pending.append((qualname, "value", value, scope, None))
+                    if isinstance(value, ast.Constant) and _plain_literal(value.value):
+                        self.summary.literals[qualname] = value.value
+            else:
+                for name in _bound_names(target):
+                    scope.bind(name, ("unknown",))
+
+    def expressions(self, node: ast.expr, scope: _Scope, caller: str, skip_top: bool = False) -> None:
+        """Record the calls in an expression (lambdas and comprehensions run where it does)."""
+        stack: list[ast.AST] = [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, ast.Call):
+                if not (skip_top and current is node):
+                    self.pending.append((caller, "call", current.func, scope, None))
+                    for argument in (*current.args, *(k.value for k in current.keywords)):
+                        if isinstance(argument, (ast.Name, ast.Attribute)):
+                            self.pending.append((caller, "callback", argument, scope, (current.func, _first_literal(current))))
+            elif isinstance(current, ast.NamedExpr) and isinstance(current.target, ast.Name):
+                scope.bind(current.target.id, ("assign", current.value, scope))
+            stack.extend(ast.iter_child_nodes(current))
+
+    def import_base(self, node: ast.ImportFrom) -> str | None:
+        module = node.module or ""
+        if not node.level:
+            return module
+        parts = self.package.split(".") if self.package else []
+        if node.level - 1 > len(parts):
+            return None
+        base = parts[: len(parts) - (node.level - 1)]
+        if module:
+            base.append(module)
+        return ".".join(base)
+
+    # -- resolution, once every binding of the file is known --------------------------------
+    def resolve_pending(self) -> None:
+        summary = self.summary
+        for where, kind, expr, scope, extra in self.pending:
+            names = sorted(self.resolve(expr, scope, 0))
+            if kind == "call":
+                for name in names:
+                    _add(summary.calls, where, name)
+            elif kind == "callback":
+                callbacks = [n for n in names if not n.startswith("builtins.")]
+                if callbacks:
+                    func, literal = extra
+                    apis = sorted(self.resolve(func, scope, 0)) or [""]
+                    for api in apis:
+                        for callback in callbacks:
+                            _add(summary.callbacks, where, [api, callback, literal])
+            elif kind == "decorator":
+                for name in names:
+                    _add(summary.decorators, where, [name, extra])
+            else:  # return, base, value
+                for name in names:
+                    _add(summary.values, where, name)
+
+    def lookup(self, name: str, scope: _Scope) -> list[tuple[Any, ...]]:
+        current: _Scope | None = scope
+        first = True
+        while current is not None:
+            if current.kind == "class" and not first:
+                current = current.parent
+                continue
+            if name in current.global_names:
+                return self.module_scope.names.get(name, [])
+            found = current.names.get(name)
+            if found:
+                return found
+            first = False
+            current = current.parent
+        return []
+
+    def resolve(self, node: ast.expr, scope: _Scope, depth: int) -> set[str]:
+        if depth > _MAX_DEPTH:
+            return set()
+        if isinstance(node, ast.Name):
+            bindings = self.lookup(node.id, scope)
+            if not bindings:
+                return {f"builtins.{node.id}"} if node.id in _BUILTINS else set()
+            out: set[str] = set()
+            for binding in bindings:
+                kind = binding[0]
+                if kind in ("import", "def", "class"):
+                    out.add(binding[1])
+                elif kind == "instance":
+                    out.add(f"{binding[1]}()")
+                elif kind == "assign":
+                    out |= self.resolve(binding[1], binding[2], depth + 1)
+            return out
+        if isinstance(node, ast.Attribute):
+            return {f"{q}.{node.attr}" for q in self.resolve(node.value, scope, depth + 1)}
+        if isinstance(node, ast.Call):
+            return {f"{q}()" for q in self.resolve(node.func, scope, depth + 1)}
+        if isinstance(node, ast.Await):
+            return self.resolve(node.value, scope, depth + 1)
+        return set()
+
+
+# Fields of simple statements that hold expressions (compound statements' bodies are walked as blocks).
+_EXPRESSION_FIELDS: dict[type, tuple[str, ...]] = {
+    ast.Expr: ("value",),
+    ast.Assign: ("value", "targets"),
+    ast.AnnAssign: ("value", "target"),
+    ast.AugAssign: ("value", "target"),
+    ast.Return: ("value",),
+    ast.Delete: ("targets",),
+    ast.Raise: ("exc", "cause"),
+    ast.Assert: ("test", "msg"),
+    ast.If: ("test",),
+    ast.While: ("test",),
+    ast.For: ("iter",),
+    ast.AsyncFor: ("iter",),
+    ast.With: ("items",),
+    ast.AsyncWith: ("items",),
+}
+if hasattr(ast, "Match"):
+    _EXPRESSION_FIELDS[ast.Match] = ("subject",)
+
+
+def summarize(tree: ast.Module, module: str, is_package: bool = False) -> Summary:
+    """The :class:`Summary` of one parsed module named ``module``."""
+    return _Summarizer(module, is_package).run(tree)
+
+
+def _add(table: dict[str, list[Any]], key: str, value: Any) -> None:
+    found = table.setdefault(key, [])
+    if value not in found:
+        found.append(value)
+
+
+def _bound_names(target: ast.expr) -> Iterator[str]:
+    if isinstance(target, ast.Name):
+        yield target.id
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from _bound_names(element)
+    elif isinstance(target, ast.Starred):
+        yield from _bound_names(target.value)
+
+
+def _plain_literal(value: Any) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
+def _first_literal(node: ast.expr) -> Any:
+    """The first positional argument of a call when it is a plain literal (a route's path), else None."""
+    if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+        value = node.args[0].value
+        return value if _plain_literal(value) else None
+    return None
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    """``__name__ == "__main__"`` (either way round)."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    names = [s for s in sides if isinstance(s, ast.Name) and s.id == "__name__"]
+    strings = [s for s in sides if isinstance(s, ast.Constant) and s.value == "__main__"]
+    return bool(names and strings)
+
+
+def _decorator_names(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    out = set()
+    for decorator in node.decorator_list:
+        if isinstance(decorator, ast.Name):
+            out.add(decorator.id)
+        elif isinstance(decorator, ast.Attribute):
+            out.add(decorator.attr)
+    return out
+
+
+def _is_staticmethod(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return "staticmethod" in _decorator_names(node)
+
+
+def _is_classmethod(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return "classmethod" in _decorator_names(node)

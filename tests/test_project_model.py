@@ -1,0 +1,165 @@
+"""The project model: facts joined across modules decide what a file's rules report.
+
+Fixture projects under ``tests/fixtures/project/`` hold their expected findings next to
+the lines (``# expect: CODE@COLUMN``). Every case runs through the CLI, as users run it:
+over the whole project, and file by file as a pre-commit hook passes staged files.
+"""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from statelint.catalog import load_catalog
+from statelint.project.model import ProjectModel, not_deployed
+from statelint.project.summary import summarize
+from tests.helpers import check_json, copy_fixture, expectations, quads
+
+PROJECTS = ["factory_app"]
+
+
+@pytest.mark.parametrize("name", PROJECTS)
+def test_whole_project_reports_exactly_what_the_fixture_expects(name: str, tmp_path: Path) -> None:
+    project = copy_fixture(f"project/{name}", tmp_path)
+    run = check_json(".", cwd=project, extra=("--no-cache",))
+    assert run.exit_code in (0, 1), run.stderr
+    assert quads(run) == expectations(project)
+
+
+@pytest.mark.parametrize("name", PROJECTS)
+@pytest.mark.parametrize("cache", [False, True])
+def test_each_file_alone_reports_what_the_whole_project_run_reports_for_it(name: str, cache: bool, tmp_path: Path) -> None:
+    """What pre-commit runs (the staged files, --force-exclude) sees the rest of the project too."""
+    project = copy_fixture(f"project/{name}", tmp_path)
+    options = ("--force-exclude",) if cache else ("--force-exclude", "--no-cache")
+    whole = quads(check_json(".", cwd=project, extra=options))
+    for path in sorted(p.relative_to(project).as_posix() for p in project.rglob("*.py")):
+        alone = check_json(path, cwd=project, extra=options)
+        assert alone.exit_code in (0, 1), alone.stderr
+        assert quads(alone) == [f for f in whole if f[0] == path], path
+
+
+def test_a_change_in_another_module_invalidates_the_cached_result(tmp_path: Path) -> None:
+    """plugins.py does not change, but once make_app() stops calling load(), nothing shows that
+    load() runs only at startup: the cached (silent) result of plugins.py must not be reused."""
+    project = copy_fixture("project/factory_app", tmp_path)
+    assert ("shop/plugins.py", "SL101", 1, 1) not in quads(check_json(".", cwd=project))
+    web = project / "shop" / "web.py"
+    web.write_text(web.read_text().replace('    plugins.load("echo", print)\n', ""))
+    assert ("shop/plugins.py", "SL101", 1, 1) in quads(check_json(".", cwd=project))
+
+
+def test_not_deployed_code_is_reported_when_the_setting_is_emptied(tmp_path: Path) -> None:
+    project = copy_fixture("project/factory_app", tmp_path)
+    assert not [f for f in quads(check_json(".", cwd=project)) if f[0].startswith("tests/")]
+    (project / "pyproject.toml").write_text("[tool.statelint]\nnot-deployed = []\n")
+    assert ("tests/test_views.py", "SL101", 3, 1) in quads(check_json(".", cwd=project))
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("tests/test_app.py", True),
+        ("src/app/tests/helpers.py", True),
+        ("test_app.py", True),
+        ("app/conftest.py", True),
+        ("docs/conf.py", True),
+        ("examples/demo.py", True),
+        ("app/views.py", False),
+        ("app/testing_utils.py", False),  # a file name is matched whole, not by prefix
+        ("contest.py", False),
+    ],
+)
+def test_not_deployed_patterns(path: str, expected: bool) -> None:
+    from statelint.config.settings import DEFAULT_NOT_DEPLOYED
+
+    assert not_deployed(path, DEFAULT_NOT_DEPLOYED) is expected
+
+
+# -- the model on its own: summaries in, answers out -------------------------------------------
+def model_of(files: dict[str, str]) -> ProjectModel:
+    knowledge = load_catalog().families["SL0"].knowledge["contexts"]
+    summaries = []
+    for module, text in files.items():
+        is_package = module.endswith(".__init__")
+        name = module.removesuffix(".__init__")
+        summaries.append((summarize(ast.parse(textwrap.dedent(text)), name, is_package), True))
+    return ProjectModel.build(summaries, knowledge)
+
+
+def test_expansion_follows_reexports_factories_and_subclasses() -> None:
+    model = model_of(
+        {
+            "pkg.__init__": "from .web import make_app\n",
+            "pkg.web": """
+                from flask import Flask
+                class ApiFlask(Flask): ...
+                def make_app():
+                    return ApiFlask(__name__)
+            """,
+        }
+    )
+    assert "flask.Flask().run" in model.expand("pkg.make_app().run")
+    assert model.expand("pkg.web.ApiFlask") == {"flask.Flask"}
+    assert model.expand("pkg.web.make_app") == frozenset()  # the function itself stands for nothing else
+
+
+def test_cycles_self_reference_and_deep_chains_terminate() -> None:
+    files = {
+        "a": "from b import x\nclass A(A): ...\nclass B(C): ...\nclass C(B): ...\ndef f():\n    return f()\n",
+        "b": "from a import x\n",
+    }
+    files.update({f"m{i}": f"from m{i + 1} import name\n" for i in range(50)})
+    files["m50"] = "import flask\nname = flask.Flask()\n"
+    model = model_of(files)
+    assert model.expand("a.x") == {"b.x"}
+    assert "a.B" in model.expand("a.C")
+    assert isinstance(model.expand("a.f()"), frozenset)  # a function returning its own call: terminates
+    assert "flask.Flask()" not in model.expand("m0.name")  # past the depth bound: not followed
+    assert "flask.Flask()" in model.expand("m45.name")
+
+
+def test_run_contexts_come_from_callers_not_names() -> None:
+    model = model_of(
+        {
+            "app": """
+                from flask import Flask
+                import plugins
+                app = Flask(__name__)
+                plugins.setup()
+                @app.get("/items")
+                def items():
+                    plugins.record()
+                def main():
+                    plugins.connect()
+                if __name__ == "__main__":
+                    main()
+            """,
+            "plugins": """
+                import threading
+                def setup(): ...
+                def record(): ...
+                def connect(): ...
+                def worker(): ...
+                def orphan(): ...
+                threading.Thread(target=worker).start()
+            """,
+        }
+    )
+    assert model.context("plugins.setup") == {"startup"}
+    assert model.context("plugins.connect") == {"startup"}
+    assert model.context("plugins.record") == {"request"}
+    assert model.context("plugins.worker") == {"background"}
+    assert model.context("plugins.orphan") == frozenset()  # unknown
+    assert model.is_lifecycle("plugins.setup") and not model.is_lifecycle("plugins.record")
+    assert not model.is_lifecycle("plugins.orphan")
+
+
+def test_an_unparseable_file_contributes_an_empty_summary_and_its_sl001(tmp_path: Path) -> None:
+    (tmp_path / "good.py").write_text("from bad import x\nx.run(host='127.0.0.1')\n")
+    (tmp_path / "bad.py").write_text("def broken(:\n")
+    run = check_json(".", cwd=tmp_path, extra=("--no-cache",))
+    assert [(f["path"], f["code"]) for f in run.findings] == [("bad.py", "SL001")]
