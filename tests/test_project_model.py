@@ -18,7 +18,7 @@ from statelint.project.model import ProjectModel, not_deployed
 from statelint.project.summary import summarize
 from tests.helpers import check_json, copy_fixture, expectations, quads
 
-PROJECTS = ["factory_app"]
+PROJECTS = ["factory_app", "plugin_loader"]
 
 
 @pytest.mark.parametrize("name", PROJECTS)
@@ -143,16 +143,20 @@ def test_run_contexts_come_from_callers_not_names() -> None:
                 def setup(): ...
                 def record(): ...
                 def connect(): ...
-                def worker(): ...
+                def worker():
+                    while True: ...
+                def warm_up(): ...
                 def orphan(): ...
                 threading.Thread(target=worker).start()
+                threading.Thread(target=warm_up).start()
             """,
         }
     )
     assert model.context("plugins.setup") == {"startup"}
     assert model.context("plugins.connect") == {"startup"}
     assert model.context("plugins.record") == {"request"}
-    assert model.context("plugins.worker") == {"background"}
+    assert model.context("plugins.worker") == {"background"}  # a loop beside the requests
+    assert model.context("plugins.warm_up") == {"startup"}  # one-shot work of a thread started at import
     assert model.context("plugins.orphan") == frozenset()  # unknown
     assert model.is_lifecycle("plugins.setup") and not model.is_lifecycle("plugins.record")
     assert not model.is_lifecycle("plugins.orphan")

@@ -107,6 +107,13 @@ class Plan:
         #: the run's project model (None: each file is judged alone, as a run without one does)
         self.model: ProjectModel | None = None
         self._views: dict[str, ModuleView] = {}
+        self._builder: Callable[[], ProjectModel] | None = None
+        #: CPython trees the project summaries were made from in this process, by path, with
+        #: their text: the file's own analysis reuses them instead of parsing again
+        self._trees: dict[str, tuple[str, ast.Module]] = {}
+        #: results of files screened while they were summarised (no rule wanted them), by path,
+        #: with their content digest: valid unless the model gives the file library names to match
+        self.screened: dict[str, tuple[str, FileResult]] = {}
         self._packages: dict[str, tuple[str, ...]] = {}  # folder -> its package names, for this run
         self._needle_index: NeedleIndex | None = None
         #: ``STATELINT_PREFILTER=off`` parses every file for every rule: how the tests and
@@ -239,6 +246,24 @@ class Plan:
             packages = self._packages[directory] = _package_chain(directory)
         return _module_name(filename, packages)
 
+    def preset_views(self, views: dict[str, ModuleView], builder: Callable[[], ProjectModel] | None) -> None:
+        """Views known before the model is built (from the project record), and how to build it when a
+        file has to be analysed (see :meth:`ensure_model`)."""
+        self._views.update(views)
+        self._builder = builder
+
+    def ensure_model(self) -> None:
+        """Build the project model if the views came from the record: a file is about to be analysed."""
+        if self.model is not None or self._builder is None:
+            return
+        model = self._builder()
+        self._builder = None
+        for path, view in list(self._views.items()):
+            if view.model is None and view.digest:
+                self._views[path] = model.view(self.module_name(path)[0])
+        self.model = model
+        model.compact()
+
     def view(self, target: Target) -> ModuleView:
         """What the project model tells the rules checking ``target`` (once per file and run)."""
         found = self._views.get(target.path)
@@ -253,6 +278,19 @@ class Plan:
                     found = ModuleView(self.model, found.module, deployed, "" if deployed else "not-deployed")
             self._views[target.path] = found
         return found
+
+    def keep_tree(self, path: str, text: str, tree: ast.Module) -> None:
+        self._trees[path] = (text, tree)
+
+    def drop_tree(self, path: str) -> None:
+        self._trees.pop(path, None)
+
+    def cpython_tree(self, target: Target, text: str) -> ast.Module:
+        """CPython's tree of ``text``: the one the summary step kept, or a new parse (raises SyntaxError)."""
+        kept = self._trees.pop(target.path, None)
+        if kept is not None and kept[0] == text:
+            return kept[1]
+        return _cpython_parse(text, target.display)
 
     def is_enabled(self, code: str) -> bool:
         return code in self.settings.enabled
@@ -462,7 +500,7 @@ def _syntax_check(target: Target, text: str, plan: Plan, result: FileResult) -> 
     if not plan.is_enabled(PARSE_ERROR) or file_ignored(PARSE_ERROR, result.file_ignores):
         return
     try:
-        _cpython_parse(text, target.display)
+        plan.cpython_tree(target, text)
     except SyntaxError as exc:
         line = exc.lineno or 1
         column = max(exc.offset or 1, 1)
@@ -535,7 +573,7 @@ def _triage(
     from statelint.triage import Source
 
     try:
-        source = Source(target.display, text, _cpython_parse(text, target.display), plan.module_name(target.path)[0])
+        source = Source(target.display, text, plan.cpython_tree(target, text), plan.module_name(target.path)[0])
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return wanted, None
     for code in facts:

@@ -107,6 +107,12 @@ def analyze_all(
                 finish(index, hit)
                 continue
             keys[index] = (key, digest)
+            screened = plan.screened.pop(target.path, None)
+            if screened is not None and screened[0] == digest and not plan.view(target).external:
+                if not screened[1].errors:
+                    cache.put(key, screened[1])
+                finish(index, screened[1])  # no rule wanted it when it was summarised, and the model adds nothing
+                continue
         todo.append(index)
         if data is not None:
             sizes[index] = len(data)
@@ -114,6 +120,9 @@ def analyze_all(
                 contents[index] = data
             else:
                 contents.clear()
+
+    if any(targets[index].kind == "python" for index in todo):
+        plan.ensure_model()  # a file to analyse: its rules ask the model
 
     def store(index: int, result: FileResult) -> None:
         if cache is not None and index in keys and not result.errors:
@@ -325,9 +334,9 @@ def _scan(
         cache.touch()
     targets, missing = discover(paths, settings, cwd, plan.text_patterns)
     if any(t.kind == "python" for t in targets):
-        from statelint.project.build import build_model, project_targets
+        from statelint.project.build import prepare
 
-        plan.model = build_model(project_targets(paths, targets, plan, cwd), plan, jobs)
+        prepare(paths, targets, plan, cwd, jobs)
     results = analyze_files(targets, plan, jobs)
     return join(results, plan, missing)
 

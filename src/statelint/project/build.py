@@ -2,8 +2,18 @@
 
 The model covers the whole project, not only the files a run reports on: a pre-commit
 hook passes the staged files, and what they mean depends on the others (who calls a
-function, what a factory returns). Summaries are cached by content, so a run on a few
-changed files summarises only those and reads the rest from the cache.
+function, what a factory returns).
+
+Three levels of reuse keep that cheap (all in the result cache, keyed by content):
+
+* each file's :class:`~statelint.project.summary.Summary`, by content hash and module name;
+* the *project record*: every file's size, modification time and summary key, and the
+  view digest of each module. When no summary key changed, every file's view is known
+  without building the model at all (a warm run);
+* when some files changed but each one's summary is what it was (an edit inside a
+  function body that changes no definition or call, a comment), the model is the same,
+  so the recorded views still hold. The model is then built only if some file's result
+  is not in the cache, and only then are the summaries of the other files read.
 
 A file that cannot be read, decoded or parsed contributes an empty summary; its SL001
 comes from its own analysis, as before.
@@ -16,9 +26,10 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from statelint.digests import blake2b
 from statelint.engine.discovery import Target, discover
 from statelint.engine.source import SourceError, decode_python, read_bytes
-from statelint.project.model import ProjectModel
+from statelint.project.model import ModuleView, ProjectModel, watched_heads
 from statelint.project.summary import Summary, summarize
 
 if TYPE_CHECKING:
@@ -26,15 +37,17 @@ if TYPE_CHECKING:
 
 #: Above this many files to summarise, the work goes to worker processes.
 PARALLEL_ABOVE = 48
+#: Up to this many changed files, each is summarised at once to see whether the model changed at all.
+FEW_CHANGED = 32
+RECORD = "model"
 
 
 def project_targets(paths: Sequence[str], targets: list[Target], plan: Plan, cwd: Path) -> list[Target]:
     """The Python files the model is built from: the project root's, unless the scanned paths cover it."""
     settings = plan.settings
     root = settings.root
-    covered = any(_covers(Path(cwd, p), root) for p in paths)
     python = [t for t in targets if t.kind == "python"]
-    if covered:
+    if any(_covers(Path(cwd, p), root) for p in paths):
         return python
     found, _ = discover([str(root)], settings, cwd, ())
     known = {os.path.realpath(t.path) for t in python}
@@ -49,60 +62,154 @@ def _covers(path: Path, root: Path) -> bool:
     return resolved == root or resolved in root.parents
 
 
-def summarize_file(target: Target, plan: Plan, data: bytes | None = None) -> Summary:
-    """The summary of one file (an empty one when it cannot be read or parsed)."""
+def summarize_file(target: Target, plan: Plan, data: bytes | None = None, keep: bool = False) -> Summary:
+    """The summary of one file (an empty one when it cannot be read or parsed). With ``keep``, the
+    file's CPython tree stays with ``plan`` for the file's own analysis in this process."""
+    from statelint.engine.analyze import _cpython_parse
+
     module, is_package = plan.module_name(target.path)
     try:
         text = decode_python(data if data is not None else read_bytes(target.path))
-        from statelint.engine.analyze import _cpython_parse
-
         tree = _cpython_parse(text, target.display)
+        summary = summarize(tree, module, is_package)
     except (SourceError, SyntaxError, ValueError, RecursionError, MemoryError):
         return Summary(module, is_package)
-    try:
-        return summarize(tree, module, is_package)
-    except RecursionError:
-        return Summary(module, is_package)
+    if keep:
+        plan.keep_tree(target.path, text, tree)
+    return summary
 
 
-def build_model(targets: Iterable[Target], plan: Plan, jobs: int = 1) -> ProjectModel:
-    """The model of ``targets`` (Python files), their summaries taken from the cache where it has them."""
+class _File:
+    """One file of the model: where it is, whether it is deployed, and its summary's cache key."""
+
+    __slots__ = ("target", "real", "stat", "key", "deployed")
+
+    def __init__(self, target: Target, plan: Plan) -> None:
+        self.target = target
+        self.real = os.path.abspath(target.path)
+        try:
+            info = os.stat(target.path)
+            self.stat: list[int] | None = [info.st_mtime_ns, info.st_size]
+        except OSError:
+            self.stat = None
+        self.key: str | None = None
+        self.deployed = plan.settings.deployed(target.display)
+
+
+def prepare(paths: Sequence[str], targets: list[Target], plan: Plan, cwd: Path, jobs: int) -> None:
+    """Give ``plan`` every Python target's view: from the project record when the project's summaries
+    are what it records, else from a model built now. The model itself is left to be built when a
+    file must be analysed (:meth:`Plan.ensure_model`)."""
+    files = [_File(t, plan) for t in project_targets(paths, targets, plan, cwd)]
     cache = plan.cache
-    pairs: list[tuple[Summary, bool]] = []
-    missing: list[tuple[int, Target, str | None]] = []
-    ordered = sorted(targets, key=lambda t: t.display)
-    summaries: list[Summary | None] = [None] * len(ordered)
-    for index, target in enumerate(ordered):
-        key = None
-        if cache is not None:
+    record = cache.get_record(RECORD) if cache is not None else None
+    recorded: dict[str, Any] = record.get("files", {}) if isinstance(record, dict) else {}
+    changed: dict[str, bytes] = {}  # files whose content is not what the record says: path -> content
+    for file in files:
+        known = recorded.get(file.real)
+        if isinstance(known, list) and len(known) == 3 and file.stat is not None and known[:2] == file.stat:
+            file.key = known[2]
+        elif cache is not None:
             try:
-                data = read_bytes(target.path)
+                data = read_bytes(file.target.path)
             except SourceError:
-                data = None
-            if data is not None:
-                key = cache.summary_key(plan.module_name(target.path), data)
-                found = cache.get_summary(key)
-                if found is not None:
-                    summaries[index] = found
-                    continue
-        missing.append((index, target, key))
-    for index, summary in _summarize_all([t for _, t, _ in missing], plan, jobs):
-        position, _, key = missing[index]
-        summaries[position] = summary
-        if cache is not None and key is not None:
-            cache.put_summary(key, summary)
-    for target, summary in zip(ordered, summaries, strict=True):
-        assert summary is not None
-        pairs.append((summary, plan.settings.deployed(target.display)))
-    knowledge = plan.catalog.families["SL0"].knowledge.get("contexts", {}) if "SL0" in plan.catalog.families else {}
-    return ProjectModel.build(pairs, knowledge)
+                continue
+            file.key = cache.summary_key(plan.module_name(file.target.path), data)
+            if not isinstance(known, list) or len(known) != 3 or known[2] != file.key:
+                changed[file.real] = data
+    fresh: dict[str, Summary] = {}
+    if recorded and len(changed) <= FEW_CHANGED:  # a pre-commit run: summarise them here, and compare
+        fresh = {f.real: summarize_file(f.target, plan, changed[f.real], keep=True) for f in files if f.real in changed}
+    if cache is not None:
+        for file in files:
+            if file.real in fresh and file.key is not None:
+                cache.put_summary(file.key, fresh[file.real])
+    fingerprint = _fingerprint(files)
+    views = record.get("views", {}) if isinstance(record, dict) else {}
+    same = isinstance(record, dict) and record.get("fingerprint") == fingerprint
+    if not same and isinstance(record, dict) and len(recorded) == len(files) and all(f.real in recorded for f in files):
+        same = _same_summaries(files, recorded, fresh, plan)  # only edits that change no definition or call
+    builder = partial_builder(files, plan, jobs, fresh)
+    if same and all(f.real in views for f in files):
+        plan.preset_views({f.target.path: _view_from_record(views[f.real]) for f in files}, builder)
+    else:
+        model = builder()
+        computed = {f.target.path: model.view(plan.module_name(f.target.path)[0]) for f in files}
+        views = {f.real: [v.deployed, v.digest, v.external] for f, v in zip(files, computed.values(), strict=True)}
+        plan.preset_views(computed, None)
+        plan.model = model
+        model.compact()
+    if cache is not None and (not same or record.get("fingerprint") != fingerprint):
+        entries = {f.real: [*f.stat, f.key] for f in files if f.stat is not None and f.key is not None}
+        cache.put_record(RECORD, {"fingerprint": fingerprint, "files": entries, "views": views})
 
 
-def _summarize_all(targets: list[Target], plan: Plan, jobs: int) -> Iterable[tuple[int, Summary]]:
+def partial_builder(files: list[_File], plan: Plan, jobs: int, fresh: dict[str, Summary]) -> Callable[[], ProjectModel]:
+    def build() -> ProjectModel:
+        return build_model(files, plan, jobs, fresh)
+
+    return build
+
+
+def _fingerprint(files: Iterable[_File]) -> str:
+    digest = blake2b(digest_size=16)
+    for file in sorted(files, key=lambda f: f.real):
+        digest.update(f"{file.real}\0{file.key}\0{file.deployed}\n".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def _same_summaries(files: list[_File], recorded: dict[str, Any], fresh: dict[str, Summary], plan: Plan) -> bool:
+    """Whether every changed file's new summary equals the one recorded for it (so the model is unchanged)."""
+    cache = plan.cache
+    for file in files:
+        old = recorded[file.real][2]
+        if file.key == old:
+            continue
+        before = cache.get_summary(old) if cache is not None else None
+        if before is None or file.real not in fresh or fresh[file.real] != before:
+            return False
+    return True
+
+
+def _view_from_record(entry: Any) -> ModuleView:
+    try:
+        deployed, digest, external = entry
+        return ModuleView(None, "", bool(deployed), str(digest), str(external))
+    except (TypeError, ValueError):
+        return ModuleView(None, "", True, "")
+
+
+def build_model(files: list[_File], plan: Plan, jobs: int = 1, fresh: dict[str, Summary] | None = None) -> ProjectModel:
+    """The model of ``files``: summaries from ``fresh``, then the cache, then computed (in parallel when many)."""
+    cache = plan.cache
+    fresh = fresh or {}
+    summaries: dict[str, Summary] = {}
+    missing: list[_File] = []
+    for file in files:
+        found = fresh.get(file.real)
+        if found is None and cache is not None and file.key is not None:
+            found = cache.get_summary(file.key)
+        if found is None:
+            missing.append(file)
+        else:
+            summaries[file.real] = found
+    for file, summary in zip(missing, _summarize_all([f.target for f in missing], plan, jobs), strict=True):
+        summaries[file.real] = summary
+        if cache is not None and file.key is not None:
+            cache.put_summary(file.key, summary)
+    ordered = sorted(files, key=lambda f: f.target.display)
+    catalog = plan.catalog
+    knowledge = catalog.families["SL0"].knowledge.get("contexts", {}) if "SL0" in catalog.families else {}
+    watched = watched_heads(family.knowledge for code, family in catalog.families.items() if code != "SL0")
+    return ProjectModel.build(((summaries[f.real], f.deployed) for f in ordered), knowledge, watched)
+
+
+def _summarize_all(targets: list[Target], plan: Plan, jobs: int) -> list[Summary]:
+    """Summaries of ``targets``. Many files go to worker processes, which screen each file on the way
+    (:data:`Plan.screened`): the tree CPython built for the summary serves the file's prefilter and
+    syntax check too, and a file no rule wants is then finished without a second parse."""
     if len(targets) <= PARALLEL_ABOVE or jobs <= 1:
-        for index, target in enumerate(targets):
-            yield index, summarize_file(target, plan)
-        return
+        return [summarize_file(target, plan, keep=True) for target in targets]
     from statelint.engine.pool import IsolatedPool
 
     results: dict[int, Summary] = {}
@@ -110,16 +217,33 @@ def _summarize_all(targets: list[Target], plan: Plan, jobs: int) -> Iterable[tup
     def on_result(index: int, value: Any) -> None:
         # A crash, an overrun or an engine error leaves the file an empty summary: its own
         # analysis reports it (SL001), as it does for any file it cannot analyse.
-        results[index] = value if isinstance(value, Summary) else Summary(*plan.module_name(targets[index].path))
+        if isinstance(value, tuple) and len(value) == 3 and isinstance(value[0], Summary):
+            summary, digest, screened = value
+            if screened is not None and digest is not None:
+                plan.screened[targets[index].path] = (digest, screened)
+        else:
+            summary = Summary(*plan.module_name(targets[index].path))
+        results[index] = summary
 
     chunks = [list(range(i, len(targets), jobs * 4)) for i in range(min(len(targets), jobs * 4))]
+    _ = plan.index  # computed before forking, so no worker repeats it
     pool = IsolatedPool(min(jobs, len(chunks)), _summary_handler, (plan,), plan.settings.file_timeout, 200.0)
     pool.run(dict(enumerate(targets)), chunks, on_result)
-    yield from sorted(results.items())
+    return [results[index] for index in range(len(targets))]
 
 
-def _summary_handler(plan: Plan) -> Callable[[Target], Summary]:
-    def handle(target: Target) -> Summary:
-        return summarize_file(target, plan)
+def _summary_handler(plan: Plan) -> Callable[[Target], tuple[Summary, str | None, Any]]:
+    from statelint.engine.analyze import analyze
+    from statelint.engine.cache import content_digest
+
+    def handle(target: Target) -> tuple[Summary, str | None, Any]:
+        try:
+            data = read_bytes(target.path)
+        except SourceError:
+            return summarize_file(target, plan), None, None
+        summary = summarize_file(target, plan, data, keep=True)
+        screened = analyze(target, plan, data, light=True)  # the model is not built: the file's own view
+        plan.drop_tree(target.path)
+        return summary, content_digest(data), screened
 
     return handle

@@ -22,7 +22,10 @@ reachable: a test calling ``load()`` does not put ``load`` on the request path.
 from __future__ import annotations
 
 import fnmatch
+import re
+from collections import deque
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from statelint.digests import blake2b
@@ -32,6 +35,8 @@ REQUEST = "request"
 BACKGROUND = "background"
 STARTUP = "startup"
 SHUTDOWN = "shutdown"
+#: How a finding's hint names each context that makes a write matter.
+PLACES = {REQUEST: "on the request path", BACKGROUND: "in the background"}
 #: Contexts whose writes are configuration of the process, not state shared by its requests.
 LIFECYCLE = frozenset({STARTUP, SHUTDOWN})
 _MAX_DEPTH = 8
@@ -50,16 +55,28 @@ class ProjectModel:
         self.modules: set[str] = set()
         self._heads: set[str] = set()  # first parts of the module names
         self.contexts: dict[str, frozenset[str]] = {}
-        #: function -> (caller, context) that first made it reachable: the path a message shows
-        self.reached_from: dict[str, tuple[str, str]] = {}
+        #: function -> context -> the caller (or root label) that first brought that context to it,
+        #: breadth first from the roots: the shortest path a message shows
+        self.reached_from: dict[str, dict[str, str]] = {}
         #: functions called from code whose context is unknown (or handed to an unknown API)
         self._unknown_callers: set[str] = set()
+        #: first parts of the library names some rule matches (``flask``, ``threading``): only
+        #: expansions to those can change what a rule reports
+        self.watched: frozenset[str] = frozenset()
         self._expanded: dict[str, frozenset[str]] = {}
+        self._called: dict[str, tuple[str, ...]] = {}
+        self._by_module: dict[str, list[str]] = {}  # module -> its functions with a known context
+        self._digests: dict[str, str] = {}  # definition -> digest of it and all it expands through
+        self._memo: dict[tuple[str, str, Any], str | None] = {}  # contexts of (kind, api or decorator, literal)
 
     @classmethod
-    def build(cls, summaries: Iterable[tuple[Summary, bool]], knowledge: Mapping[str, Any]) -> ProjectModel:
-        """Join ``(summary, deployed)`` pairs; ``knowledge`` is ``rules/sl0.yaml``'s ``contexts``."""
+    def build(
+        cls, summaries: Iterable[tuple[Summary, bool]], knowledge: Mapping[str, Any], watched: Iterable[str] = ()
+    ) -> ProjectModel:
+        """Join ``(summary, deployed)`` pairs; ``knowledge`` is ``rules/sl0.yaml``'s ``contexts``, ``watched``
+        the first parts of the library names the enabled rules match (see :func:`watched_heads`)."""
         model = cls(knowledge)
+        model.watched = frozenset(watched)
         for summary, deployed in summaries:
             name = summary.module
             if name in model.summaries:  # two roots with one module name: the first wins, as on sys.path
@@ -75,6 +92,10 @@ class ProjectModel:
             for qualname, methods in summary.methods.items():
                 model.methods.setdefault(qualname, methods)
         model._compute_contexts()
+        for function in model.contexts:
+            module = model._module_of(function)
+            if module is not None and model.kinds.get(function) == "function":
+                model._by_module.setdefault(module, []).append(function)
         return model
 
     # -- what a name stands for ----------------------------------------------------------------
@@ -155,18 +176,19 @@ class ProjectModel:
     def functions_called(self, qualname: str) -> list[str]:
         """The project functions a call of ``qualname`` runs: the function itself, a class's
         ``__init__`` (or its project base's), a method through an instance, through expansion."""
-        out: list[str] = []
-        for name in (qualname, *sorted(self.expand(qualname))):
-            kind = self.kinds.get(name)
-            if kind == "function":
-                out.append(name)
-            elif kind == "class":
-                owner = self.method_owner(name, "__init__")
-                if owner is not None:
-                    out.append(f"{owner}.__init__")
-            elif name.endswith("()"):
-                continue
-        return out
+        found = self._called.get(qualname)
+        if found is None:
+            out: list[str] = []
+            for name in (qualname, *sorted(self.expand(qualname))):
+                kind = self.kinds.get(name)
+                if kind == "function":
+                    out.append(name)
+                elif kind == "class":
+                    owner = self.method_owner(name, "__init__")
+                    if owner is not None:
+                        out.append(f"{owner}.__init__")
+            found = self._called[qualname] = tuple(out)
+        return list(found)
 
     # -- run contexts ------------------------------------------------------------------------
     def context(self, function: str) -> frozenset[str]:
@@ -179,75 +201,159 @@ class ProjectModel:
         return bool(found) and found <= LIFECYCLE and function not in self._unknown_callers
 
     def _compute_contexts(self) -> None:
+        """Roots from the catalog's knowledge, then every caller's contexts flow to its callees."""
         roots: dict[str, set[str]] = {}
         edges: dict[str, set[str]] = {}  # caller -> callees (project functions)
+        threads: list[tuple[str, str, str]] = []  # (starter, target, api) of threads and timers
+        dynamic: dict[str, set[str]] = {}  # attribute name -> callers that call it on an unknown receiver
         self._unknown_callers = set()
         knowledge = self.knowledge
+
+        def root(function: str, context: str, label: str) -> None:
+            roots.setdefault(function, set()).add(context)
+            self.reached_from.setdefault(function, {}).setdefault(context, label)
+
         for module, summary in self.summaries.items():
             if not self.deployed.get(module, True):
-                continue
+                continue  # tests and scripts call what they like: it says nothing of the service
             for caller, callees in summary.calls.items():
                 source = self._caller(module, caller)
                 for callee in callees:
-                    for function in self.functions_called(callee):
+                    reached = self.functions_called(callee)
+                    for function in reached:
                         edges.setdefault(source, set()).add(function)
+                    if not reached and "()." in callee:
+                        # a method of an object nothing here types (``importlib.import_module(n).setup()``,
+                        # ``self.engine.init()``): it may be a plugin module's hook
+                        dynamic.setdefault(_terminal(callee), set()).add(source)
+            for caller, names in summary.dynamic.items():
+                for name in names:
+                    dynamic.setdefault(name, set()).add(self._caller(module, caller))
             for caller, records in summary.callbacks.items():
                 source = self._caller(module, caller)
                 for api, callback, literal in records:
-                    targets = self.functions_called(callback) or self._bound_methods(callback)
                     context = self._callback_context(api, literal, knowledge)
-                    for function in targets:
+                    for function in self.functions_called(callback) or self._bound_methods(callback):
                         if context is None:
-                            # Handed to an API the catalog does not know: it may run at any time.
-                            self._unknown_callers.add(function)
+                            self._unknown_callers.add(function)  # an API the catalog does not know: any time
+                        elif context == BACKGROUND:
+                            threads.append((source, function, _terminal(api)))
                         else:
-                            roots.setdefault(function, set()).add(context)
-                            self.reached_from.setdefault(function, (api, context))
+                            root(function, context, f"{_terminal(api)}()")
             for function, decorators in summary.decorators.items():
                 for decorator, literal in decorators:
                     context = self._decorator_context(decorator, literal, knowledge)
                     if context is not None and self.kinds.get(function) == "function":
-                        roots.setdefault(function, set()).add(context)
-                        self.reached_from.setdefault(function, (decorator, context))
+                        label = f"@{_terminal(decorator)}" + (f"({literal!r})" if literal is not None else "")
+                        root(function, context, label)
             for klass, methods in summary.methods.items():
                 found = self._class_context(klass, knowledge)
                 if found is not None:
                     context, only = found
                     for method in methods:
                         if (method in only) if only else not (method.startswith("__") and method.endswith("__")):
-                            roots.setdefault(f"{klass}.{method}", set()).add(context)
-                            self.reached_from.setdefault(f"{klass}.{method}", (klass, context))
+                            root(f"{klass}.{method}", context, f"{_short(klass)} handler")
             for function, kind in summary.kinds.items():
                 if kind == "function" and self._is_app_factory(function, knowledge):
-                    roots.setdefault(function, set()).add(STARTUP)
-                    self.reached_from.setdefault(function, ("app factory", STARTUP))
+                    root(function, STARTUP, "app factory")
+            for caller in (MODULE, MAIN):
+                if caller in summary.calls or caller in summary.callbacks or caller in summary.dynamic:
+                    root(self._caller(module, caller), STARTUP, "module import" if caller == MODULE else "__main__")
+        self._link_dynamic_calls(edges, roots, dynamic)
+        contexts = self._propagate(roots, edges)
+        # A thread or timer started only while the process starts, whose target runs no loop, does
+        # one-shot startup work (loading, warming up); any other runs beside the requests.
+        for starter, target, api in threads:
+            starter_contexts = contexts.get(starter, set())
+            one_shot = starter_contexts and starter_contexts <= LIFECYCLE and starter not in self._unknown_callers
+            if one_shot and not self._loops(target):
+                root(target, STARTUP, f"{api}() at startup")
+            else:
+                root(target, BACKGROUND, f"{api}()")
+        contexts = self._propagate(roots, edges)
+        self._mark_unknown(edges, contexts)
+        self.contexts = {name: frozenset(found) for name, found in contexts.items() if found}
+
+    def _propagate(self, roots: dict[str, set[str]], edges: dict[str, set[str]]) -> dict[str, set[str]]:
+        """Each function's contexts: its roots' and its callers', to a fixed point (contexts only grow)."""
         contexts: dict[str, set[str]] = {name: set(found) for name, found in roots.items()}
-        for source in edges:
-            if source.endswith((f".{MODULE}", f".{MAIN}")):
-                contexts.setdefault(source, set()).add(STARTUP)
-        # Propagate callers' contexts to callees, to a fixed point (contexts only grow).
-        pending = list(contexts)
+        pending = deque(sorted(contexts))  # breadth first, in a fixed order: paths are short and stable
         while pending:
-            caller = pending.pop()
-            mine = contexts.get(caller, set())
-            for callee in edges.get(caller, ()):
+            caller = pending.popleft()
+            mine = contexts[caller]
+            for callee in sorted(edges.get(caller, ())):
                 theirs = contexts.setdefault(callee, set())
                 if not mine <= theirs:
                     for context in mine - theirs:
-                        self.reached_from.setdefault(callee, (caller, context))
+                        self.reached_from.setdefault(callee, {}).setdefault(context, caller)
                     theirs |= mine
                     pending.append(callee)
-        # A function called from one whose context is unknown may run anywhere.
-        unknown_sources = [s for s in edges if not contexts.get(s)] + sorted(self._unknown_callers)
+        return contexts
+
+    def _mark_unknown(self, edges: dict[str, set[str]], contexts: dict[str, set[str]]) -> None:
+        """A function called from one whose context is unknown (or handed to an unknown API) may run anywhere."""
+        pending = [source for source in edges if not contexts.get(source)] + sorted(self._unknown_callers)
         seen: set[str] = set()
-        while unknown_sources:
-            source = unknown_sources.pop()
-            for callee in edges.get(source, ()):
+        while pending:
+            for callee in edges.get(pending.pop(), ()):
                 if callee not in seen:
                     seen.add(callee)
                     self._unknown_callers.add(callee)
-                    unknown_sources.append(callee)
-        self.contexts = {name: frozenset(found) for name, found in contexts.items() if found}
+                    pending.append(callee)
+
+    def _link_dynamic_calls(self, edges: dict[str, set[str]], roots: dict[str, set[str]], dynamic: dict[str, set[str]]) -> None:
+        """A module-level function nothing calls by name, but whose name is called on module objects a
+        loader holds (``engine.setup(data)``), is called from there: a plugin's hook."""
+        called = {callee for callees in edges.values() for callee in callees} | set(roots)
+        for module, summary in self.summaries.items():
+            if not self.deployed.get(module, True):
+                continue
+            prefix = f"{module}."
+            for function, kind in summary.kinds.items():
+                if kind != "function" or function in called or "." in function[len(prefix) :]:
+                    continue
+                for caller in dynamic.get(function[len(prefix) :], ()):
+                    edges.setdefault(caller, set()).add(function)
+
+    def _loops(self, function: str) -> bool:
+        """Whether ``function`` runs a ``while`` loop (it, or a project function it calls directly)."""
+        module = self._module_of(function)
+        summary = self.summaries.get(module) if module else None
+        if summary is None:
+            return True  # not known: assume it lives on
+        if function in summary.loops:
+            return True
+        for callee in summary.calls.get(function, ()):
+            for reached in self.functions_called(callee):
+                other = self.summaries.get(self._module_of(reached) or "")
+                if other is not None and reached in other.loops:
+                    return True
+        return False
+
+    def _module_of(self, qualname: str) -> str | None:
+        parts = qualname.split(".")
+        for index in range(len(parts) - 1, 0, -1):
+            candidate = ".".join(parts[:index])
+            if candidate in self.summaries:
+                return candidate
+        return None
+
+    def path(self, function: str, context: str, limit: int = 6) -> list[str]:
+        """How ``function`` comes to run in ``context``, from its root:
+        ``["@get('/rates/<ccy>')", "views.rate", "plugins.remember"]``."""
+        steps = [function]
+        seen = {function}
+        current = function
+        while len(steps) <= limit:
+            label = self.reached_from.get(current, {}).get(context)
+            if label is None:
+                break
+            steps.append(label)
+            if label in seen or label not in self.reached_from:
+                break  # a root: a decorator, an API, "app factory", "module import"
+            seen.add(label)
+            current = label
+        return [step if step.startswith("@") or " " in step or step.endswith("()") else _short(step) for step in reversed(steps)]
 
     def _caller(self, module: str, caller: str) -> str:
         return f"{module}.{caller}" if caller in (MODULE, MAIN) else caller
@@ -257,6 +363,12 @@ class ProjectModel:
         return [name for name in self.expand(callback) if self.kinds.get(name) == "function"]
 
     def _callback_context(self, api: str, literal: Any, knowledge: Mapping[str, Any]) -> str | None:
+        key = ("callback", api, literal)
+        if key not in self._memo:
+            self._memo[key] = self._callback_context_of(api, literal, knowledge)
+        return self._memo[key]
+
+    def _callback_context_of(self, api: str, literal: Any, knowledge: Mapping[str, Any]) -> str | None:
         names = {api, *self.expand(api)}
         terminals = {_terminal(n) for n in names}
         for context, key in ((REQUEST, "request_callbacks"), (BACKGROUND, "background_callbacks"), (SHUTDOWN, "shutdown_callbacks")):
@@ -274,6 +386,12 @@ class ProjectModel:
         return None
 
     def _decorator_context(self, decorator: str, literal: Any, knowledge: Mapping[str, Any]) -> str | None:
+        key = ("decorator", decorator, literal)
+        if key not in self._memo:
+            self._memo[key] = self._decorator_context_of(decorator, literal, knowledge)
+        return self._memo[key]
+
+    def _decorator_context_of(self, decorator: str, literal: Any, knowledge: Mapping[str, Any]) -> str | None:
         names = {decorator, *self.expand(decorator)}
         bare = {n.removesuffix("()") for n in names}
         terminals = {_terminal(n) for n in names}
@@ -306,7 +424,10 @@ class ProjectModel:
         return None
 
     def _is_app_factory(self, function: str, knowledge: Mapping[str, Any]) -> bool:
-        apps = set(knowledge.get("apps", ()))
+        apps = self.__dict__.get("_apps")
+        if apps is None:  # the app classes of libraries the project mentions at all
+            mentioned = {v.split(".", 1)[0] for values in self.values.values() for v in values}
+            apps = self.__dict__["_apps"] = {a for a in knowledge.get("apps", ()) if a.split(".", 1)[0] in mentioned}
         if not apps or not self.values.get(function):
             return False
         return bool(self.expand(f"{function}()") & apps)
@@ -318,48 +439,108 @@ class ProjectModel:
         if summary is None:
             return ModuleView(self, module, True, "")
         deployed = self.deployed.get(module, True)
-        contexts = {
-            name: sorted(found) + (["unknown"] if name in self._unknown_callers else [])
-            for name, found in self.contexts.items()
-            if name.startswith(f"{module}.") and self.kinds.get(name) == "function"
-        }
-        reached = self._reachable(summary)
+        contexts = sorted(
+            (name, sorted(self.contexts[name]), name in self._unknown_callers) for name in self._by_module.get(module, ())
+        )
+        mentioned = sorted(_mentioned(summary))
         digest = blake2b(digest_size=16)
-        digest.update(repr((deployed, sorted(contexts.items()))).encode("utf-8", "surrogatepass"))
-        for name in sorted(reached):
-            digest.update(repr((name, self.kinds.get(name), self.values.get(name), self.methods.get(name))).encode("utf-8", "surrogatepass"))
-        return ModuleView(self, module, deployed, digest.hexdigest(), external=self._external_words(summary))
+        digest.update(repr((deployed, contexts)).encode("utf-8", "surrogatepass"))
+        for definition in sorted({d for name in mentioned for d in self._definitions_in(name)}):
+            digest.update(self._digest(definition).encode())
+        return ModuleView(self, module, deployed, digest.hexdigest(), external=self._external_words(mentioned))
 
-    def _reachable(self, summary: Summary) -> set[str]:
-        """The definitions of other modules this module's names may expand through."""
-        pending = sorted(_mentioned(summary))
-        seen: set[str] = set()
-        while pending:
-            name = pending.pop()
-            parts = name.split("(", 1)[0].split(".")
-            for index in range(1, len(parts) + 1):
-                prefix = ".".join(parts[:index])
-                if prefix in self.kinds and prefix not in seen:
-                    seen.add(prefix)
-                    pending.extend(self.values.get(prefix, ()))
-                    for method in self.methods.get(prefix, ()):
-                        method_name = f"{prefix}.{method}"
-                        if method_name not in seen:
-                            seen.add(method_name)
-                            pending.extend(self.values.get(method_name, ()))
-        return seen
+    def _definitions_in(self, name: str) -> list[str]:
+        """The project definitions a qualified name goes through: the prefixes of it that are defined."""
+        parts = name.split("(", 1)[0].split(".")
+        if parts[0] not in self._heads:
+            return []
+        found = []
+        prefix = ""
+        for part in parts:
+            prefix = f"{prefix}.{part}" if prefix else part
+            if prefix in self.kinds:
+                found.append(prefix)
+        return found
 
-    def _external_words(self, summary: Summary) -> str:
-        """Library names this module's project names expand to: the prefilter's extra text."""
-        names = _mentioned(summary)
+    def _dependencies(self, definition: str) -> set[str]:
+        values = list(self.values.get(definition, ()))
+        for method in self.methods.get(definition, ()):
+            values.extend(self.values.get(f"{definition}.{method}", ()))
+            values.append(f"{definition}.{method}")
+        return {d for value in values for d in self._definitions_in(value)} - {definition}
+
+    def _digest(self, definition: str) -> str:
+        """A digest of ``definition`` and of every definition it expands through (a Merkle digest over
+        the strongly connected components of that graph, each computed once)."""
+        found = self._digests.get(definition)
+        if found is not None:
+            return found
+        # Tarjan's algorithm, iterative: cycles (a = b; b = a; class A(A)) share one digest.
+        index: dict[str, int] = {}
+        low: dict[str, int] = {}
+        stack: list[str] = []
+        on_stack: set[str] = set()
+        work: list[tuple[str, list[str]]] = []
+
+        def enter(node: str) -> None:
+            index[node] = low[node] = len(index)
+            stack.append(node)
+            on_stack.add(node)
+            work.append((node, sorted(self._dependencies(node))))
+
+        enter(definition)
+        while work:
+            node, pending = work[-1]
+            if pending:
+                child = pending.pop()
+                if child in self._digests:
+                    continue
+                if child not in index:
+                    enter(child)
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                members = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    members.append(member)
+                    if member == node:
+                        break
+                digest = blake2b(digest_size=16)
+                outside: set[str] = set()
+                for member in sorted(members):
+                    entry = (member, self.kinds.get(member), self.values.get(member), self.methods.get(member))
+                    digest.update(repr(entry).encode("utf-8", "surrogatepass"))
+                    outside |= self._dependencies(member)
+                for other in sorted(outside.difference(members)):
+                    digest.update(self._digests[other].encode())
+                value = digest.hexdigest()
+                for member in members:
+                    self._digests[member] = value
+        return self._digests[definition]
+
+    def _external_words(self, mentioned: Iterable[str]) -> str:
+        """Library names (of libraries some rule watches) this module's project names expand to: the
+        prefilter's extra text."""
         words: set[str] = set()
-        for name in names:
-            if self.external(name):
+        for name in mentioned:
+            if not self._definitions_in(name):
                 continue
             for expanded in self.expand(name):
-                if self.external(expanded) and not expanded.startswith("builtins."):
+                head = expanded.split(".", 1)[0].split("(", 1)[0]
+                if head in self.watched and head != "builtins" and self.external(expanded):
                     words.add(expanded)
         return "".join(f"\n{word}" for word in sorted(words))
+
+    def compact(self) -> None:
+        """Drop what only building the model and its views needed (the summaries): forked workers
+        then inherit only what the rules ask (expansions, contexts, paths)."""
+        self.summaries = {}
 
 
 class ModuleView:
@@ -391,8 +572,40 @@ class ModuleView:
         """Whether the model knows ``function`` runs only at startup or shutdown (its writes are configuration)."""
         return self.model is not None and self.model.is_lifecycle(function)
 
+    def why(self, function: str, what: str = "written") -> str | None:
+        """``written on the request path: @get('/cart') -> views.cart() -> store.add()``: the path that makes
+        a write in ``function`` matter, for a finding's hint (None when the model knows none)."""
+        if self.model is None:
+            return None
+        contexts = self.model.context(function)
+        context = next((c for c in (REQUEST, BACKGROUND) if c in contexts), None)
+        if context is None:
+            return None
+        steps = [
+            step if step.startswith("@") or " " in step or step.endswith(("()", ">")) else f"{step}()"
+            for step in self.model.path(function, context)
+        ]
+        return f"{what} {PLACES[context]}: {' -> '.join(steps)}"
+
 
 EMPTY_VIEW = ModuleView(None, "")
+
+
+def watched_heads(knowledge: Iterable[Mapping[str, Any]]) -> frozenset[str]:
+    """The first parts of every qualified name in the rule families' knowledge (``flask`` for
+    ``flask.Flask().run``): the libraries an expansion must reach to matter to some rule."""
+    heads: set[str] = set()
+    pending: list[Any] = list(knowledge)
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if "." in value and " " not in value and not value.startswith((".", "/", "http")):
+                heads.add(value.split(".", 1)[0].split("(", 1)[0])
+        elif isinstance(value, Mapping):
+            pending.extend(value.values())
+        elif isinstance(value, (list, tuple)):
+            pending.extend(value)
+    return frozenset(heads)
 
 
 def _mentioned(summary: Summary) -> set[str]:
@@ -405,6 +618,11 @@ def _mentioned(summary: Summary) -> set[str]:
     return names
 
 
+def _short(qualname: str) -> str:
+    """``views.rate`` for ``shop.views.rate``: the last two parts, as a message names a function."""
+    return ".".join(qualname.replace(".<locals>", "").split(".")[-2:])
+
+
 def _terminal(qualname: str) -> str:
     return qualname.removesuffix("()").rsplit(".", 1)[-1].split("(", 1)[0]
 
@@ -415,12 +633,20 @@ def not_deployed(path: str, patterns: Iterable[str]) -> bool:
     A pattern with no slash matches any one path component (``tests`` matches ``a/tests/b.py``)
     or the file name (``test_*.py``); one with a slash matches the path from the root.
     """
-    parts = path.split("/")
+    return _not_deployed_pattern(tuple(patterns)).search(path) is not None
+
+
+@lru_cache(maxsize=8)
+def _not_deployed_pattern(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One regular expression for all the patterns (checked for every file of every run)."""
+    parts = []
     for pattern in patterns:
         pattern = pattern.strip("/")
+        if not pattern:
+            continue
+        body = fnmatch.translate(pattern).removeprefix("(?s:").removesuffix(")\\Z")
         if "/" in pattern:
-            if fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(path, pattern + "/*"):
-                return True
-        elif any(fnmatch.fnmatchcase(part, pattern) for part in parts):
-            return True
-    return False
+            parts.append(f"^(?:{body})(?:/|$)")
+        else:  # one component: no slash inside it
+            parts.append(f"(?:^|/)(?:{body.replace('.*', '[^/]*')})(?:/|$)")
+    return re.compile("|".join(parts) or "(?!)", re.DOTALL)

@@ -21,10 +21,13 @@ import builtins
 from collections.abc import Iterator
 from typing import Any
 
+from statelint.triage import walk
+
 MODULE = "<module>"  #: the caller of code that runs while the module is imported
 MAIN = "<main>"  #: the caller of code under ``if __name__ == "__main__":``
 
 _BUILTINS = frozenset(dir(builtins))
+_REFERENCES = (ast.Name, ast.Attribute)  # arguments that may name a function passed as a callback
 _MAX_DEPTH = 10  # assignment chains (a = b; b = a) end here
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -36,7 +39,10 @@ class Summary:
     should not pay for importing :mod:`dataclasses` (see ``tests/test_startup.py``).
     """
 
-    FIELDS = ("module", "is_package", "kinds", "values", "literals", "calls", "callbacks", "decorators", "methods", "lines")
+    FIELDS = (
+        "module", "is_package", "kinds", "values", "literals", "calls", "callbacks", "decorators", "methods",
+        "dynamic", "loops",
+    )
     __slots__ = FIELDS
 
     def __init__(
@@ -50,7 +56,8 @@ class Summary:
         callbacks: dict[str, list[list[Any]]] | None = None,
         decorators: dict[str, list[list[Any]]] | None = None,
         methods: dict[str, list[str]] | None = None,
-        lines: dict[str, int] | None = None,
+        dynamic: dict[str, list[str]] | None = None,
+        loops: list[str] | None = None,
     ) -> None:
         self.module = module
         self.is_package = is_package
@@ -69,8 +76,13 @@ class Summary:
         self.decorators = decorators if decorators is not None else {}
         #: class -> its methods (names defined in the class body by ``def``)
         self.methods = methods if methods is not None else {}
-        #: line of each function and class definition (for messages)
-        self.lines = lines if lines is not None else {}
+        #: caller -> attribute names it calls on a receiver nothing resolves (``engine.setup()`` on a
+        #: module object handed over by a plugin loader): the only calls a project function with no
+        #: other caller may be reached by
+        self.dynamic = dynamic if dynamic is not None else {}
+        #: functions whose own body holds a ``while`` loop (a thread running one lives on). No line
+        #: numbers anywhere: an edit that only moves code leaves the summary, and the model, as they were.
+        self.loops = loops if loops is not None else []
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Summary) and self.to_json() == other.to_json()
@@ -86,7 +98,7 @@ class Summary:
         """The summary a :meth:`to_json` record holds; None for anything else (a foreign cache entry)."""
         if not isinstance(data, dict) or set(data) != set(cls.FIELDS) or not isinstance(data["module"], str):
             return None
-        if not all(isinstance(data[name], dict) for name in cls.FIELDS[2:]):
+        if not all(isinstance(data[name], dict) for name in cls.FIELDS[2:-1]) or not isinstance(data["loops"], list):
             return None
         return cls(**data)
 
@@ -120,6 +132,7 @@ class _Summarizer:
         self.module_scope = _Scope("module", module, None)
         #: expressions to resolve once every binding is known: (where, kind, expr, scope, extra)
         self.pending: list[tuple[str, str, ast.expr, _Scope, Any]] = []
+        self.memo: dict[int, set[str]] = {}  # id of an assigned value -> what it resolves to
 
     # -- collection: one walk over the statements, scopes tracked -------------------------
     def run(self, tree: ast.Module) -> Summary:
@@ -173,7 +186,10 @@ class _Summarizer:
                 scope.global_names.update(node.names)
             elif isinstance(node, ast.Return) and node.value is not None and scope.kind == "function":
                 self.pending.append((scope.prefix, "return", node.value, scope, None))
-            elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            elif isinstance(node, ast.While) and scope.kind == "function":
+                if scope.prefix not in self.summary.loops:
+                    self.summary.loops.append(scope.prefix)
+            if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
                 for handler in node.handlers:  # type: ignore[attr-defined]
                     if handler.name:
                         scope.bind(handler.name, ("unknown",))
@@ -220,7 +236,6 @@ class _Summarizer:
             summary.kinds[qualname] = "function"
         summary.kinds.setdefault(qualname, "function")
         summary.values.setdefault(qualname, [])
-        summary.lines[qualname] = node.lineno
         if scope.kind == "class":
             summary.methods.setdefault(scope.prefix, []).append(node.name)
         elif scope.kind == "function":  # defined at each call of its definer: it runs in the same context
@@ -251,7 +266,6 @@ class _Summarizer:
         summary = self.summary
         summary.kinds[qualname] = "class"
         summary.values.setdefault(qualname, [])
-        summary.lines[qualname] = node.lineno
         for base in node.bases:
             self.pending.append((qualname, "base", base, scope, None))
             self.expressions(base, scope, caller)
@@ -284,18 +298,18 @@ class _Summarizer:
 
     def expressions(self, node: ast.expr, scope: _Scope, caller: str, skip_top: bool = False) -> None:
         """Record the calls in an expression (lambdas and comprehensions run where it does)."""
-        stack: list[ast.AST] = [node]
-        while stack:
-            current = stack.pop()
-            if isinstance(current, ast.Call):
-                if not (skip_top and current is node):
-                    self.pending.append((caller, "call", current.func, scope, None))
-                    for argument in (*current.args, *(k.value for k in current.keywords)):
-                        if isinstance(argument, (ast.Name, ast.Attribute)):
-                            self.pending.append((caller, "callback", argument, scope, (current.func, _first_literal(current))))
-            elif isinstance(current, ast.NamedExpr) and isinstance(current.target, ast.Name):
-                scope.bind(current.target.id, ("assign", current.value, scope))
-            stack.extend(ast.iter_child_nodes(current))
+        pending = self.pending
+        for current in walk(node):
+            kind = current.__class__
+            if kind is ast.Call:
+                if skip_top and current is node:
+                    continue
+                pending.append((caller, "call", current.func, scope, None))  # type: ignore[attr-defined]
+                for argument in (*current.args, *(k.value for k in current.keywords)):  # type: ignore[attr-defined]
+                    if argument.__class__ in _REFERENCES:
+                        pending.append((caller, "callback", argument, scope, (current.func, _first_literal(current))))  # type: ignore[attr-defined]
+            elif kind is ast.NamedExpr and isinstance(current.target, ast.Name):  # type: ignore[attr-defined]
+                scope.bind(current.target.id, ("assign", current.value, scope))  # type: ignore[attr-defined]
 
     def import_base(self, node: ast.ImportFrom) -> str | None:
         module = node.module or ""
@@ -313,12 +327,14 @@ class _Summarizer:
     def resolve_pending(self) -> None:
         summary = self.summary
         for where, kind, expr, scope, extra in self.pending:
-            names = sorted(self.resolve(expr, scope, 0))
+            names = sorted(self.resolve(expr, scope, 0)) if kind != "callback" else []
             if kind == "call":
                 for name in names:
                     _add(summary.calls, where, name)
+                if not names and isinstance(expr, ast.Attribute):
+                    _add(summary.dynamic, where, expr.attr)
             elif kind == "callback":
-                callbacks = [n for n in names if not n.startswith("builtins.")]
+                callbacks = [n for n in self.resolve(expr, scope, 0, shallow=True) if not n.startswith("builtins.")]
                 if callbacks:
                     func, literal = extra
                     apis = sorted(self.resolve(func, scope, 0)) or [""]
@@ -348,30 +364,42 @@ class _Summarizer:
             current = current.parent
         return []
 
-    def resolve(self, node: ast.expr, scope: _Scope, depth: int) -> set[str]:
+    def resolve(self, node: ast.expr, scope: _Scope, depth: int, shallow: bool = False) -> set[str]:
+        """Qualified names ``node`` may refer to. ``shallow``: through imports, defs and classes only,
+        not assigned values (what names a function passed as a callback)."""
         if depth > _MAX_DEPTH:
             return set()
-        if isinstance(node, ast.Name):
-            bindings = self.lookup(node.id, scope)
+        kind = node.__class__
+        if kind is ast.Name:
+            bindings = self.lookup(node.id, scope)  # type: ignore[attr-defined]
             if not bindings:
-                return {f"builtins.{node.id}"} if node.id in _BUILTINS else set()
+                return {f"builtins.{node.id}"} if node.id in _BUILTINS else set()  # type: ignore[attr-defined]
             out: set[str] = set()
             for binding in bindings:
-                kind = binding[0]
-                if kind in ("import", "def", "class"):
+                how = binding[0]
+                if how in ("import", "def", "class"):
                     out.add(binding[1])
-                elif kind == "instance":
+                elif how == "instance":
                     out.add(f"{binding[1]}()")
-                elif kind == "assign":
-                    out |= self.resolve(binding[1], binding[2], depth + 1)
+                elif how == "assign" and not shallow:
+                    out |= self.assigned(binding[1], binding[2], depth)
             return out
-        if isinstance(node, ast.Attribute):
-            return {f"{q}.{node.attr}" for q in self.resolve(node.value, scope, depth + 1)}
-        if isinstance(node, ast.Call):
-            return {f"{q}()" for q in self.resolve(node.func, scope, depth + 1)}
-        if isinstance(node, ast.Await):
-            return self.resolve(node.value, scope, depth + 1)
+        if kind is ast.Attribute:
+            return {f"{q}.{node.attr}" for q in self.resolve(node.value, scope, depth + 1, shallow)}  # type: ignore[attr-defined]
+        if kind is ast.Call:
+            return {f"{q}()" for q in self.resolve(node.func, scope, depth + 1, shallow)}  # type: ignore[attr-defined]
+        if kind is ast.Await:
+            return self.resolve(node.value, scope, depth + 1, shallow)  # type: ignore[attr-defined]
         return set()
+
+    def assigned(self, value: ast.expr, scope: _Scope, depth: int) -> set[str]:
+        """What an assigned value resolves to, once per value (chains of names share the answers)."""
+        key = id(value)
+        found = self.memo.get(key)
+        if found is None:
+            self.memo[key] = set()  # a cycle (a = b; b = a) resolves to nothing
+            found = self.memo[key] = self.resolve(value, scope, depth + 1)
+        return found
 
 
 # Fields of simple statements that hold expressions (compound statements' bodies are walked as blocks).

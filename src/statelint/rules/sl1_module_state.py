@@ -67,30 +67,30 @@ class MutatedModuleContainer(StateRule):
         return container_needles(knowledge, options.get("extra-container-classes", ()))
 
     def judge(self, state: ModuleState) -> None:
-        sites: dict[str, list[tuple[Container, str, cst.CSTNode, bool]]] = {}
-        for container, where, node, memo in self._mutations(state):
-            sites.setdefault(container.name, []).append((container, where, node, memo))
+        sites: dict[str, list[tuple[Container, str, cst.CSTNode, bool, Scope]]] = {}
+        for container, where, node, memo, scope in self._mutations(state):
+            sites.setdefault(container.name, []).append((container, where, node, memo, scope))
         for name, found in sites.items():
-            if all(memo for *_, memo in found):
+            if all(site[3] for site in found):
                 continue  # a memo table of a pure function
-            container, where, node, _ = found[0]
+            container, where, node, _, scope = found[0]
             line = self.span(node).line
             message = f"module-level {container.kind} `{name}` is mutated at run time ({where}, line {line}): {_PER_PROCESS}"
-            self.report(container.target, message)
+            self.report(container.target, message, hint=self.hint_with_path(scope))
 
-    def _mutations(self, state: ModuleState) -> Iterator[tuple[Container, str, cst.CSTNode, bool]]:
-        """Run-time writes to module containers: (container, where, node, pure memo write)."""
+    def _mutations(self, state: ModuleState) -> Iterator[tuple[Container, str, cst.CSTNode, bool, Scope]]:
+        """Run-time writes to module containers: (container, where, node, pure memo write, scope)."""
         extra = tuple(self.options.get("extra-container-classes", ()))
         startup = self.startup()
         skip = state.clock_state().module_names  # reported as SL403
         for write in state.writes:
             container = state.container_for(write.root, write.scope, extra)
             if container is not None and container.name not in skip and not state.runs_at_import(write.scope, startup):
-                yield container, f"{write.how} in {describe(write.scope)}", write.node, state.pure_memo(write)
+                yield container, f"{write.how} in {describe(write.scope)}", write.node, state.pure_memo(write), write.scope
         for rebind in state.rebinds:  # `global X; X += [...]` on a container mutates it in place
             container = state.container(rebind.target.value, extra) if rebind.augmented else None
             if container is not None and container.name not in skip and not state.runs_at_import(rebind.scope, startup):
-                yield container, f"augmented assignment in {describe(rebind.scope)}", rebind.node, False
+                yield container, f"augmented assignment in {describe(rebind.scope)}", rebind.node, False, rebind.scope
 
 
 class ModuleNameRebound(StateRule):
@@ -115,6 +115,7 @@ class ModuleNameRebound(StateRule):
                 kept[0].target,
                 f"`{name}` is a module global rebound at run time in {describe(kept[0].scope)}: "
                 "each worker process and replica has its own value, and a restart resets it",
+                hint=self.hint_with_path(kept[0].scope),
             )
 
 

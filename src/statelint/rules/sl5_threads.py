@@ -285,8 +285,18 @@ def _judge(worker: _Worker, handle: str) -> Verdict | None:
     if worker.daemon and worker.long_lived:
         return Verdict("SL502", worker.node, f"daemon thread{target} runs long-lived work that no shutdown path stops: "
                        "at exit it is killed mid-work, without cleanup")
+    if worker.functions and not worker.long_lived and _started_at_startup(worker):
+        return None  # one-shot work while the process starts (loading, warming up): a cut-off start loses nothing
     return Verdict("SL501", worker.node, f"thread{target} is started and {where}never joined, and no shutdown path "
                    "signals it to stop: SIGTERM cuts it off mid-work")
+
+
+def _started_at_startup(worker: _Worker) -> bool:
+    """Whether the project model shows the thread is started in a function every known caller of
+    which starts the process (an app factory, a loader it calls). A thread started at module level
+    is judged as before: the model has no more evidence about it than the file has."""
+    scope = worker.resource.call.scope
+    return scope.kind == "function" and worker.index.ctx.project.is_lifecycle(scope.prefix)
 
 
 def _target_text(worker: _Worker) -> str:
