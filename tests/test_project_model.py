@@ -167,3 +167,44 @@ def test_an_unparseable_file_contributes_an_empty_summary_and_its_sl001(tmp_path
     (tmp_path / "bad.py").write_text("def broken(:\n")
     run = check_json(".", cwd=tmp_path, extra=("--no-cache",))
     assert [(f["path"], f["code"]) for f in run.findings] == [("bad.py", "SL001")]
+
+
+def test_a_new_module_is_seen_by_a_run_on_other_files(tmp_path: Path) -> None:
+    """A pre-commit run lists the project's files from the cache while no folder changed: a module
+    added since (here, a route that calls load()) changes its folder, and so what load() is."""
+    project = copy_fixture("project/factory_app", tmp_path)
+    check_json(".", cwd=project)  # fills the cache
+    assert ("shop/plugins.py", "SL101", 3, 1) in quads(check_json("shop/plugins.py", cwd=project))
+    assert ("shop/plugins.py", "SL101", 1, 1) not in quads(check_json("shop/plugins.py", cwd=project))
+    (project / "shop" / "admin.py").write_text(
+        "from . import plugins\nfrom .views import bp\n\n\n@bp.post('/plugins/<name>')\ndef add(name):\n"
+        "    plugins.load(name, print)\n"
+    )
+    assert ("shop/plugins.py", "SL101", 1, 1) in quads(check_json("shop/plugins.py", cwd=project))
+
+
+def test_the_stored_model_answers_as_the_joined_one() -> None:
+    model = model_of(
+        {
+            "pkg.__init__": "from .web import make_app\n",
+            "pkg.web": """
+                from flask import Flask
+                import threading
+                class ApiFlask(Flask): ...
+                def make_app():
+                    threading.Thread(target=loop).start()
+                    return ApiFlask(__name__)
+                def loop():
+                    while True: ...
+            """,
+        }
+    )
+    model.compact()
+    stored = ProjectModel.from_json(model.to_json())
+    assert stored is not None
+    for name in ("pkg.make_app().run", "pkg.web.ApiFlask", "pkg.web.loop"):
+        assert stored.expand(name) == model.expand(name)
+    for function in ("pkg.web.make_app", "pkg.web.loop"):
+        assert stored.context(function) == model.context(function)
+        assert stored.path(function, "startup") == model.path(function, "startup")
+    assert ProjectModel.from_json({"kinds": []}) is None

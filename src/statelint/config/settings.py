@@ -285,11 +285,17 @@ class Settings(_Record):
             return Path(os.path.relpath(full, root)).as_posix()
         return path
 
-    def deployed(self, path: str) -> bool:
-        """Whether ``path`` (as displayed) is deployed code: it matches no ``not-deployed`` pattern."""
+    def deployed(self, path: str, absolute: str | None = None) -> bool:
+        """Whether ``path`` (as displayed; ``absolute``, when the caller has it) is deployed code:
+        it matches no ``not-deployed`` pattern."""
         from statelint.project.model import not_deployed
 
-        return not not_deployed(self.project_path(path), self.not_deployed)
+        root = str(self.root).rstrip(os.sep) + os.sep
+        if absolute is not None and absolute.startswith(root):
+            relative = absolute[len(root) :].replace(os.sep, "/")
+        else:
+            relative = self.project_path(path)
+        return not not_deployed(relative, self.not_deployed)
 
     def fingerprint(self) -> str:
         """A digest of everything that changes results (for caches)."""

@@ -258,11 +258,10 @@ class Plan:
             return
         model = self._builder()
         self._builder = None
-        for path, view in list(self._views.items()):
+        for view in self._views.values():
             if view.model is None and view.digest:
-                self._views[path] = model.view(self.module_name(path)[0])
+                view.model = model  # the recorded digest is the one this model gives the module
         self.model = model
-        model.compact()
 
     def view(self, target: Target) -> ModuleView:
         """What the project model tells the rules checking ``target`` (once per file and run)."""

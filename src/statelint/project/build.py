@@ -40,6 +40,7 @@ PARALLEL_ABOVE = 48
 #: Up to this many changed files, each is summarised at once to see whether the model changed at all.
 FEW_CHANGED = 32
 RECORD = "model"
+LISTING = "listing"  # the project's Python files, and the stamps of the folders they were found in
 
 
 def project_targets(paths: Sequence[str], targets: list[Target], plan: Plan, cwd: Path) -> list[Target]:
@@ -49,9 +50,53 @@ def project_targets(paths: Sequence[str], targets: list[Target], plan: Plan, cwd
     python = [t for t in targets if t.kind == "python"]
     if any(_covers(Path(cwd, p), root) for p in paths):
         return python
-    found, _ = discover([str(root)], settings, cwd, ())
-    known = {os.path.realpath(t.path) for t in python}
-    return python + [t for t in found if t.kind == "python" and os.path.realpath(t.path) not in known]
+    found = _listing(plan, cwd)
+    known = {os.path.abspath(t.path) for t in python}
+    return python + [t for t in found if os.path.abspath(t.path) not in known]
+
+
+def _listing(plan: Plan, cwd: Path) -> list[Target]:
+    """The project's Python files, as a walk of the root finds them; the last walk's answer while no
+    folder it went through, and no ``.gitignore`` in one, changed since (a file added, removed or
+    renamed changes its folder's modification time), as git's untracked cache does."""
+    settings = plan.settings
+    cache = plan.cache
+    record = cache.get_record(LISTING) if cache is not None else None
+    if isinstance(record, dict) and record.get("cwd") == str(cwd) and _stamps(record.get("folders", ())) == record.get("stamps"):
+        try:
+            return [Target(str(display), str(path), "python") for display, path in record["files"]]
+        except (KeyError, TypeError, ValueError):
+            pass
+    found, _ = discover([str(settings.root)], settings, cwd, ())
+    python = [t for t in found if t.kind == "python"]
+    if cache is not None:
+        folders = sorted({os.path.dirname(os.path.abspath(t.path)) for t in python} | {str(settings.root)})
+        folders = sorted({f for folder in folders for f in _up_to(folder, str(settings.root))})
+        files = [[t.display, t.path] for t in python]
+        cache.put_record(LISTING, {"cwd": str(cwd), "folders": folders, "stamps": _stamps(folders), "files": files})
+    return python
+
+
+def _up_to(folder: str, root: str) -> list[str]:
+    """``folder`` and each folder above it up to ``root``."""
+    out = [folder]
+    while folder != root and len(folder) > len(root):
+        folder = os.path.dirname(folder)
+        out.append(folder)
+    return out
+
+
+def _stamps(folders: Any) -> list[Any]:
+    """The modification times of ``folders`` and of the ``.gitignore`` in each (None: none there)."""
+    stamps: list[Any] = []
+    for folder in folders if isinstance(folders, list) else ():
+        for path in (folder, os.path.join(str(folder), ".gitignore")):
+            try:
+                info = os.stat(path)
+                stamps.append([info.st_mtime_ns, info.st_size])
+            except (OSError, TypeError, ValueError):
+                stamps.append(None)
+    return stamps
 
 
 def _covers(path: Path, root: Path) -> bool:
@@ -93,7 +138,7 @@ class _File:
         except OSError:
             self.stat = None
         self.key: str | None = None
-        self.deployed = plan.settings.deployed(target.display)
+        self.deployed = plan.settings.deployed(target.display, self.real)
 
 
 def prepare(paths: Sequence[str], targets: list[Target], plan: Plan, cwd: Path, jobs: int) -> None:
@@ -129,26 +174,46 @@ def prepare(paths: Sequence[str], targets: list[Target], plan: Plan, cwd: Path, 
     same = isinstance(record, dict) and record.get("fingerprint") == fingerprint
     if not same and isinstance(record, dict) and len(recorded) == len(files) and all(f.real in recorded for f in files):
         same = _same_summaries(files, recorded, fresh, plan)  # only edits that change no definition or call
-    builder = partial_builder(files, plan, jobs, fresh)
     if same and all(f.real in views for f in files):
-        plan.preset_views({f.target.path: _view_from_record(views[f.real]) for f in files}, builder)
+        model_key = record.get("model")
+        plan.preset_views(
+            {f.target.path: _view_from_record(views[f.real], f.target.path, plan) for f in files},
+            partial_loader(files, plan, jobs, fresh, model_key),
+        )
     else:
-        model = builder()
+        model = build_model(files, plan, jobs, fresh)
         computed = {f.target.path: model.view(plan.module_name(f.target.path)[0]) for f in files}
         views = {f.real: [v.deployed, v.digest, v.external] for f, v in zip(files, computed.values(), strict=True)}
+        model.compact()
+        for view in computed.values():
+            view.model = model
         plan.preset_views(computed, None)
         plan.model = model
-        model.compact()
+        model_key = fingerprint
+        if cache is not None:
+            cache.put_record(f"{RECORD}-{model_key}", model.to_json())
     if cache is not None and (not same or record.get("fingerprint") != fingerprint):
         entries = {f.real: [*f.stat, f.key] for f in files if f.stat is not None and f.key is not None}
-        cache.put_record(RECORD, {"fingerprint": fingerprint, "files": entries, "views": views})
+        cache.put_record(RECORD, {"fingerprint": fingerprint, "files": entries, "views": views, "model": model_key})
 
 
-def partial_builder(files: list[_File], plan: Plan, jobs: int, fresh: dict[str, Summary]) -> Callable[[], ProjectModel]:
-    def build() -> ProjectModel:
-        return build_model(files, plan, jobs, fresh)
+def partial_loader(
+    files: list[_File], plan: Plan, jobs: int, fresh: dict[str, Summary], model_key: Any
+) -> Callable[[], ProjectModel]:
+    """How to get the model when a file must be analysed: the stored one the record names (its
+    summaries are all as they were), or a join of the summaries again."""
 
-    return build
+    def load() -> ProjectModel:
+        cache = plan.cache
+        if cache is not None and isinstance(model_key, str):
+            stored = ProjectModel.from_json(cache.get_record(f"{RECORD}-{model_key}"))
+            if stored is not None:
+                return stored
+        model = build_model(files, plan, jobs, fresh)
+        model.compact()
+        return model
+
+    return load
 
 
 def _fingerprint(files: Iterable[_File]) -> str:
@@ -171,12 +236,13 @@ def _same_summaries(files: list[_File], recorded: dict[str, Any], fresh: dict[st
     return True
 
 
-def _view_from_record(entry: Any) -> ModuleView:
+def _view_from_record(entry: Any, path: str, plan: Plan) -> ModuleView:
+    module = plan.module_name(path)[0]
     try:
         deployed, digest, external = entry
-        return ModuleView(None, "", bool(deployed), str(digest), str(external))
+        return ModuleView(None, module, bool(deployed), str(digest), str(external))
     except (TypeError, ValueError):
-        return ModuleView(None, "", True, "")
+        return ModuleView(None, module, True, "")
 
 
 def build_model(files: list[_File], plan: Plan, jobs: int = 1, fresh: dict[str, Summary] | None = None) -> ProjectModel:

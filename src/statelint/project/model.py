@@ -436,8 +436,8 @@ class ProjectModel:
     def view(self, module: str) -> ModuleView:
         """The part of the model the rules see while checking ``module`` (see :class:`ModuleView`)."""
         summary = self.summaries.get(module)
-        if summary is None:
-            return ModuleView(self, module, True, "")
+        if summary is None:  # not a file the model was built from (or asked after compact())
+            return ModuleView(None, module, True, "")
         deployed = self.deployed.get(module, True)
         contexts = sorted(
             (name, sorted(self.contexts[name]), name in self._unknown_callers) for name in self._by_module.get(module, ())
@@ -538,9 +538,58 @@ class ProjectModel:
         return "".join(f"\n{word}" for word in sorted(words))
 
     def compact(self) -> None:
-        """Drop what only building the model and its views needed (the summaries): forked workers
-        then inherit only what the rules ask (expansions, contexts, paths)."""
+        """Drop what only building the model and its views needed (the summaries, the digests, the
+        memos of the join): forked workers then inherit only what the rules ask."""
         self.summaries = {}
+        self._digests = {}
+        self._memo = {}
+        self._called = {}
+        self._expanded = {}
+        self._by_module = {}
+
+    #: What a compacted model is made of: all a rule can ask, as JSON data (see :meth:`to_json`).
+    STORED = ("kinds", "values", "methods", "modules", "watched", "contexts", "reached_from", "_unknown_callers")
+
+    def to_json(self) -> dict[str, Any]:
+        """The compacted model as JSON data, for the cache: a run whose summaries are all as they
+        were loads it instead of joining them again."""
+        by_kind: dict[str, list[str]] = {}
+        for name, kind in self.kinds.items():
+            by_kind.setdefault(kind, []).append(name)
+        by_contexts: dict[str, list[str]] = {}
+        for name, found in self.contexts.items():
+            by_contexts.setdefault(",".join(sorted(found)), []).append(name)
+        return {  # grouped, and without empty entries: this is read on every run that needs the model
+            "kinds": by_kind,
+            "values": {name: values for name, values in self.values.items() if values},
+            "methods": self.methods,
+            "modules": sorted(self.modules),
+            "watched": sorted(self.watched),
+            "contexts": by_contexts,
+            "reached_from": self.reached_from,
+            "_unknown_callers": sorted(self._unknown_callers),
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> ProjectModel | None:
+        if not isinstance(data, dict) or set(data) != set(cls.STORED):
+            return None
+        try:
+            model = cls()
+            model.kinds = {name: kind for kind, names in data["kinds"].items() for name in names}
+            model.values = dict(data["values"])
+            model.methods = dict(data["methods"])
+            model.modules = set(data["modules"])
+            model._heads = {m.split(".", 1)[0] for m in model.modules}
+            model.watched = frozenset(data["watched"])
+            model.contexts = {
+                name: frozenset(found.split(",")) for found, names in data["contexts"].items() for name in names
+            }
+            model.reached_from = {name: dict(found) for name, found in data["reached_from"].items()}
+            model._unknown_callers = set(data["_unknown_callers"])
+        except (TypeError, ValueError, AttributeError):
+            return None
+        return model
 
 
 class ModuleView:
