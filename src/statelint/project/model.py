@@ -133,6 +133,10 @@ class ProjectModel:
                 if calls:
                     return []  # a call of something the project does not define
                 continue  # a package, a module, or a function whose nested def follows
+            if kind == "class" and not calls and index + 1 < len(parts):
+                member = f"{prefix}.{parts[index + 1].split('(', 1)[0]}"
+                if member in self.kinds:
+                    continue  # a method, a class attribute or a nested class: the longer name says more
             rest = ".".join(parts[index + 1 :])
             return self._through(prefix, kind, calls, rest)
         return []
@@ -144,14 +148,33 @@ class ProjectModel:
                 return []
             return [f"{value}{calls[2:]}{tail}" for value in self.values.get(qualname, ())]
         if kind == "class":
-            out = [f"{base}{calls}{tail}" for base in self.values.get(qualname, ())]
-            if calls == "()" and rest:  # an instance's method: X().m -> X.m, in X or a project base
-                method = rest.split(".", 1)[0].split("(", 1)[0]
-                owner = self.method_owner(qualname, method)
+            if calls == "()" and rest:  # an instance's method or attribute: X().m -> X.m, in X or a project base
+                member = rest.split(".", 1)[0].split("(", 1)[0]
+                owner = self.member_owner(qualname, member)
                 if owner is not None:
-                    out.append(f"{owner}.{rest}")
-            return out
+                    return [f"{owner}.{rest}"]  # it overrides whatever a library base has of that name
+            return [f"{base}{calls}{tail}" for base in self.values.get(qualname, ())]
         return [f"{value}{calls}{tail}" for value in self.values.get(qualname, ())]
+
+    def member_owner(self, klass: str, member: str) -> str | None:
+        """The project class defining ``member`` for instances of ``klass``: a method, or an attribute
+        assigned in the class body or on ``self``."""
+        owner = self.method_owner(klass, member)
+        if owner is None:
+            for candidate in (klass, *self._project_bases(klass)):
+                if self.kinds.get(f"{candidate}.{member}") == "value":
+                    return candidate
+        return owner
+
+    def _project_bases(self, klass: str, depth: int = 0) -> list[str]:
+        if depth > _MAX_DEPTH:
+            return []
+        out = []
+        for base in self.values.get(klass, ()):
+            if self.kinds.get(base) == "class":
+                out.append(base)
+                out.extend(self._project_bases(base, depth + 1))
+        return out
 
     def method_owner(self, klass: str, method: str, depth: int = 0) -> str | None:
         """The project class (``klass`` or a project base of it) that defines ``method``."""
@@ -207,6 +230,7 @@ class ProjectModel:
         threads: list[tuple[str, str, str]] = []  # (starter, target, api) of threads and timers
         dynamic: dict[str, set[str]] = {}  # attribute name -> callers that call it on an unknown receiver
         self._unknown_callers = set()
+        self._guessed: set[tuple[str, str]] = set()  # (caller, callee) edges matched by name only
         knowledge = self.knowledge
 
         def root(function: str, context: str, label: str) -> None:
@@ -222,7 +246,7 @@ class ProjectModel:
                     reached = self.functions_called(callee)
                     for function in reached:
                         edges.setdefault(source, set()).add(function)
-                    if not reached and "()." in callee:
+                    if not reached and "()." in callee and not callee.startswith("builtins."):
                         # a method of an object nothing here types (``importlib.import_module(n).setup()``,
                         # ``self.engine.init()``): it may be a plugin module's hook
                         dynamic.setdefault(_terminal(callee), set()).add(source)
@@ -295,25 +319,34 @@ class ProjectModel:
         pending = [source for source in edges if not contexts.get(source)] + sorted(self._unknown_callers)
         seen: set[str] = set()
         while pending:
-            for callee in edges.get(pending.pop(), ()):
+            source = pending.pop()
+            for callee in edges.get(source, ()):
+                if (source, callee) in self._guessed:
+                    continue  # a call matched by name only adds contexts, it does not spread doubt
                 if callee not in seen:
                     seen.add(callee)
                     self._unknown_callers.add(callee)
                     pending.append(callee)
 
     def _link_dynamic_calls(self, edges: dict[str, set[str]], roots: dict[str, set[str]], dynamic: dict[str, set[str]]) -> None:
-        """A module-level function nothing calls by name, but whose name is called on module objects a
-        loader holds (``engine.setup(data)``), is called from there: a plugin's hook."""
+        """A function or method nothing calls by name, whose name is called on objects nothing types
+        (a loader calling ``engine.setup(data)`` on the plugin modules it imported, or
+        ``processor.initialize()`` on the objects it made), is called from there: a plugin's hook.
+        Every such caller counts, so one on the request path is enough to put the hook there."""
         called = {callee for callees in edges.values() for callee in callees} | set(roots)
         for module, summary in self.summaries.items():
             if not self.deployed.get(module, True):
                 continue
             prefix = f"{module}."
             for function, kind in summary.kinds.items():
-                if kind != "function" or function in called or "." in function[len(prefix) :]:
+                if kind != "function" or function in called or ".<locals>." in function:
                     continue
-                for caller in dynamic.get(function[len(prefix) :], ()):
+                name = function.rsplit(".", 1)[-1]
+                if function[len(prefix) :].count(".") > 1 or name.startswith("__"):
+                    continue  # a method of a nested class; dunder methods are Python's, never a plugin's hook
+                for caller in dynamic.get(name, ()):
                     edges.setdefault(caller, set()).add(function)
+                    self._guessed.add((caller, function))
 
     def _loops(self, function: str) -> bool:
         """Whether ``function`` runs a ``while`` loop (it, or a project function it calls directly)."""
@@ -398,7 +431,7 @@ class ProjectModel:
         routes = knowledge.get("route_decorators", {})
         if terminals & set(routes.get("terminals", ())) and isinstance(literal, str) and literal.startswith("/"):
             return REQUEST
-        for context, key in ((REQUEST, "request_decorators"), (BACKGROUND, "background_decorators")):
+        for context, key in ((REQUEST, "request_decorators"), (BACKGROUND, "background_decorators"), (STARTUP, "cli_decorators")):
             if bare & set(knowledge.get(key, ())):
                 return context
         startup = knowledge.get("startup_decorators", {})
@@ -414,7 +447,7 @@ class ProjectModel:
     def _class_context(self, klass: str, knowledge: Mapping[str, Any]) -> tuple[str, tuple[str, ...]] | None:
         """The context of a handler class's methods, and which methods (() = every public one)."""
         bases = self.expand(klass)
-        for context, key in ((REQUEST, "request_classes"), (BACKGROUND, "background_classes")):
+        for context, key in ((REQUEST, "request_classes"), (BACKGROUND, "background_classes"), (STARTUP, "cli_classes")):
             entry = knowledge.get(key, {})
             suffixes = tuple(entry.get("suffixes", ()))
             if bases & set(entry.get("names", ())) or (

@@ -107,7 +107,7 @@ class Summary:
 class _Scope:
     """A module, class or function scope: its bindings and how qualified names are built in it."""
 
-    __slots__ = ("kind", "prefix", "parent", "names", "self_class", "global_names")
+    __slots__ = ("kind", "prefix", "parent", "names", "self_class", "global_names", "bases")
 
     def __init__(self, kind: str, prefix: str, parent: _Scope | None, self_class: str | None = None) -> None:
         self.kind = kind
@@ -117,6 +117,7 @@ class _Scope:
         self.names: dict[str, list[tuple[Any, ...]]] = {}
         self.self_class = self_class  # in a method: the class whose instance `self` is
         self.global_names: set[str] = set()
+        self.bases: list[ast.expr] = []  # a class scope: its base expressions (what ``super()`` is)
 
     def child_prefix(self, name: str) -> str:
         return f"{self.prefix}.<locals>.{name}" if self.kind == "function" else f"{self.prefix}.{name}"
@@ -275,6 +276,7 @@ class _Summarizer:
         for keyword in node.keywords:
             self.expressions(keyword.value, scope, caller)
         inner = _Scope("class", qualname, scope)
+        inner.bases = list(node.bases)
         self.block(node.body, inner, caller)  # a class body runs where the class statement does
 
     def assign(self, node: ast.Assign | ast.AnnAssign, scope: _Scope) -> None:
@@ -292,9 +294,24 @@ class _Summarizer:
                     self.pending.append((qualname, "value", value, scope, None))
                     if isinstance(value, ast.Constant) and _plain_literal(value.value):
                         self.summary.literals[qualname] = value.value
+            elif isinstance(target, ast.Attribute) and value is not None and self.is_self(target.value, scope):
+                # ``self.client = Client()`` in a method: what instances of the class hold
+                owner = scope.parent
+                while owner is not None and owner.kind != "class":
+                    owner = owner.parent
+                if owner is not None:
+                    qualname = f"{owner.prefix}.{target.attr}"
+                    self.summary.kinds.setdefault(qualname, "value")
+                    self.pending.append((qualname, "value", value, scope, None))
             else:
                 for name in _bound_names(target):
                     scope.bind(name, ("unknown",))
+
+    def is_self(self, node: ast.expr, scope: _Scope) -> bool:
+        """Whether ``node`` is the ``self`` of the method ``scope`` is in."""
+        if not isinstance(node, ast.Name):
+            return False
+        return any(binding[0] == "instance" for binding in self.lookup(node.id, scope))
 
     def expressions(self, node: ast.expr, scope: _Scope, caller: str, skip_top: bool = False) -> None:
         """Record the calls in an expression (lambdas and comprehensions run where it does)."""
@@ -387,10 +404,31 @@ class _Summarizer:
         if kind is ast.Attribute:
             return {f"{q}.{node.attr}" for q in self.resolve(node.value, scope, depth + 1, shallow)}  # type: ignore[attr-defined]
         if kind is ast.Call:
-            return {f"{q}()" for q in self.resolve(node.func, scope, depth + 1, shallow)}  # type: ignore[attr-defined]
+            func = node.func  # type: ignore[attr-defined]
+            if func.__class__ is ast.Name and func.id == "super" and not node.args:  # type: ignore[attr-defined]
+                bases = self.super_bases(scope, depth)
+                if bases is not None:
+                    return bases
+            return {f"{q}()" for q in self.resolve(func, scope, depth + 1, shallow)}
         if kind is ast.Await:
             return self.resolve(node.value, scope, depth + 1, shallow)  # type: ignore[attr-defined]
         return set()
+
+    def super_bases(self, scope: _Scope, depth: int) -> set[str] | None:
+        """``super()`` in a method: instances of the class's bases (None outside a method, or when
+        ``super`` is not the builtin)."""
+        if self.lookup("super", scope):
+            return None
+        current: _Scope | None = scope
+        while current is not None and current.kind == "function":
+            if current.parent is not None and current.parent.kind == "class":
+                klass = current.parent
+                out: set[str] = set()
+                for base in klass.bases:
+                    out |= {f"{q}()" for q in self.resolve(base, klass.parent or self.module_scope, depth + 1)}
+                return out
+            current = current.parent
+        return None
 
     def assigned(self, value: ast.expr, scope: _Scope, depth: int) -> set[str]:
         """What an assigned value resolves to, once per value (chains of names share the answers)."""
