@@ -18,7 +18,7 @@ from statelint.project.model import ProjectModel, not_deployed
 from statelint.project.summary import summarize
 from tests.helpers import check_json, copy_fixture, expectations, quads
 
-PROJECTS = ["factory_app", "plugin_loader"]
+PROJECTS = ["factory_app", "plugin_loader", "settings_app"]
 
 
 @pytest.mark.parametrize("name", PROJECTS)

@@ -52,6 +52,8 @@ class ProjectModel:
         self.kinds: dict[str, str] = {}
         self.values: dict[str, list[str]] = {}
         self.methods: dict[str, list[str]] = {}
+        #: literal values of module constants and class attributes (settings defaults)
+        self.literals: dict[str, Any] = {}
         self.modules: set[str] = set()
         self._heads: set[str] = set()  # first parts of the module names
         self.contexts: dict[str, frozenset[str]] = {}
@@ -91,6 +93,8 @@ class ProjectModel:
                 model.values.setdefault(qualname, values)
             for qualname, methods in summary.methods.items():
                 model.methods.setdefault(qualname, methods)
+            for qualname, literal in summary.literals.items():
+                model.literals.setdefault(qualname, literal)
         model._compute_contexts()
         for function in model.contexts:
             module = model._module_of(function)
@@ -547,7 +551,7 @@ class ProjectModel:
                 digest = blake2b(digest_size=16)
                 outside: set[str] = set()
                 for member in sorted(members):
-                    entry = (member, self.kinds.get(member), self.values.get(member), self.methods.get(member))
+                    entry = (member, self.kinds.get(member), self.values.get(member), self.methods.get(member), self.literals.get(member))
                     digest.update(repr(entry).encode("utf-8", "surrogatepass"))
                     outside |= self._dependencies(member)
                 for other in sorted(outside.difference(members)):
@@ -581,7 +585,7 @@ class ProjectModel:
         self._by_module = {}
 
     #: What a compacted model is made of: all a rule can ask, as JSON data (see :meth:`to_json`).
-    STORED = ("kinds", "values", "methods", "modules", "watched", "contexts", "reached_from", "_unknown_callers")
+    STORED = ("kinds", "values", "methods", "literals", "modules", "watched", "contexts", "reached_from", "_unknown_callers")
 
     def to_json(self) -> dict[str, Any]:
         """The compacted model as JSON data, for the cache: a run whose summaries are all as they
@@ -596,6 +600,7 @@ class ProjectModel:
             "kinds": by_kind,
             "values": {name: values for name, values in self.values.items() if values},
             "methods": self.methods,
+            "literals": self.literals,
             "modules": sorted(self.modules),
             "watched": sorted(self.watched),
             "contexts": by_contexts,
@@ -612,6 +617,7 @@ class ProjectModel:
             model.kinds = {name: kind for kind, names in data["kinds"].items() for name in names}
             model.values = dict(data["values"])
             model.methods = dict(data["methods"])
+            model.literals = dict(data["literals"])
             model.modules = set(data["modules"])
             model._heads = {m.split(".", 1)[0] for m in model.modules}
             model.watched = frozenset(data["watched"])
@@ -653,6 +659,14 @@ class ModuleView:
     def is_lifecycle(self, function: str) -> bool:
         """Whether the model knows ``function`` runs only at startup or shutdown (its writes are configuration)."""
         return self.model is not None and self.model.is_lifecycle(function)
+
+    def setting(self, qualname: str) -> tuple[Any, bool] | None:
+        """The literal value a project name is given, and whether it is a class attribute (the
+        default of a settings class field) rather than a module constant; None when unknown."""
+        model = self.model
+        if model is None or qualname not in model.literals:
+            return None
+        return model.literals[qualname], model.kinds.get(qualname.rpartition(".")[0]) == "class"
 
     def why(self, function: str, what: str = "written") -> str | None:
         """``written on the request path: @get('/cart') -> views.cart() -> store.add()``: the path that makes

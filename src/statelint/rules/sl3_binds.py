@@ -231,6 +231,8 @@ class _BindDetector(Rule):
                 verdicts.append(self.classify(binding.value, binding.scope, form, depth + 1))
             elif binding.kind == "param" and isinstance(binding.node, cst.Param):
                 verdicts.append(self._parameter(binding.node, binding.scope, form, depth))
+            elif binding.kind == "import":
+                verdicts.append(self._project_setting(node, scope))
             else:
                 verdicts.append(None)
         if not verdicts or any(v is None for v in verdicts):
@@ -286,6 +288,20 @@ class _BindDetector(Rule):
             host = self.class_defaults.get((owner, attr))
             if host is not None:
                 return Verdict("configurable", host, f"the default of setting {owner.rsplit('.', 1)[-1]}.{attr}")
+        return self._project_setting(node, scope)
+
+    def _project_setting(self, node: cst.BaseExpression, scope: Scope) -> Verdict | None:
+        """A name or attribute the project model knows a literal of, in another module: a module
+        constant (a literal host) or a settings class field's default (a configurable host)."""
+        for qualname in self.ctx.qualnames(node, scope):
+            found = self.ctx.project.setting(qualname.replace("()", ""))
+            if found is None or not isinstance(found[0], str) or not self._is_loopback(found[0]):
+                continue
+            value, in_class = found
+            if in_class:
+                owner, _, attr = qualname.replace("()", "").rpartition(".")
+                return Verdict("configurable", value, f"the default of setting {owner.rsplit('.', 1)[-1]}.{attr}")
+            return Verdict("literal", value)
         return None
 
 
