@@ -208,3 +208,48 @@ def test_the_stored_model_answers_as_the_joined_one() -> None:
         assert stored.context(function) == model.context(function)
         assert stored.path(function, "startup") == model.path(function, "startup")
     assert ProjectModel.from_json({"kinds": []}) is None
+
+
+def test_sl103_definitions_come_from_the_module_level_only() -> None:
+    from statelint.project.model import ModuleView
+
+    model = model_of(
+        {
+            "pkg.state": """
+                from collections import defaultdict
+                CACHE = {}
+                if True:
+                    HITS = defaultdict(int)
+                __all__ = ["CACHE"]
+                def f():
+                    LOCAL = []
+                class C:
+                    ATTR = {}
+            """
+        }
+    )
+    view = ModuleView(model, "pkg.app")
+    calls = ["collections.defaultdict"]
+    found = {name: view.container(f"pkg.state.{name}", calls) for name in ("CACHE", "HITS", "__all__", "f.LOCAL", "C.ATTR")}
+    assert found == {
+        "CACHE": ("dict", "pkg.state"),  # no path known to this model: the module's name
+        "HITS": ("defaultdict", "pkg.state"),
+        "__all__": None,
+        "f.LOCAL": None,
+        "C.ATTR": None,
+    }
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        "import store\n\n\ndef add(item):\n    store.ITEMS[item] = 1\n",  # through the module object, no call
+        "def add(item):\n    from store import ITEMS\n\n    ITEMS[item] = 1\n",  # an import inside the function
+    ],
+)
+def test_a_cached_result_follows_an_edit_of_what_it_imports(use: str, tmp_path: Path) -> None:
+    (tmp_path / "store.py").write_text("ITEMS = {}\n")
+    (tmp_path / "use.py").write_text(use)
+    assert [f[1] for f in quads(check_json(".", cwd=tmp_path, select="SL103"))] == ["SL103"]
+    (tmp_path / "store.py").write_text("ITEMS = ()\n")  # no longer a container: use.py's cached result must go
+    assert quads(check_json(".", cwd=tmp_path, select="SL103")) == []

@@ -120,22 +120,6 @@ def test_sl103_parses_only_modules_that_write_through_an_import(text: str, expec
     assert module_state.mutated_import(triage_source(text), {}, NO_OPTIONS) is expected
 
 
-def test_sl103_definitions_come_from_the_module_level_only() -> None:
-    text = """
-        from collections import defaultdict
-        CACHE = {}
-        if True:
-            HITS = defaultdict(int)
-        __all__ = ["CACHE"]
-        def f():
-            LOCAL = []
-        class C:
-            ATTR = {}
-    """
-    facts = module_state.container_definitions(triage_source(text, module="pkg.state"), {}, NO_OPTIONS)
-    assert facts == [{"def": "pkg.state.CACHE", "kind": "dict"}, {"def": "pkg.state.HITS", "kind": "defaultdict"}]
-
-
 def test_sl403_needs_a_clock_and_a_write_in_one_function_and_a_comparison() -> None:
     limiter = """
         import time

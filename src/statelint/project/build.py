@@ -219,7 +219,8 @@ def partial_loader(
 def _fingerprint(files: Iterable[_File]) -> str:
     digest = blake2b(digest_size=16)
     for file in sorted(files, key=lambda f: f.real):
-        digest.update(f"{file.real}\0{file.key}\0{file.deployed}\n".encode("utf-8", "surrogatepass"))
+        # the display path too: the model names files as reports show them (relative to the working folder)
+        digest.update(f"{file.real}\0{file.target.display}\0{file.key}\0{file.deployed}\n".encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
 
@@ -267,7 +268,10 @@ def build_model(files: list[_File], plan: Plan, jobs: int = 1, fresh: dict[str, 
     catalog = plan.catalog
     knowledge = catalog.families["SL0"].knowledge.get("contexts", {}) if "SL0" in catalog.families else {}
     watched = watched_heads(family.knowledge for code, family in catalog.families.items() if code != "SL0")
-    return ProjectModel.build(((summaries[f.real], f.deployed) for f in ordered), knowledge, watched)
+    model = ProjectModel.build(((summaries[f.real], f.deployed) for f in ordered), knowledge, watched)
+    for file in ordered:
+        model.paths.setdefault(summaries[file.real].module, file.target.display)
+    return model
 
 
 def _summarize_all(targets: list[Target], plan: Plan, jobs: int) -> list[Summary]:

@@ -54,6 +54,10 @@ class ProjectModel:
         self.methods: dict[str, list[str]] = {}
         #: literal values of module constants and class attributes (settings defaults)
         self.literals: dict[str, Any] = {}
+        #: module-level containers made by a display or comprehension -> their kind
+        self.containers: dict[str, str] = {}
+        #: module -> the path of its file, as reports show it
+        self.paths: dict[str, str] = {}
         self.modules: set[str] = set()
         self._heads: set[str] = set()  # first parts of the module names
         self.contexts: dict[str, frozenset[str]] = {}
@@ -95,6 +99,8 @@ class ProjectModel:
                 model.methods.setdefault(qualname, methods)
             for qualname, literal in summary.literals.items():
                 model.literals.setdefault(qualname, literal)
+            for qualname, kind in summary.containers.items():
+                model.containers.setdefault(qualname, kind)
         model._compute_contexts()
         for function in model.contexts:
             module = model._module_of(function)
@@ -482,7 +488,12 @@ class ProjectModel:
         mentioned = sorted(_mentioned(summary))
         digest = blake2b(digest_size=16)
         digest.update(repr((deployed, contexts)).encode("utf-8", "surrogatepass"))
-        for definition in sorted({d for name in mentioned for d in self._definitions_in(name)}):
+        definitions = {d for name in mentioned for d in self._definitions_in(name)}
+        # A module the file holds (``import app.state as s``) may be reached through any of its
+        # names, written or read (``s.CACHE[k] = v`` calls nothing): all of them count.
+        for module in {m for name in mentioned for m in self._modules_in(name)}:
+            definitions.update(self._exports(module))
+        for definition in sorted(definitions):
             digest.update(self._digest(definition).encode())
         return ModuleView(self, module, deployed, digest.hexdigest(), external=self._external_words(mentioned))
 
@@ -498,6 +509,24 @@ class ProjectModel:
             if prefix in self.kinds:
                 found.append(prefix)
         return found
+
+    def _modules_in(self, name: str) -> list[str]:
+        """The project modules a qualified name starts with (``app.state`` for ``app.state.CACHE``)."""
+        parts = name.split("(", 1)[0].split(".")
+        if parts[0] not in self._heads:
+            return []
+        return [m for m in (".".join(parts[:i]) for i in range(1, len(parts) + 1)) if m in self.modules]
+
+    def _exports(self, module: str) -> list[str]:
+        """The module-level definitions of ``module`` (computed once for all modules)."""
+        exports = self.__dict__.get("_exports_by_module")
+        if exports is None:
+            exports = self.__dict__["_exports_by_module"] = {}
+            for name in self.kinds:
+                owner, _, last = name.rpartition(".")
+                if owner in self.modules:
+                    exports.setdefault(owner, []).append(name)
+        return exports.get(module, [])
 
     def _dependencies(self, definition: str) -> set[str]:
         values = list(self.values.get(definition, ()))
@@ -551,7 +580,10 @@ class ProjectModel:
                 digest = blake2b(digest_size=16)
                 outside: set[str] = set()
                 for member in sorted(members):
-                    entry = (member, self.kinds.get(member), self.values.get(member), self.methods.get(member), self.literals.get(member))
+                    entry = (
+                        member, self.kinds.get(member), self.values.get(member), self.methods.get(member),
+                        self.literals.get(member), self.containers.get(member),
+                    )
                     digest.update(repr(entry).encode("utf-8", "surrogatepass"))
                     outside |= self._dependencies(member)
                 for other in sorted(outside.difference(members)):
@@ -578,6 +610,7 @@ class ProjectModel:
         """Drop what only building the model and its views needed (the summaries, the digests, the
         memos of the join): forked workers then inherit only what the rules ask."""
         self.summaries = {}
+        self.__dict__.pop("_exports_by_module", None)
         self._digests = {}
         self._memo = {}
         self._called = {}
@@ -585,7 +618,10 @@ class ProjectModel:
         self._by_module = {}
 
     #: What a compacted model is made of: all a rule can ask, as JSON data (see :meth:`to_json`).
-    STORED = ("kinds", "values", "methods", "literals", "modules", "watched", "contexts", "reached_from", "_unknown_callers")
+    STORED = (
+        "kinds", "values", "methods", "literals", "containers", "paths", "modules", "watched", "contexts",
+        "reached_from", "_unknown_callers",
+    )
 
     def to_json(self) -> dict[str, Any]:
         """The compacted model as JSON data, for the cache: a run whose summaries are all as they
@@ -601,6 +637,8 @@ class ProjectModel:
             "values": {name: values for name, values in self.values.items() if values},
             "methods": self.methods,
             "literals": self.literals,
+            "containers": self.containers,
+            "paths": self.paths,
             "modules": sorted(self.modules),
             "watched": sorted(self.watched),
             "contexts": by_contexts,
@@ -618,6 +656,8 @@ class ProjectModel:
             model.values = dict(data["values"])
             model.methods = dict(data["methods"])
             model.literals = dict(data["literals"])
+            model.containers = dict(data["containers"])
+            model.paths = dict(data["paths"])
             model.modules = set(data["modules"])
             model._heads = {m.split(".", 1)[0] for m in model.modules}
             model.watched = frozenset(data["watched"])
@@ -659,6 +699,23 @@ class ModuleView:
     def is_lifecycle(self, function: str) -> bool:
         """Whether the model knows ``function`` runs only at startup or shutdown (its writes are configuration)."""
         return self.model is not None and self.model.is_lifecycle(function)
+
+    def container(self, qualname: str, calls: Iterable[str]) -> tuple[str, str] | None:
+        """``(kind, path)`` when ``qualname`` is a module-level container of the project (a display, a
+        comprehension or a call of one of ``calls``, such as ``collections.defaultdict``) defined in
+        the file at ``path``; None otherwise."""
+        model = self.model
+        if model is None or model.kinds.get(qualname) != "value":
+            return None
+        module = qualname.rpartition(".")[0]
+        if module not in model.modules:
+            return None  # a class attribute or a deeper name: not a module-level container
+        kind = model.containers.get(qualname)
+        if kind is None:
+            made = {v[:-2] for v in model.values.get(qualname, ()) if v.endswith("()")}
+            found = sorted(made & set(calls))
+            kind = found[0].rsplit(".", 1)[-1] if found else None
+        return (kind, model.paths.get(module, module)) if kind is not None else None
 
     def setting(self, qualname: str) -> tuple[Any, bool] | None:
         """The literal value a project name is given, and whether it is a class attribute (the
@@ -711,6 +768,7 @@ def _mentioned(summary: Summary) -> set[str]:
     names |= {record[0] for records in summary.callbacks.values() for record in records}
     names |= {record[1] for records in summary.callbacks.values() for record in records}
     names |= {f"{record[0]}()" for records in summary.decorators.values() for record in records}
+    names.update(summary.imports)
     return names
 
 

@@ -28,6 +28,9 @@ MAIN = "<main>"  #: the caller of code under ``if __name__ == "__main__":``
 
 _BUILTINS = frozenset(dir(builtins))
 _REFERENCES = (ast.Name, ast.Attribute)  # arguments that may name a function passed as a callback
+_CONTAINER_DISPLAYS = {
+    ast.Dict: "dict", ast.DictComp: "dict", ast.List: "list", ast.ListComp: "list", ast.Set: "set", ast.SetComp: "set",
+}
 _MAX_DEPTH = 10  # assignment chains (a = b; b = a) end here
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -41,7 +44,7 @@ class Summary:
 
     FIELDS = (
         "module", "is_package", "kinds", "values", "literals", "calls", "callbacks", "decorators", "methods",
-        "dynamic", "loops",
+        "dynamic", "loops", "containers", "imports",
     )
     __slots__ = FIELDS
 
@@ -58,6 +61,8 @@ class Summary:
         methods: dict[str, list[str]] | None = None,
         dynamic: dict[str, list[str]] | None = None,
         loops: list[str] | None = None,
+        containers: dict[str, str] | None = None,
+        imports: list[str] | None = None,
     ) -> None:
         self.module = module
         self.is_package = is_package
@@ -83,6 +88,11 @@ class Summary:
         #: functions whose own body holds a ``while`` loop (a thread running one lives on). No line
         #: numbers anywhere: an edit that only moves code leaves the summary, and the model, as they were.
         self.loops = loops if loops is not None else []
+        #: module-level names bound to a container display or comprehension -> ``dict``, ``list`` or
+        #: ``set`` (a container made by a call shows in ``values``: ``collections.defaultdict()``)
+        self.containers = containers if containers is not None else {}
+        #: every name an import statement binds, at any depth (what the file may refer to elsewhere)
+        self.imports = imports if imports is not None else []
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Summary) and self.to_json() == other.to_json()
@@ -98,7 +108,7 @@ class Summary:
         """The summary a :meth:`to_json` record holds; None for anything else (a foreign cache entry)."""
         if not isinstance(data, dict) or set(data) != set(cls.FIELDS) or not isinstance(data["module"], str):
             return None
-        if not all(isinstance(data[name], dict) for name in cls.FIELDS[2:-1]) or not isinstance(data["loops"], list):
+        if not all(isinstance(data[name], list if name in ("loops", "imports") else dict) for name in cls.FIELDS[2:]):
             return None
         return cls(**data)
 
@@ -216,7 +226,14 @@ class _Summarizer:
                 self.block(case.body, scope, caller)
 
     def record_import_names(self, node: ast.Import | ast.ImportFrom, scope: _Scope) -> None:
-        """A module-level import is a name other modules may import from here (a re-export)."""
+        """Every import is a name the file refers to; a module-level one is also a name other modules
+        may import from here (a re-export)."""
+        imports = self.summary.imports
+        for alias in node.names:
+            local = alias.asname or alias.name.split(".")[0]
+            binding = scope.names.get(local, [()])[-1]  # the binding this statement just made
+            if binding and binding[0] == "import" and binding[1] not in imports:
+                imports.append(binding[1])
         if scope is not self.module_scope:
             return
         for alias in node.names:
@@ -294,6 +311,9 @@ class _Summarizer:
                     self.pending.append((qualname, "value", value, scope, None))
                     if isinstance(value, ast.Constant) and _plain_literal(value.value):
                         self.summary.literals[qualname] = value.value
+                    kind = _CONTAINER_DISPLAYS.get(value.__class__)
+                    if kind is not None and scope.kind == "module" and not target.id.startswith("__"):
+                        self.summary.containers.setdefault(qualname, kind)
             elif isinstance(target, ast.Attribute) and value is not None and self.is_self(target.value, scope):
                 # ``self.client = Client()`` in a method: what instances of the class hold
                 owner = scope.parent

@@ -14,9 +14,7 @@ from typing import Any, ClassVar
 
 import libcst as cst
 
-from statelint.catalog import RuleDoc
 from statelint.engine.names import Scope, dotted_name
-from statelint.model import Finding, Span
 from statelint.rules._state import Container, ModuleState, Rebind, StateRule, Write
 from statelint.triage import module_state
 
@@ -124,13 +122,11 @@ def _is_none(value: cst.BaseExpression | None) -> bool:
 
 
 class CrossModuleMutation(StateRule):
-    """The definitions it joins on come from CPython's tree (:func:`statelint.triage.module_state.container_definitions`),
-    for every file past the needles: only modules that write through an import are parsed."""
+    """Where a name imported from another module is defined comes from the project model, which
+    covers the whole project: a run on one file (pre-commit) reports what a run on all does."""
 
     code = "SL103"
     triage = staticmethod(module_state.mutated_import)
-    light_facts = staticmethod(module_state.container_definitions)
-    join_on = "target"
 
     @classmethod
     def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:
@@ -139,19 +135,19 @@ class CrossModuleMutation(StateRule):
 
     def judge(self, state: ModuleState) -> None:
         startup = self.startup()
+        calls = {*self.knowledge.get("container_calls", ()), *self.options.get("extra-container-classes", ())}
+        sites: dict[str, list[tuple[Write, tuple[str, str]]]] = {}
         for write in state.writes:
             target = self._imported(write)
             if target is None or state.runs_at_import(write.scope, startup):
                 continue
-            span = self.span(write.root)
-            self.fact(
-                {
-                    "target": target,
-                    "how": write.how,
-                    "where": describe(write.scope),
-                    "span": [span.line, span.column, span.end_line, span.end_column],
-                }
-            )
+            origin = self.ctx.project.container(target, calls)
+            if origin is not None and origin[1] != self.ctx.path:
+                sites.setdefault(target, []).append((write, origin))
+        for target, found in sites.items():
+            first, origin = found[0]
+            records = [{"how": w.how, "where": describe(w.scope)} for w, _ in found]
+            self.report(first.root, _message(target, origin, records), hint=self.hint_with_path(first.scope))
 
     def _imported(self, write: Write) -> str | None:
         """The qualified name of an imported, non-stdlib module attribute the write goes through."""
@@ -166,30 +162,13 @@ class CrossModuleMutation(StateRule):
                 return qualname
         return None
 
-    @classmethod
-    def check_project(
-        cls, facts: Mapping[str, list[Any]], doc: RuleDoc, options: Mapping[str, Any], knowledge: Mapping[str, Any]
-    ) -> Iterable[Finding]:
-        defined: dict[str, tuple[str, str]] = {}
-        for path in sorted(facts):
-            for record in facts[path]:
-                if "def" in record:
-                    defined.setdefault(record["def"], (path, record["kind"]))
-        for path in sorted(facts):
-            sites: dict[str, list[dict[str, Any]]] = {}
-            for record in facts[path]:
-                origin = defined.get(record.get("target", ""))
-                if origin is not None and origin[0] != path:
-                    sites.setdefault(record["target"], []).append(record)
-            for target, records in sites.items():
-                yield cls.make_finding(doc, path, Span(*records[0]["span"]), _message(target, defined[target], records))
-
 
 def _message(target: str, origin: tuple[str, str], records: list[dict[str, Any]]) -> str:
+    """``origin``: the container's kind and the path of the file defining it."""
     first = records[0]
     more = f"; {len(records) - 1} more in this module" if len(records) > 1 else ""
     name = target.rsplit(".", 1)[-1]
     return (
-        f"`{name}`, a module-level {origin[1]} defined in {origin[0]}, is mutated here from another module "
+        f"`{name}`, a module-level {origin[0]} defined in {origin[1]}, is mutated here from another module "
         f"({first['how']} in {first['where']}{more}): {_PER_PROCESS}"
     )

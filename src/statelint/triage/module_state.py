@@ -117,12 +117,6 @@ def clock_state(source: Source, knowledge: Mapping[str, Any], options: Mapping[s
     return state.compares and any(f.clock_write for f in state.functions)
 
 
-def container_definitions(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> list[Any]:
-    """SL103's definition facts: the containers this module binds, by qualified name."""
-    found = containers(source, options.get("extra-container-classes", ()))
-    return [{"def": f"{source.module}.{name}", "kind": kind} for name, kind in sorted(found.items())]
-
-
 def containers(source: Source, extra: Iterable[str] = ()) -> dict[str, str]:
     """Module-level names bound to a container (not dunders), with its kind (``dict``, ``defaultdict`` ...).
 
