@@ -106,7 +106,7 @@ def _worker_main(
             resident = resident_mb() or 0.0
             # Trimming walks the heap: only after a file made the worker grow markedly.
             if resident > retire_mb and resident > trimmed_at + _TRIM_STEP_MB:
-                _trim_heap()
+                trim_heap()
                 trimmed_at = resident_mb() or 0.0
                 grown = trimmed_at > retire_mb
         if grown:
@@ -117,7 +117,7 @@ def _worker_main(
 _TRIM_STEP_MB = 20.0
 
 
-def _trim_heap() -> None:
+def trim_heap() -> None:
     """Give freed heap memory back to the system (glibc; a no-op elsewhere)."""
     try:
         import ctypes
