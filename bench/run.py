@@ -57,11 +57,12 @@ from typing import Any
 SKIPPED_STDLIB = ("test", "idlelib", "lib2to3", "site-packages")
 RUFF_RULES = "PLW0603,S104,S108,RUF006,B019,RUF012"
 IGNORED_WHEN_COPYING = shutil.ignore_patterns(".git", ".hg", "__pycache__", "*.pyc", ".venv", "venv", ".tox", "node_modules")
+#: The project model issue's targets (the cold/bandit ratio is kept from the performance issue).
 TARGETS = {
     "cold / libcst parse-only (1 core)": 0.5,
     "cold / bandit": 0.5,
-    "warm / ruff": 3.0,
-    "10 changed files / --version": 2.0,
+    "warm / ruff": 1.5,
+    "10 changed files / --version": 2.5,
     "peak memory (MB)": 300.0,
 }
 

@@ -253,3 +253,17 @@ def test_a_cached_result_follows_an_edit_of_what_it_imports(use: str, tmp_path: 
     assert [f[1] for f in quads(check_json(".", cwd=tmp_path, select="SL103"))] == ["SL103"]
     (tmp_path / "store.py").write_text("ITEMS = ()\n")  # no longer a container: use.py's cached result must go
     assert quads(check_json(".", cwd=tmp_path, select="SL103")) == []
+
+
+def test_findings_on_state_name_the_path_that_makes_it_matter(tmp_path: Path) -> None:
+    project = copy_fixture("project/plugin_loader", tmp_path)
+    hints = {(f["path"], f["code"], f["line"]): f["hint"] for f in check_json(".", cwd=project).findings}
+    assert hints[("search/app.py", "SL501", 25)].startswith(
+        "started on the request path: @post('/notify') -> app.notify(). "
+    )
+    assert hints[("search/app.py", "SL101", 11)].startswith(
+        "written in the background: Thread() -> app.refresh_forever(). "
+    )
+    assert hints[("search/engines/books.py", "SL102", 14)].startswith(
+        "written on the request path: @get('/search') -> app.search() -> books.fetch(). "
+    )

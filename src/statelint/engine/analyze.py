@@ -398,6 +398,7 @@ def _analyze(target: Target, plan: Plan, data: bytes | None, light: bool) -> Fil
     if target.kind == "text":
         _run_text_rules(target, text, plan, result, wanted)
     elif wanted:
+        plan.ensure_model()  # the rules ask it (a no-op where the model is built, or was loaded before a fork)
         _parse_and_walk(target, text, plan, result, wanted, tree, view)
     if result.findings:
         lines = text.splitlines()

@@ -44,3 +44,13 @@ def frozen() -> Iterator[None]:
     finally:
         if outermost:
             gc.unfreeze()
+
+
+def trim_heap() -> None:
+    """Give freed heap memory back to the system (glibc; a no-op elsewhere)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass

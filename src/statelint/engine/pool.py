@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from statelint.engine.gc_pause import trim_heap
+
 #: Builds, inside a worker, the function that handles one task.
 HandlerFactory = Callable[..., Callable[[Any], Any]]
 
@@ -115,16 +117,6 @@ def _worker_main(
 
 
 _TRIM_STEP_MB = 20.0
-
-
-def trim_heap() -> None:
-    """Give freed heap memory back to the system (glibc; a no-op elsewhere)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 @dataclass

@@ -121,9 +121,6 @@ def analyze_all(
             else:
                 contents.clear()
 
-    if any(targets[index].kind == "python" for index in todo):
-        plan.ensure_model()  # a file to analyse: its rules ask the model
-
     def store(index: int, result: FileResult) -> None:
         if cache is not None and index in keys and not result.errors:
             cache.put(keys[index][0], result)
@@ -205,6 +202,7 @@ def _in_workers(
             store(index, result)
 
     _ = plan.index  # computed before forking, so no worker repeats it
+    plan.ensure_model()  # loaded once, before forking: the rules ask it while they walk a file
     timeout = plan.settings.file_timeout  # per file: parse, rules and positions together
     if len(indices) > PRELOAD_ABOVE:
         _ = plan.python_rules  # imported once here, shared by every forked worker (and any replacement)

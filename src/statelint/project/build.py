@@ -223,7 +223,7 @@ def _give_back_memory() -> None:
     take some 50 MB while they are joined; see bench/run.py's peak memory)."""
     import gc
 
-    from statelint.engine.pool import trim_heap
+    from statelint.engine.gc_pause import trim_heap
 
     gc.collect()
     trim_heap()

@@ -39,6 +39,7 @@ class Verdict:
     code: str
     node: cst.CSTNode
     message: str
+    where: Any = None  # the scope the worker is started in (its path, when the project model knows one)
 
 
 class _Worker:
@@ -252,7 +253,7 @@ def workers(index: ShutdownIndex, knowledge: Mapping[str, Any]) -> list[Verdict]
         if worker.started:
             verdict = _judge(worker, lifecycles.describe(resource))
             if verdict is not None:
-                found.append(verdict)
+                found.append(Verdict(verdict.code, verdict.node, verdict.message, call.scope))
     return found
 
 
@@ -320,7 +321,15 @@ class _WorkerRule(ShutdownAwareRule):
     def judge(self) -> None:
         for verdict in workers(self.index, self.knowledge):
             if verdict.code == self.code:
-                self.report(verdict.node, verdict.message)
+                self.report(verdict.node, verdict.message, hint=self._hint(verdict.where))
+
+    def _hint(self, scope: Any) -> str | None:
+        """The rule's hint, after the path on which the worker is started, when the project model
+        knows one (``started on the request path: @post('/orders') -> views.create()``)."""
+        if scope is None or scope.kind != "function":
+            return None
+        why = self.ctx.project.why(scope.prefix, "started")
+        return f"{why}. {self.doc.hint}" if why else None
 
 
 class ThreadNeverStopped(_WorkerRule):
