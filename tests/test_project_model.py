@@ -267,3 +267,32 @@ def test_findings_on_state_name_the_path_that_makes_it_matter(tmp_path: Path) ->
     assert hints[("search/engines/books.py", "SL102", 14)].startswith(
         "written on the request path: @get('/search') -> app.search() -> books.fetch(). "
     )
+
+
+def test_a_summary_is_the_same_in_every_process(tmp_path: Path) -> None:
+    """Summaries are compared across runs (an edit that changes none keeps the model): nothing in
+    them may depend on the hash seed of the process that made them."""
+    import json
+    import subprocess
+    import sys
+
+    source = tmp_path / "app.py"  # a callback bound on two branches: a set of names
+    source.write_text(
+        "import threading\nif FAST:\n    from fast import work, loop\nelse:\n    from slow import work, loop\n"
+        "threading.Thread(target=work).start()\nthreading.Timer(1, loop).start()\n"
+    )
+    probe = (
+        "import ast, json, sys\n"
+        "from statelint.project.summary import summarize\n"
+        "text = open(sys.argv[1]).read()\n"
+        "print(json.dumps(summarize(ast.parse(text), 'search.app').to_json()))\n"
+    )
+    outputs = set()
+    for seed in ("1", "2", "3", "4", "5"):
+        done = subprocess.run(
+            [sys.executable, "-c", probe, str(source)], capture_output=True, text=True, check=True,
+            env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"}, cwd=tmp_path,
+        )
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
+    assert json.loads(outputs.pop())["callbacks"]  # the probe did summarise callbacks

@@ -371,7 +371,7 @@ class _Summarizer:
                 if not names and isinstance(expr, ast.Attribute):
                     _add(summary.dynamic, where, expr.attr)
             elif kind == "callback":
-                callbacks = [n for n in self.resolve(expr, scope, 0, shallow=True) if not n.startswith("builtins.")]
+                callbacks = sorted(n for n in self.resolve(expr, scope, 0, shallow=True) if not n.startswith("builtins."))
                 if callbacks:
                     func, literal = extra
                     apis = sorted(self.resolve(func, scope, 0)) or [""]
