@@ -24,7 +24,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -266,7 +266,7 @@ class ProjectModel:
             for caller, records in summary.callbacks.items():
                 source = self._caller(module, caller)
                 for api, callback, literal in records:
-                    context = self._callback_context(api, literal, knowledge)
+                    context = self._context(self._callback_context, api, literal)
                     for function in self.functions_called(callback) or self._bound_methods(callback):
                         if context is None:
                             self._unknown_callers.add(function)  # an API the catalog does not know: any time
@@ -276,7 +276,7 @@ class ProjectModel:
                             root(function, context, f"{_terminal(api)}()")
             for function, decorators in summary.decorators.items():
                 for decorator, literal in decorators:
-                    context = self._decorator_context(decorator, literal, knowledge)
+                    context = self._context(self._decorator_context, decorator, literal)
                     if context is not None and self.kinds.get(function) == "function":
                         label = f"@{_terminal(decorator)}" + (f"({literal!r})" if literal is not None else "")
                         root(function, context, label)
@@ -405,13 +405,14 @@ class ProjectModel:
         """``self._status`` resolved as ``pkg.App()._status``: the method of the project class."""
         return [name for name in self.expand(callback) if self.kinds.get(name) == "function"]
 
-    def _callback_context(self, api: str, literal: Any, knowledge: Mapping[str, Any]) -> str | None:
-        key = ("callback", api, literal)
+    def _context(self, compute: Callable[[str, Any, Mapping[str, Any]], str | None], name: str, literal: Any) -> str | None:
+        """``compute(name, literal, knowledge)``, once per distinct question: the same API or decorator recurs."""
+        key = (compute.__name__, name, literal)
         if key not in self._memo:
-            self._memo[key] = self._callback_context_of(api, literal, knowledge)
+            self._memo[key] = compute(name, literal, self.knowledge)
         return self._memo[key]
 
-    def _callback_context_of(self, api: str, literal: Any, knowledge: Mapping[str, Any]) -> str | None:
+    def _callback_context(self, api: str, literal: Any, knowledge: Mapping[str, Any]) -> str | None:
         names = {api, *self.expand(api)}
         terminals = {_terminal(n) for n in names}
         for context, key in ((REQUEST, "request_callbacks"), (BACKGROUND, "background_callbacks"), (SHUTDOWN, "shutdown_callbacks")):
@@ -429,12 +430,6 @@ class ProjectModel:
         return None
 
     def _decorator_context(self, decorator: str, literal: Any, knowledge: Mapping[str, Any]) -> str | None:
-        key = ("decorator", decorator, literal)
-        if key not in self._memo:
-            self._memo[key] = self._decorator_context_of(decorator, literal, knowledge)
-        return self._memo[key]
-
-    def _decorator_context_of(self, decorator: str, literal: Any, knowledge: Mapping[str, Any]) -> str | None:
         names = {decorator, *self.expand(decorator)}
         bare = {n.removesuffix("()") for n in names}
         terminals = {_terminal(n) for n in names}

@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import ast
 import builtins
-from collections.abc import Iterator
 from typing import Any
 
-from statelint.triage import walk
+from statelint.triage import bound_names, walk
 
 MODULE = "<module>"  #: the caller of code that runs while the module is imported
 MAIN = "<main>"  #: the caller of code under ``if __name__ == "__main__":``
@@ -186,12 +185,12 @@ class _Summarizer:
             elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
                 scope.bind(node.target.id, ("unknown",))
             elif isinstance(node, (ast.For, ast.AsyncFor)):
-                for name in _bound_names(node.target):
+                for name in bound_names(node.target):
                     scope.bind(name, ("unknown",))
             elif isinstance(node, (ast.With, ast.AsyncWith)):
                 for item in node.items:
                     if item.optional_vars is not None:
-                        for name in _bound_names(item.optional_vars):
+                        for name in bound_names(item.optional_vars):
                             scope.bind(name, ("assign", item.context_expr, scope) if isinstance(item.optional_vars, ast.Name) else ("unknown",))
             elif isinstance(node, ast.Global):
                 scope.global_names.update(node.names)
@@ -324,7 +323,7 @@ class _Summarizer:
                     self.summary.kinds.setdefault(qualname, "value")
                     self.pending.append((qualname, "value", value, scope, None))
             else:
-                for name in _bound_names(target):
+                for name in bound_names(target):
                     scope.bind(name, ("unknown",))
 
     def is_self(self, node: ast.expr, scope: _Scope) -> bool:
@@ -490,16 +489,6 @@ def _add(table: dict[str, list[Any]], key: str, value: Any) -> None:
     found = table.setdefault(key, [])
     if value not in found:
         found.append(value)
-
-
-def _bound_names(target: ast.expr) -> Iterator[str]:
-    if isinstance(target, ast.Name):
-        yield target.id
-    elif isinstance(target, (ast.Tuple, ast.List)):
-        for element in target.elts:
-            yield from _bound_names(element)
-    elif isinstance(target, ast.Starred):
-        yield from _bound_names(target.value)
 
 
 def _plain_literal(value: Any) -> bool:
