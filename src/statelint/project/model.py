@@ -73,6 +73,7 @@ class ProjectModel:
         self._called: dict[str, tuple[str, ...]] = {}
         self._by_module: dict[str, list[str]] = {}  # module -> its functions with a known context
         self._digests: dict[str, str] = {}  # definition -> digest of it and all it expands through
+        self._deps: dict[str, frozenset[str]] = {}  # definition -> the definitions it expands through
         self._memo: dict[tuple[str, str, Any], str | None] = {}  # contexts of (kind, api or decorator, literal)
 
     @classmethod
@@ -523,12 +524,16 @@ class ProjectModel:
                     exports.setdefault(owner, []).append(name)
         return exports.get(module, [])
 
-    def _dependencies(self, definition: str) -> set[str]:
-        values = list(self.values.get(definition, ()))
-        for method in self.methods.get(definition, ()):
-            values.extend(self.values.get(f"{definition}.{method}", ()))
-            values.append(f"{definition}.{method}")
-        return {d for value in values for d in self._definitions_in(value)} - {definition}
+    def _dependencies(self, definition: str) -> frozenset[str]:
+        """The definitions ``definition`` expands through directly (each asked twice by :meth:`_digest`)."""
+        found = self._deps.get(definition)
+        if found is None:
+            values = list(self.values.get(definition, ()))
+            for method in self.methods.get(definition, ()):
+                values.extend(self.values.get(f"{definition}.{method}", ()))
+                values.append(f"{definition}.{method}")
+            found = self._deps[definition] = frozenset(d for value in values for d in self._definitions_in(value)) - {definition}
+        return found
 
     def _digest(self, definition: str) -> str:
         """A digest of ``definition`` and of every definition it expands through (a Merkle digest over
@@ -607,6 +612,7 @@ class ProjectModel:
         self.summaries = {}
         self.__dict__.pop("_exports_by_module", None)
         self._digests = {}
+        self._deps = {}
         self._memo = {}
         self._called = {}
         self._expanded = {}
