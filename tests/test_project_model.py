@@ -296,3 +296,14 @@ def test_a_summary_is_the_same_in_every_process(tmp_path: Path) -> None:
         outputs.add(done.stdout)
     assert len(outputs) == 1
     assert json.loads(outputs.pop())["callbacks"]  # the probe did summarise callbacks
+
+
+def test_a_damaged_summary_in_the_cache_is_made_again(tmp_path: Path) -> None:
+    project = copy_fixture("project/factory_app", tmp_path)
+    expected = quads(check_json(".", cwd=project))
+    for entry in project.glob(".statelint_cache/*/summaries/*/*.json"):
+        entry.write_text(entry.read_text().replace('"values":{', '"values":{"x":[1],', 1))
+    for entry in project.glob(".statelint_cache/*/model*.json"):
+        entry.unlink()  # the model is joined again, from the damaged summaries
+    (project / "shop" / "views.py").write_text((project / "shop" / "views.py").read_text() + "\n\ndef extra():\n    pass\n")
+    assert quads(check_json(".", cwd=project)) == expected

@@ -331,12 +331,20 @@ def _scan(
         plan.cache = cache
         cache.touch()
     targets, missing = discover(paths, settings, cwd, plan.text_patterns)
+    model_error: InternalError | None = None
     if any(t.kind == "python" for t in targets):
         from statelint.project.build import prepare
 
-        prepare(paths, targets, plan, cwd, jobs)
+        try:
+            prepare(paths, targets, plan, cwd, jobs)
+        except Exception as exc:  # noqa: BLE001 - an engine bug: each file is judged alone, and it is reported
+            plan.preset_views({}, None)
+            model_error = InternalError("<project>", f"engine failed: project model: {type(exc).__name__}: {exc}")
     results = analyze_files(targets, plan, jobs)
-    return join(results, plan, missing)
+    scan = join(results, plan, missing)
+    if model_error is not None:
+        scan.errors.append(model_error)
+    return scan
 
 
 def join(results: list[FileResult], plan: Plan, missing: list[str]) -> ScanResult:

@@ -116,8 +116,11 @@ def summarize_file(target: Target, plan: Plan, data: bytes | None = None, keep: 
     try:
         text = decode_python(data if data is not None else read_bytes(target.path))
         tree = _cpython_parse(text, target.display)
-        summary = summarize(tree, module, is_package)
     except (SourceError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return Summary(module, is_package)
+    try:
+        summary = summarize(tree, module, is_package)
+    except Exception:  # noqa: BLE001 - odd code the summary does not foresee costs its facts, never the run
         return Summary(module, is_package)
     if keep:
         plan.keep_tree(target.path, text, tree)

@@ -107,8 +107,8 @@ class Summary:
         """The summary a :meth:`to_json` record holds; None for anything else (a foreign cache entry)."""
         if not isinstance(data, dict) or set(data) != set(cls.FIELDS) or not isinstance(data["module"], str):
             return None
-        if not all(isinstance(data[name], list if name in ("loops", "imports") else dict) for name in cls.FIELDS[2:]):
-            return None
+        if not all(_well_formed(name, data[name]) for name in cls.FIELDS[2:]):
+            return None  # a damaged or foreign cache entry: summarised again
         return cls(**data)
 
 
@@ -489,6 +489,25 @@ def _add(table: dict[str, list[Any]], key: str, value: Any) -> None:
     found = table.setdefault(key, [])
     if value not in found:
         found.append(value)
+
+
+def _well_formed(field: str, value: Any) -> bool:
+    """Whether a cached summary's field has the shape :class:`Summary` gives it."""
+    if field in ("loops", "imports"):
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        return False
+    if field in ("kinds", "containers"):
+        return all(isinstance(v, str) for v in value.values())
+    if field == "literals":
+        return all(_plain_literal(v) for v in value.values())
+    if field in ("callbacks", "decorators"):
+        size = 3 if field == "callbacks" else 2
+        return all(
+            isinstance(v, list) and all(isinstance(r, list) and len(r) == size and all(isinstance(x, str) for x in r[:-1]) for r in v)
+            for v in value.values()
+        )
+    return all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in value.values())
 
 
 def _plain_literal(value: Any) -> bool:
