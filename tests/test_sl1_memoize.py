@@ -94,6 +94,24 @@ def test_team_extensions(tmp_path: Path) -> None:
         ),
         # lru_cache not from functools
         ("from mylib import lru_cache\n@lru_cache\ndef f():\n    return open('x').read()\n", []),
+        # data that ships with the code: a path built from the module's own __file__ (issue: SL104's "data that changes")
+        (
+            ("import functools, os\nHERE = os.path.dirname(__file__)\n@functools.lru_cache\ndef spec():\n"
+            "    with open(os.path.join(HERE, 'spec.json')) as f:\n        return f.read()\n"),
+            [],
+        ),
+        (
+            ("import functools\nfrom pathlib import Path\n@functools.cache\ndef names():\n"
+            "    return sorted(p.name for p in (Path(__file__).parent / 'data').iterdir())\n"),
+            [],
+        ),
+        # a path check reads no data
+        ("import functools, os\n@functools.cache\ndef where():\n    return 'a' if os.path.exists('/opt/a') else 'b'\n", []),
+        # ... near miss: a file at a path from the working folder may change under the process
+        (
+            "import functools\n@functools.cache\ndef settings():\n    return open('settings.json').read()\n",
+            [("SL104", 2, 2)],
+        ),
         # recursion through module functions does not loop
         (
             "from functools import cache\ndef a(n):\n    return b(n)\ndef b(n):\n    return a(n)\n@cache\ndef c(n):\n    return a(n)\n",

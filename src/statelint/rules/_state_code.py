@@ -49,10 +49,14 @@ class DataSources:
         self.factories = set(spec.get("factory_methods", ()))
         self.methods = set(spec.get("methods", ()))
         self.attributes = set(spec.get("attributes", ()))
+        self.file_functions = set(spec.get("file_functions", ()))
+        self.file_methods = set(spec.get("file_methods", ()))
 
     def read_by(self, call: cst.Call, ctx: Any, scope: Scope) -> str | None:
         """How ``call`` reads changing data (``requests.get``), or None."""
         names = list(ctx.qualnames(call.func, scope))  # the file's own names first (QualifiedNames)
+        if self._reads_shipped_file(call, names, ctx, scope):
+            return None  # data that ships with the code: the same in every process, for its whole life
         for name in names:
             if any(_prefixed(name, p) for p in self.functions):
                 return name.replace("()", "(...)").removeprefix("builtins.")
@@ -69,6 +73,60 @@ class DataSources:
             if any(part in self.attributes for part in chain):
                 return shown
         return None
+
+
+    def _reads_shipped_file(self, call: cst.Call, names: list[str], ctx: Any, scope: Scope) -> bool:
+        """A file-system read whose path is built from the module's own ``__file__``: ``open(path)``,
+        a method of the file it opened (``f.read()`` after ``with open(path) as f``), or a method
+        of a path (``(Path(__file__).parent / "x").read_text()``)."""
+        if any(name in self.file_functions for name in names):
+            path = call.args[0].value if call.args else None
+            return path is not None and _from_module_file(path, ctx, scope, 0)
+        if not isinstance(call.func, cst.Attribute):
+            return False
+        receiver = call.func.value
+        if any(name.split("()", 1)[0] in self.file_functions for name in names if "()." in name):
+            opened = _assigned_call(receiver, ctx, scope)  # the open(...) the file object came from
+            return opened is not None and self._reads_shipped_file(opened[0], list(ctx.qualnames(opened[0].func, opened[1])), ctx, opened[1])
+        if call.func.attr.value in self.file_methods:
+            return _from_module_file(receiver, ctx, scope, 0)
+        return False
+
+
+def _assigned_call(expr: cst.BaseExpression, ctx: Any, scope: Scope) -> tuple[cst.Call, Scope] | None:
+    """The call a name was bound to (``f`` in ``with open(p) as f`` or ``f = open(p)``), if only one."""
+    if isinstance(expr, cst.Call):
+        return expr, scope
+    if not isinstance(expr, cst.Name):
+        return None
+    bindings = ctx.resolver.lookup(expr.value, scope)
+    if len(bindings) == 1 and isinstance(bindings[0].value, cst.Call):
+        return bindings[0].value, bindings[0].scope
+    return None
+
+
+def _from_module_file(expr: cst.CSTNode, ctx: Any, scope: Scope, depth: int) -> bool:
+    """Whether ``expr`` is built from ``__file__`` (directly, or through names assigned from it)."""
+    if depth > 4:
+        return False
+    stack: list[cst.CSTNode] = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name):
+            if node.value == "__file__":
+                return True
+            for binding in ctx.resolver.lookup(node.value, scope):
+                if binding.kind == "assign" and binding.value is not None:
+                    if _from_module_file(binding.value, ctx, binding.scope, depth + 1):
+                        return True
+            continue
+        if isinstance(node, cst.Attribute):
+            stack.append(node.value)  # `os.path.dirname`: `path` and `dirname` are no variables
+            continue
+        if isinstance(node, (cst.Lambda, cst.FunctionDef)):
+            continue
+        stack.extend(children(node))
+    return False
 
 
 def _prefixed(name: str, prefix: str) -> bool:
