@@ -307,3 +307,11 @@ def test_a_damaged_summary_in_the_cache_is_made_again(tmp_path: Path) -> None:
         entry.unlink()  # the model is joined again, from the damaged summaries
     (project / "shop" / "views.py").write_text((project / "shop" / "views.py").read_text() + "\n\ndef extra():\n    pass\n")
     assert quads(check_json(".", cwd=project)) == expected
+
+
+def test_one_stored_model_is_kept(tmp_path: Path) -> None:
+    project = copy_fixture("project/factory_app", tmp_path)
+    for number in range(3):  # each run changes a definition: the model is joined and stored again
+        (project / "shop" / "extra.py").write_text(f"def added_{number}():\n    pass\n")
+        check_json(".", cwd=project)
+    assert len(list(project.glob(".statelint_cache/*/model-*.json"))) == 1

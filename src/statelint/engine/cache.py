@@ -173,6 +173,13 @@ class ResultCache:
         data = self._read(self.folder / f"{name}.json")
         return data.get("value") if isinstance(data, dict) and data.get("name") == name else None
 
+    def drop_record(self, name: str) -> None:
+        """Forget a named record (one that a newer record replaced)."""
+        try:
+            (self.folder / f"{name}.json").unlink()
+        except OSError:
+            pass
+
     def put_record(self, name: str, value: Any) -> None:
         self._write(self.folder / f"{name}.json", {"name": name, "value": value})
 

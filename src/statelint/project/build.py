@@ -196,6 +196,9 @@ def prepare(paths: Sequence[str], targets: list[Target], plan: Plan, cwd: Path, 
         model_key = fingerprint
         if cache is not None:
             cache.put_record(f"{RECORD}-{model_key}", model.to_json())
+            previous = record.get("model") if isinstance(record, dict) else None
+            if isinstance(previous, str) and previous != model_key and previous.isalnum():
+                cache.drop_record(f"{RECORD}-{previous}")  # one stored model per run folder
     if cache is not None and (not same or record.get("fingerprint") != fingerprint):
         entries = {f.real: [*f.stat, f.key] for f in files if f.stat is not None and f.key is not None}
         cache.put_record(RECORD, {"fingerprint": fingerprint, "files": entries, "views": views, "model": model_key})

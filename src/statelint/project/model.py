@@ -75,6 +75,8 @@ class ProjectModel:
         self._digests: dict[str, str] = {}  # definition -> digest of it and all it expands through
         self._deps: dict[str, frozenset[str]] = {}  # definition -> the definitions it expands through
         self._memo: dict[tuple[str, str, Any], str | None] = {}  # contexts of (kind, api or decorator, literal)
+        self._apps: set[str] | None = None  # the catalog's app classes of libraries the project mentions
+        self._exports_by_module: dict[str, list[str]] | None = None  # module -> its module-level names
 
     @classmethod
     def build(
@@ -463,10 +465,10 @@ class ProjectModel:
         return None
 
     def _is_app_factory(self, function: str, knowledge: Mapping[str, Any]) -> bool:
-        apps = self.__dict__.get("_apps")
+        apps = self._apps
         if apps is None:  # the app classes of libraries the project mentions at all
             mentioned = {v.split(".", 1)[0] for values in self.values.values() for v in values}
-            apps = self.__dict__["_apps"] = {a for a in knowledge.get("apps", ()) if a.split(".", 1)[0] in mentioned}
+            apps = self._apps = {a for a in knowledge.get("apps", ()) if a.split(".", 1)[0] in mentioned}
         if not apps or not self.values.get(function):
             return False
         return bool(self.expand(f"{function}()") & apps)
@@ -515,11 +517,11 @@ class ProjectModel:
 
     def _exports(self, module: str) -> list[str]:
         """The module-level definitions of ``module`` (computed once for all modules)."""
-        exports = self.__dict__.get("_exports_by_module")
+        exports = self._exports_by_module
         if exports is None:
-            exports = self.__dict__["_exports_by_module"] = {}
+            exports = self._exports_by_module = {}
             for name in self.kinds:
-                owner, _, last = name.rpartition(".")
+                owner = name.rpartition(".")[0]
                 if owner in self.modules:
                     exports.setdefault(owner, []).append(name)
         return exports.get(module, [])
@@ -610,7 +612,7 @@ class ProjectModel:
         """Drop what only building the model and its views needed (the summaries, the digests, the
         memos of the join): forked workers then inherit only what the rules ask."""
         self.summaries = {}
-        self.__dict__.pop("_exports_by_module", None)
+        self._exports_by_module = None
         self._digests = {}
         self._deps = {}
         self._memo = {}
