@@ -696,9 +696,6 @@ class ModuleView:
     def expand(self, qualname: str) -> frozenset[str]:
         return self.model.expand(qualname) if self.model is not None else frozenset()
 
-    def context(self, function: str) -> frozenset[str]:
-        return self.model.context(function) if self.model is not None else frozenset()
-
     def is_lifecycle(self, function: str) -> bool:
         """Whether the model knows ``function`` runs only at startup or shutdown (its writes are configuration)."""
         return self.model is not None and self.model.is_lifecycle(function)
