@@ -315,3 +315,13 @@ def test_one_stored_model_is_kept(tmp_path: Path) -> None:
         (project / "shop" / "extra.py").write_text(f"def added_{number}():\n    pass\n")
         check_json(".", cwd=project)
     assert len(list(project.glob(".statelint_cache/*/model-*.json"))) == 1
+
+
+def test_without_a_project_marker_a_run_on_a_file_sees_only_the_files_given(tmp_path: Path) -> None:
+    """The project is the configuration file's folder or the closest one with a marker (.git,
+    pyproject.toml ...). Without either, checking a file from the working folder must not walk it."""
+    project = copy_fixture("project/factory_app", tmp_path)
+    assert ("shop/plugins.py", "SL101", 1, 1) not in quads(check_json("shop/plugins.py", cwd=project))
+    (project / "pyproject.toml").unlink()
+    alone = quads(check_json("shop/plugins.py", cwd=project, extra=("--no-cache",)))
+    assert ("shop/plugins.py", "SL101", 1, 1) in alone  # nothing shows that only make_app() calls load()

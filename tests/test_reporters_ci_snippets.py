@@ -90,6 +90,7 @@ def test_pre_commit_runs_the_hook_once_for_all_its_files(tmp_path: Path) -> None
     hook = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())[0]
     assert hook["require_serial"] is True
     project = copy_fixture("sl1/crossmodule", tmp_path)
+    (project / "pyproject.toml").write_text('[project]\nname = "app"\n')  # what makes it a project (as .git would)
     files = sorted(path.relative_to(project).as_posix() for path in project.rglob("*.py"))
     entry = shlex.split(hook["entry"])[1:]
 

@@ -43,37 +43,56 @@ RECORD = "model"
 LISTING = "listing"  # the project's Python files, and the stamps of the folders they were found in
 
 
+#: What marks a folder as a project's root when no configuration file names one.
+PROJECT_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg", ".statelint.yaml", ".statelint.yml")
+
+
 def project_targets(paths: Sequence[str], targets: list[Target], plan: Plan, cwd: Path) -> list[Target]:
-    """The Python files the model is built from: the project root's, unless the scanned paths cover it."""
-    settings = plan.settings
-    root = settings.root
+    """The Python files the model is built from: the project root's, unless the scanned paths cover it.
+
+    The root is the configuration file's folder, or else the closest folder above the working
+    folder that holds a project marker (``.git``, ``pyproject.toml`` ...). Without either, the
+    model covers the files given: a file checked from ``/`` must not make statelint walk the disk.
+    """
     python = [t for t in targets if t.kind == "python"]
-    if any(_covers(Path(cwd, p), root) for p in paths):
+    root = project_root(plan.settings, cwd)
+    if root is None or any(_covers(Path(cwd, p), root) for p in paths):
         return python
-    found = _listing(plan, cwd)
+    found = _listing(plan, cwd, root)
     known = {os.path.abspath(t.path) for t in python}
     return python + [t for t in found if os.path.abspath(t.path) not in known]
 
 
-def _listing(plan: Plan, cwd: Path) -> list[Target]:
+def project_root(settings: Any, cwd: Path) -> Path | None:
+    """The folder whose Python files make up the project (see :func:`project_targets`)."""
+    if settings.config_path is not None:
+        return Path(settings.root)
+    for folder in (cwd, *cwd.parents):
+        if any(os.path.exists(os.path.join(folder, marker)) for marker in PROJECT_MARKERS):
+            return folder
+    return None
+
+
+def _listing(plan: Plan, cwd: Path, root: Path) -> list[Target]:
     """The project's Python files, as a walk of the root finds them; the last walk's answer while no
     folder it went through, and no ``.gitignore`` in one, changed since (a file added, removed or
     renamed changes its folder's modification time), as git's untracked cache does."""
     settings = plan.settings
     cache = plan.cache
     record = cache.get_record(LISTING) if cache is not None else None
-    if isinstance(record, dict) and record.get("cwd") == str(cwd) and _stamps(record.get("folders", ())) == record.get("stamps"):
+    where = [str(cwd), str(root)]
+    if isinstance(record, dict) and record.get("cwd") == where and _stamps(record.get("folders", ())) == record.get("stamps"):
         try:
             return [Target(str(display), str(path), "python") for display, path in record["files"]]
         except (KeyError, TypeError, ValueError):
             pass
-    found, _ = discover([str(settings.root)], settings, cwd, ())
+    found, _ = discover([str(root)], settings, cwd, ())
     python = [t for t in found if t.kind == "python"]
     if cache is not None:
-        folders = sorted({os.path.dirname(os.path.abspath(t.path)) for t in python} | {str(settings.root)})
-        folders = sorted({f for folder in folders for f in _up_to(folder, str(settings.root))})
+        folders = sorted({os.path.dirname(os.path.abspath(t.path)) for t in python} | {str(root)})
+        folders = sorted({f for folder in folders for f in _up_to(folder, str(root))})
         files = [[t.display, t.path] for t in python]
-        cache.put_record(LISTING, {"cwd": str(cwd), "folders": folders, "stamps": _stamps(folders), "files": files})
+        cache.put_record(LISTING, {"cwd": where, "folders": folders, "stamps": _stamps(folders), "files": files})
     return python
 
 
