@@ -325,3 +325,12 @@ def test_without_a_project_marker_a_run_on_a_file_sees_only_the_files_given(tmp_
     (project / "pyproject.toml").unlink()
     alone = quads(check_json("shop/plugins.py", cwd=project, extra=("--no-cache",)))
     assert ("shop/plugins.py", "SL101", 1, 1) in alone  # nothing shows that only make_app() calls load()
+
+
+def test_the_project_is_found_from_the_checked_files_not_the_working_folder(tmp_path: Path) -> None:
+    project = copy_fixture("project/factory_app", tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "pyproject.toml").write_text('[project]\nname = "other"\n')  # a project of its own
+    run = check_json(str(project / "shop" / "plugins.py"), cwd=elsewhere, extra=("--no-cache",))
+    assert [(f["code"], f["line"]) for f in run.findings] == [("SL101", 3)]  # only SEEN: factory_app's model

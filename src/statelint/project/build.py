@@ -50,12 +50,12 @@ PROJECT_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg", ".statelin
 def project_targets(paths: Sequence[str], targets: list[Target], plan: Plan, cwd: Path) -> list[Target]:
     """The Python files the model is built from: the project root's, unless the scanned paths cover it.
 
-    The root is the configuration file's folder, or else the closest folder above the working
-    folder that holds a project marker (``.git``, ``pyproject.toml`` ...). Without either, the
+    The root is the configuration file's folder, or else the closest folder above the checked
+    files that holds a project marker (``.git``, ``pyproject.toml`` ...). Without either, the
     model covers the files given: a file checked from ``/`` must not make statelint walk the disk.
     """
     python = [t for t in targets if t.kind == "python"]
-    root = project_root(plan.settings, cwd)
+    root = project_root(plan.settings, [Path(cwd, p) for p in paths])
     if root is None or any(_covers(Path(cwd, p), root) for p in paths):
         return python
     found = _listing(plan, cwd, root)
@@ -63,14 +63,25 @@ def project_targets(paths: Sequence[str], targets: list[Target], plan: Plan, cwd
     return python + [t for t in found if os.path.abspath(t.path) not in known]
 
 
-def project_root(settings: Any, cwd: Path) -> Path | None:
-    """The folder whose Python files make up the project (see :func:`project_targets`)."""
+def project_root(settings: Any, paths: Sequence[Path]) -> Path | None:
+    """The folder whose Python files make up the project of ``paths`` (see :func:`project_targets`):
+    the configuration's folder, or the closest folder above the first path that holds a marker;
+    None when there is none, or when some path lies outside it."""
     if settings.config_path is not None:
-        return Path(settings.root)
-    for folder in (cwd, *cwd.parents):
-        if any(os.path.exists(os.path.join(folder, marker)) for marker in PROJECT_MARKERS):
-            return folder
-    return None
+        root: Path | None = Path(settings.root)
+    else:
+        first = paths[0].resolve() if paths else Path.cwd()
+        root = next(
+            (f for f in (first, *first.parents) if any(os.path.exists(os.path.join(f, m)) for m in PROJECT_MARKERS)),
+            None,
+        )
+    if root is None:
+        return None
+    for path in paths:
+        resolved = path.resolve()
+        if resolved != root and root not in resolved.parents:
+            return None  # files of several projects: each run sees what it is given
+    return root
 
 
 def _listing(plan: Plan, cwd: Path, root: Path) -> list[Target]:
