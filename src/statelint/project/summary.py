@@ -116,15 +116,15 @@ class Summary:
 class _Scope:
     """A module, class or function scope: its bindings and how qualified names are built in it."""
 
-    __slots__ = ("kind", "prefix", "parent", "names", "self_class", "global_names", "bases")
+    __slots__ = ("kind", "prefix", "parent", "names", "global_names", "bases")
 
-    def __init__(self, kind: str, prefix: str, parent: _Scope | None, self_class: str | None = None) -> None:
+    def __init__(self, kind: str, prefix: str, parent: _Scope | None) -> None:
         self.kind = kind
         self.prefix = prefix
         self.parent = parent
-        #: name -> bindings: ("import"|"def"|"class", qualname) or ("assign", expr, scope) or ("unknown",)
+        #: name -> bindings: ("import"|"def"|"class", qualname), ("instance", class qualname) for a
+        #: method's ``self``, ("assign", expr, scope) or ("unknown",)
         self.names: dict[str, list[tuple[Any, ...]]] = {}
-        self.self_class = self_class  # in a method: the class whose instance `self` is
         self.global_names: set[str] = set()
         self.bases: list[ast.expr] = []  # a class scope: its base expressions (what ``super()`` is)
 
