@@ -334,3 +334,18 @@ def test_the_project_is_found_from_the_checked_files_not_the_working_folder(tmp_
     (elsewhere / "pyproject.toml").write_text('[project]\nname = "other"\n')  # a project of its own
     run = check_json(str(project / "shop" / "plugins.py"), cwd=elsewhere, extra=("--no-cache",))
     assert [(f["code"], f["line"]) for f in run.findings] == [("SL101", 3)]  # only SEEN: factory_app's model
+
+
+def test_spawned_workers_judge_files_as_the_parent_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where workers are spawned, not forked (macOS, Windows), the pickled plan carries the model and the views."""
+    import multiprocessing
+
+    from statelint.engine import pool as pool_module
+
+    monkeypatch.setattr(pool_module, "context", lambda: multiprocessing.get_context("spawn"))
+    project = copy_fixture("project/factory_app", tmp_path)
+    for number in range(45):  # enough files for the summaries, too, to go to worker processes
+        (project / "shop" / f"filler_{number:02}.py").write_text("VALUE = 1\n")
+    run = check_json(".", cwd=project, extra=("--no-cache", "--jobs", "2"))
+    assert (run.exit_code, run.stderr) == (1, "")
+    assert quads(run) == expectations(project)

@@ -100,15 +100,15 @@ def analyze_all(
         data = _read(target.path) if cache is not None else None
         if cache is not None and data is not None:
             digest = content_digest(data)
-            view = plan.view(target).digest
-            key = cache.file_key(target.display, target.path, target.kind, plan.module_name(target.path), digest, view)
+            view = plan.view(target)
+            key = cache.file_key(target.display, target.path, target.kind, plan.module_name(target.path), digest, view.digest)
             hit = cache.get(key, target.display)
             if hit is not None:
                 finish(index, hit)
                 continue
             keys[index] = (key, digest)
             screened = plan.screened.pop(target.path, None)
-            if screened is not None and screened[0] == digest and not plan.view(target).external:
+            if screened is not None and screened[0] == digest and not view.external:
                 if not screened[1].errors:
                     cache.put(key, screened[1])
                 finish(index, screened[1])  # no rule wanted it when it was summarised, and the model adds nothing
@@ -210,8 +210,7 @@ def _in_workers(
     # garbage collections (a full one walks every object) and off the pages each
     # forked worker would otherwise copy as the collector touches them.
     with frozen():
-        handler_args = (plan.settings, plan.index, plan, plan.model)
-        pool = IsolatedPool(min(jobs, len(chunks)), _worker_handler, handler_args, timeout, RETIRE_MB)
+        pool = IsolatedPool(min(jobs, len(chunks)), _worker_handler, (plan.settings, plan.index, plan), timeout, RETIRE_MB)
         pool.run(tasks, chunks, on_result)
 
 
@@ -241,11 +240,11 @@ def _chunks(indices: list[int], sizes: dict[int, int], jobs: int) -> list[list[i
     return chunks
 
 
-def _worker_handler(settings: Settings, index: RuleIndex, plan: Plan | None = None, model: Any = None) -> Callable[[Any], Any]:
-    """Runs in each worker: a forked one reuses the parent's plan, a spawned one builds its own."""
+def _worker_handler(settings: Settings, index: RuleIndex, plan: Plan | None = None) -> Callable[[Any], Any]:
+    """Runs in each worker: a forked one reuses the parent's plan, a spawned one gets it pickled
+    (the project model and views included), or builds its own when the plan did not come along."""
     if plan is None or plan.settings is not settings:
         plan = Plan.build(settings, index)
-        plan.model = model
     return partial(_analyze_task, plan)
 
 

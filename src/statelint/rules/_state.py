@@ -458,9 +458,3 @@ class StateRule(Rule):
 
     def startup(self) -> tuple[str, ...]:
         return tuple(self.options.get("startup-functions", ()))
-
-    def hint_with_path(self, scope: Scope) -> str | None:
-        """The rule's hint, after the path that makes a write in ``scope`` matter when the project
-        model knows one (``written on the request path: @get('/cart') -> views.cart() -> store.add()``)."""
-        why = self.ctx.project.why(scope.prefix) if scope.kind == "function" else None
-        return f"{why}. {self.doc.hint}" if why else None

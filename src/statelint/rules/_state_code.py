@@ -74,7 +74,6 @@ class DataSources:
                 return shown
         return None
 
-
     def _reads_shipped_file(self, call: cst.Call, names: list[str], ctx: Any, scope: Scope) -> bool:
         """A file-system read whose path is built from the module's own ``__file__``: ``open(path)``,
         a method of the file it opened (``f.read()`` after ``with open(path) as f``), or a method
@@ -87,7 +86,10 @@ class DataSources:
         receiver = call.func.value
         if any(name.split("()", 1)[0] in self.file_functions for name in names if "()." in name):
             opened = _assigned_call(receiver, ctx, scope)  # the open(...) the file object came from
-            return opened is not None and self._reads_shipped_file(opened[0], list(ctx.qualnames(opened[0].func, opened[1])), ctx, opened[1])
+            if opened is None:
+                return False
+            call, scope = opened
+            return self._reads_shipped_file(call, list(ctx.qualnames(call.func, scope)), ctx, scope)
         if call.func.attr.value in self.file_methods:
             return _from_module_file(receiver, ctx, scope, 0)
         return False

@@ -103,6 +103,14 @@ class Rule(BaseRule):
         """The position of ``node`` (computes libcst positions: use only for facts)."""
         return self.ctx.span(node)
 
+    def hint_with_path(self, scope: Any, what: str = "written") -> str | None:
+        """The rule's hint, after the path on which code in ``scope`` runs when the project model
+        knows one (``written on the request path: @get('/cart') -> views.cart() -> store.add()``)."""
+        if scope is None or scope.kind != "function":
+            return None
+        why = self.ctx.project.why(scope.prefix, what)
+        return f"{why}. {self.doc.hint}" if why else None
+
 
 class TextRule(BaseRule):
     """A rule over a non-Python file (a logging config, a Kubernetes manifest ...)."""

@@ -294,12 +294,13 @@ class _BindDetector(Rule):
         """A name or attribute the project model knows a literal of, in another module: a module
         constant (a literal host) or a settings class field's default (a configurable host)."""
         for qualname in self.ctx.qualnames(node, scope):
-            found = self.ctx.project.setting(qualname.replace("()", ""))
+            name = qualname.replace("()", "")  # `settings.host` where `settings = Settings()`: the class field
+            found = self.ctx.project.setting(name)
             if found is None or not isinstance(found[0], str) or not self._is_loopback(found[0]):
                 continue
             value, in_class = found
             if in_class:
-                owner, _, attr = qualname.replace("()", "").rpartition(".")
+                owner, _, attr = name.rpartition(".")
                 return Verdict("configurable", value, f"the default of setting {owner.rsplit('.', 1)[-1]}.{attr}")
             return Verdict("literal", value)
         return None

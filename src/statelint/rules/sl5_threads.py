@@ -11,7 +11,7 @@ daemon thread running a loop by SL502, any other thread by SL501.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -253,7 +253,7 @@ def workers(index: ShutdownIndex, knowledge: Mapping[str, Any]) -> list[Verdict]
         if worker.started:
             verdict = _judge(worker, lifecycles.describe(resource))
             if verdict is not None:
-                found.append(Verdict(verdict.code, verdict.node, verdict.message, call.scope))
+                found.append(replace(verdict, where=call.scope))
     return found
 
 
@@ -321,15 +321,7 @@ class _WorkerRule(ShutdownAwareRule):
     def judge(self) -> None:
         for verdict in workers(self.index, self.knowledge):
             if verdict.code == self.code:
-                self.report(verdict.node, verdict.message, hint=self._hint(verdict.where))
-
-    def _hint(self, scope: Any) -> str | None:
-        """The rule's hint, after the path on which the worker is started, when the project model
-        knows one (``started on the request path: @post('/orders') -> views.create()``)."""
-        if scope is None or scope.kind != "function":
-            return None
-        why = self.ctx.project.why(scope.prefix, "started")
-        return f"{why}. {self.doc.hint}" if why else None
+                self.report(verdict.node, verdict.message, hint=self.hint_with_path(verdict.where, "started"))
 
 
 class ThreadNeverStopped(_WorkerRule):
