@@ -39,9 +39,9 @@ class Spy:
         self.paths: list[str] = []
         original = runner.analyze
 
-        def spy(target, plan, data=None, *, light=False):  # type: ignore[no-untyped-def]
+        def spy(target, plan, data=None, **options):  # type: ignore[no-untyped-def]
             self.paths.append(target.display)
-            return original(target, plan, data, light=light)
+            return original(target, plan, data, **options)
 
         monkeypatch.setattr(runner, "analyze", spy)
 

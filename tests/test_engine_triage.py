@@ -71,3 +71,39 @@ def test_every_python_rule_has_a_triage_predicate_outside_the_rule_modules() -> 
         if predicate is None or not predicate.__module__.startswith("statelint.triage"):
             missing.append(code)
     assert missing == []
+
+
+def test_screening_while_summarising_never_changes_findings(tmp_path: Path) -> None:
+    """A project big enough to be summarised by worker processes, which screen each file on the way
+    (and a warm cache reuses their answers): the findings are the prefilter-off ones, including
+    those only the project model shows (an app built by a factory in another module)."""
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'pkg'\n", encoding="utf-8")
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "web.py").write_text(
+        "from flask import Flask\n\nclass ApiFlask(Flask):\n    pass\n\ndef make_app():\n    return ApiFlask(__name__)\n",
+        encoding="utf-8",
+    )
+    bodies = (
+        "from pkg.web import make_app\n\nmake_app().run(host='127.0.0.1')\n",  # SL301 through the model only
+        "import threading\n\ndef job():\n    while True:\n        pass\n\ndef serve():\n"
+        "    worker = threading.Thread(target=job)\n    worker.start()\n",  # SL501, left to a worker by screening
+        "# run a Thread elsewhere\nCOUNT = 1\n\ndef value():\n    return COUNT\n",  # needles, nothing to find
+    )
+    for number in range(60):
+        (package / f"svc_{number}.py").write_text(bodies[number % 3], encoding="utf-8")
+
+    def report(prefilter: str, cache: str) -> list[tuple[str, int, str]]:
+        run = run_cli(
+            "check", "-j", "2", "--cache-dir", str(tmp_path / cache), "--output-format", "json", ".",
+            cwd=tmp_path, env={"STATELINT_PREFILTER": prefilter},
+        )
+        assert run.exit_code in (0, 1), run.stderr
+        return sorted((f["path"], f["line"], f["code"]) for f in run.findings)
+
+    everything = report("off", "cache-off")
+    assert {("pkg/svc_0.py", 3, "SL301"), ("pkg/svc_1.py", 8, "SL501")} <= set(everything)
+    assert len(everything) == 40
+    assert report("on", "cache-on") == everything  # cold: screened while summarised
+    assert report("on", "cache-on") == everything  # warm

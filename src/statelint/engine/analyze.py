@@ -56,7 +56,6 @@ class RuleIndex(NamedTuple):
     modules: dict[str, str]  # code -> the module defining the rule
     project: tuple[str, ...]  # codes with a check_project(): the join needs their classes
     triage: dict[str, str]  # code -> "module:function" of its triage predicate
-    light_facts: dict[str, str]  # code -> "module:function" of its facts from ast
     join_on: dict[str, str]  # code -> fact key without which its join finds nothing
 
     def to_json(self) -> dict[str, Any]:
@@ -67,7 +66,6 @@ class RuleIndex(NamedTuple):
             "modules": self.modules,
             "project": list(self.project),
             "triage": self.triage,
-            "light_facts": self.light_facts,
             "join_on": self.join_on,
         }
 
@@ -81,7 +79,6 @@ class RuleIndex(NamedTuple):
                 {str(c): str(m) for c, m in data["modules"].items()},
                 tuple(str(c) for c in data["project"]),
                 {str(c): str(f) for c, f in data["triage"].items()},
-                {str(c): str(f) for c, f in data["light_facts"].items()},
                 {str(c): str(k) for c, k in data["join_on"].items()},
             )
         except (KeyError, TypeError, ValueError, AttributeError):
@@ -111,9 +108,10 @@ class Plan:
         #: CPython trees the project summaries were made from in this process, by path, with
         #: their text: the file's own analysis reuses them instead of parsing again
         self._trees: dict[str, tuple[str, ast.Module]] = {}
-        #: results of files screened while they were summarised (no rule wanted them), by path,
-        #: with their content digest: valid unless the model gives the file library names to match
-        self.screened: dict[str, tuple[str, FileResult]] = {}
+        #: what screening found while the files were summarised, by path, with the content digest:
+        #: a result (no rule wanted the file) or the rules triage left it to; valid unless the
+        #: model gives the file library names to match
+        self.screened: dict[str, tuple[str, FileResult | Pending]] = {}
         self._packages: dict[str, tuple[str, ...]] = {}  # folder -> its package names, for this run
         self._needle_index: NeedleIndex | None = None
         #: ``STATELINT_PREFILTER=off`` parses every file for every rule: how the tests and
@@ -169,7 +167,6 @@ class Plan:
                 {code: rules[code].__module__ for code in needles},
                 tuple(code for code in needles if rules[code].check_project.__func__ is not BaseRule.check_project.__func__),
                 {code: _reference(rules[code].triage) for code in needles if rules[code].triage is not None and needles[code]},
-                {code: _reference(rules[code].light_facts) for code in needles if rules[code].light_facts is not None},
                 {code: rules[code].join_on for code in needles if rules[code].join_on},  # type: ignore[misc]
             )
         return self._index
@@ -353,13 +350,25 @@ def _error_finding(display: str, error: SourceError, plan: Plan) -> Finding:
     return Finding(PARSE_ERROR, error.message, display, error.span, Severity(doc.severity), doc.hint)
 
 
-def analyze(target: Target, plan: Plan, data: bytes | None = None, *, light: bool = False) -> FileResult | None:
+class Pending:
+    """What a light analysis leaves to a worker: the rules that still want the file after triage."""
+
+    __slots__ = ("wanted",)
+
+    def __init__(self, wanted: frozenset[str] | None) -> None:
+        self.wanted = wanted  # None: not decided
+
+
+def analyze(
+    target: Target, plan: Plan, data: bytes | None = None, *, light: bool = False, decided: frozenset[str] | None = None
+) -> FileResult | Pending:
     """Everything the enabled rules find in one file (suppressions not yet applied).
 
     ``data`` is the file's content when the caller has read it already. With ``light``
-    a file that some rule still wants after triage is left alone and None returned:
-    rule code and libcst (and their crashes) belong in a worker process; reading,
-    needles and CPython's parser are cheap and safe anywhere.
+    a file that some rule still wants after triage is left alone and :class:`Pending`
+    returned: rule code and libcst (and their crashes) belong in a worker process;
+    reading, needles and CPython's parser are cheap and safe anywhere. ``decided`` is
+    such a :class:`Pending`'s answer for this very content: triage is not run again.
 
     It all runs without the cyclic garbage collector. A file's trees (CPython's, then
     libcst's) are alive from their parse to the end and hold no garbage: each collection
@@ -368,10 +377,12 @@ def analyze(target: Target, plan: Plan, data: bytes | None = None, *, light: boo
     and the rare cycle (a scope and its children) goes at the first collection after.
     """
     with no_collection():
-        return _analyze(target, plan, data, light)
+        return _analyze(target, plan, data, light, decided)
 
 
-def _analyze(target: Target, plan: Plan, data: bytes | None, light: bool) -> FileResult | None:
+def _analyze(
+    target: Target, plan: Plan, data: bytes | None, light: bool, decided: frozenset[str] | None
+) -> FileResult | Pending:
     result = FileResult(target.display)
     try:
         if data is None:
@@ -392,9 +403,13 @@ def _analyze(target: Target, plan: Plan, data: bytes | None, light: bool) -> Fil
     tree: ast.Module | None = None
     if target.kind == "python":
         result.suppressions = parse_suppressions(text)
-        wanted, tree = _screen(target, text, plan, result, wanted, view)
+        if decided is not None:
+            wanted &= decided
+        if decided is None or not wanted:  # (an empty answer still needs the syntax check)
+            wanted, tree = _screen(target, text, plan, result, wanted, view)
     if light and wanted:
-        return None
+        # After a triage crash the worker triages again, so that the crash is reported.
+        return Pending(None if result.errors else frozenset(wanted))
     if target.kind == "text":
         _run_text_rules(target, text, plan, result, wanted)
     elif wanted:
@@ -553,7 +568,7 @@ def _triage(
     target: Target, text: str, plan: Plan, result: FileResult, wanted: set[str], view: ModuleView
 ) -> tuple[set[str], ast.Module | None]:
     """The wanted rules whose triage accepts the file, and CPython's tree of it when it was built
-    (the positions of findings reuse it); the rules' facts from that tree on the way.
+    (the positions of findings reuse it).
 
     Triage only narrows when every wanted rule has a predicate (one without forces the
     libcst parse anyway) and SL002 is not judging this file's suppression comments
@@ -561,14 +576,12 @@ def _triage(
     keeps every rule: libcst's parse reports the error as it always has.
     """
     index = plan.index
-    facts = [code for code in sorted(wanted) if code in index.light_facts]
     narrow = (
         plan.prefilter
-        and not view.external  # triage reads the file alone: it cannot see what project names expand to
         and all(code in index.triage for code in wanted)
         and not (result.suppressions and plan.is_enabled(UNUSED_SUPPRESSION))
     )
-    if not facts and not narrow:
+    if not narrow:
         return wanted, None
     from statelint.triage import Source
 
@@ -576,19 +589,11 @@ def _triage(
         source = Source(target.display, text, plan.cpython_tree(target, text), plan.module_name(target.path)[0])
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return wanted, None
-    for code in facts:
-        doc = plan.catalog.rules[code]
-        try:
-            light_facts = plan.function(index.light_facts[code])
-            found = light_facts(source, plan.catalog.knowledge(code), plan.options(doc, target.display))
-            if found:
-                result.facts[code] = _plain_facts(code, list(found))
-        except Exception as exc:
-            result.errors.append(_internal(target.display, code, exc))
-    if not narrow:
-        return wanted, source.tree
     kept: set[str] = set()
     for code in wanted:
+        if _expansions_matter(code, view, plan):
+            kept.add(code)
+            continue
         doc = plan.catalog.rules[code]
         try:
             predicate = plan.function(index.triage[code])
@@ -598,6 +603,13 @@ def _triage(
             result.errors.append(_internal(target.display, code, exc))
             kept.add(code)
     return kept, source.tree
+
+
+def _expansions_matter(code: str, view: ModuleView, plan: Plan) -> bool:
+    """Whether the library names the file's project names expand to hold one of the rule's needles:
+    triage reads the file alone and cannot see them (``make_worker()`` building a ``Thread``), so
+    then the rule runs."""
+    return bool(view.external) and any(needle in view.external for needle in plan.index.needles.get(code, ()))
 
 
 def _screen(

@@ -160,15 +160,20 @@ class IsolatedPool:
         tasks: Sequence[Any] | Mapping[int, Any],
         chunks: Sequence[Sequence[int]],
         on_result: Callable[[int, Any], None],
+        meanwhile: Callable[[], None] | None = None,
     ) -> None:
         """Run ``tasks`` grouped in ``chunks`` (lists of indices); ``on_result(index, value)``
-        gets a handler's return value, a :class:`Failure`, or an ``("error", text)`` tuple."""
+        gets a handler's return value, a :class:`Failure`, or an ``("error", text)`` tuple.
+        ``meanwhile()`` is the parent's own work, done once the workers have their first chunks."""
         self.tasks = tasks
         self.on_result = on_result
         self.queue.extend(_Chunk(deque(chunk)) for chunk in chunks if chunk)
         try:
             while self.queue or any(w.chunk is not None for w in self.workers):
                 self._dispatch()
+                if meanwhile is not None:
+                    meanwhile()
+                    meanwhile = None
                 self._wait()
         finally:
             self._shutdown()

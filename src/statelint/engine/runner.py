@@ -15,7 +15,7 @@ worker or importing libcst.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -96,6 +96,8 @@ def analyze_all(
     sizes: dict[int, int] = {}
     contents: dict[int, bytes] = {}  # kept only while the run may stay small (see LIGHT_LIMIT)
     todo: list[int] = []
+    deferred: list[tuple[str, FileResult]] = []  # cache entries written while the workers parse
+    decided: dict[int, frozenset[str]] = {}  # index -> the rules that still want it, from screening
     for index, target in enumerate(targets):
         data = _read(target.path) if cache is not None else None
         if cache is not None and data is not None:
@@ -108,11 +110,16 @@ def analyze_all(
                 continue
             keys[index] = (key, digest)
             screened = plan.screened.pop(target.path, None)
+            # Screening read the file alone: its answer stands when the model adds no library name to it.
             if screened is not None and screened[0] == digest and not view.external:
-                if not screened[1].errors:
-                    cache.put(key, screened[1])
-                finish(index, screened[1])  # no rule wanted it when it was summarised, and the model adds nothing
-                continue
+                light = screened[1]
+                if isinstance(light, FileResult):  # no rule wanted it when it was summarised
+                    if not light.errors:
+                        deferred.append((key, light))
+                    finish(index, light)
+                    continue
+                if light.wanted is not None:
+                    decided[index] = light.wanted  # the rules triage left it to, then: not triaged again
         todo.append(index)
         if data is not None:
             sizes[index] = len(data)
@@ -139,7 +146,8 @@ def analyze_all(
         # time limit protect the run from whatever its decoding and checks cost.
         if data is not None and len(data) > LIGHT_MAX_BYTES:
             return None
-        return analyze(targets[index], plan, data, light=True)
+        light = analyze(targets[index], plan, data, light=True)
+        return light if isinstance(light, FileResult) else None
 
     heavy = todo
     if len(todo) <= LIGHT_LIMIT:
@@ -154,8 +162,14 @@ def analyze_all(
         displays = {index: targets[index].display for index in todo}
         screen_all(todo, {index: weight(index) for index in todo}, displays, screen, screened, jobs)
         heavy.sort()
+    def write_deferred() -> None:
+        for key, result in deferred:
+            cache.put(key, result)  # type: ignore[union-attr]
+        deferred.clear()
+
     if heavy:
-        _in_workers(targets, heavy, sizes, keys, plan, jobs, store)
+        _in_workers(targets, heavy, sizes, keys, plan, jobs, store, decided, write_deferred)
+    write_deferred()
     return [r if r is not None else _no_result(t) for r, t in zip(results, targets)]
 
 
@@ -179,6 +193,8 @@ def _in_workers(
     plan: Plan,
     jobs: int,
     store: Callable[[int, FileResult], None],
+    decided: Mapping[int, frozenset[str]],
+    meanwhile: Callable[[], None] | None = None,
 ) -> None:
     from statelint.engine.pool import Failure, IsolatedPool  # multiprocessing: only when needed
 
@@ -186,7 +202,7 @@ def _in_workers(
     chunks = _chunks(indices, sizes, jobs)
     # A worker re-reads its file and returns the content hash it analysed: only a result
     # for the content the parent looked up may be cached (the file may change meanwhile).
-    tasks = {i: (targets[i], keys[i][1] if i in keys else None) for i in indices}
+    tasks = {i: (targets[i], keys[i][1] if i in keys else None, decided.get(i)) for i in indices}
 
     def on_result(index: int, value: Any) -> None:
         target = targets[index]
@@ -211,7 +227,7 @@ def _in_workers(
     # forked worker would otherwise copy as the collector touches them.
     with frozen():
         pool = IsolatedPool(min(jobs, len(chunks)), _worker_handler, (plan.settings, plan.index, plan), timeout, RETIRE_MB)
-        pool.run(tasks, chunks, on_result)
+        pool.run(tasks, chunks, on_result, meanwhile)
 
 
 def _size(path: str) -> int:
@@ -248,13 +264,13 @@ def _worker_handler(settings: Settings, index: RuleIndex, plan: Plan | None = No
     return partial(_analyze_task, plan)
 
 
-def _analyze_task(plan: Plan, task: tuple[Target, str | None]) -> tuple[FileResult, bool]:
-    target, digest = task
+def _analyze_task(plan: Plan, task: tuple[Target, str | None, frozenset[str] | None]) -> tuple[FileResult, bool]:
+    target, digest, decided = task
     data = _read(target.path)
-    result = analyze(target, plan, data)
-    if result is None:  # cannot happen without light=True
-        raise RuntimeError("no result")
     fresh = digest is not None and data is not None and content_digest(data) == digest
+    result = analyze(target, plan, data, decided=decided if fresh else None)
+    if not isinstance(result, FileResult):  # cannot happen without light=True
+        raise RuntimeError("no result")
     return result, fresh
 
 

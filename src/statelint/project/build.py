@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from statelint.digests import blake2b
 from statelint.engine.discovery import Target, discover
+from statelint.engine.gc_pause import no_collection
 from statelint.engine.source import SourceError, decode_python, read_bytes
 from statelint.project.model import ModuleView, ProjectModel, watched_heads
 from statelint.project.summary import Summary, summarize
@@ -143,15 +144,16 @@ def summarize_file(target: Target, plan: Plan, data: bytes | None = None, keep: 
     from statelint.engine.analyze import _cpython_parse
 
     module, is_package = plan.module_name(target.path)
-    try:
-        text = decode_python(data if data is not None else read_bytes(target.path))
-        tree = _cpython_parse(text, target.display)
-    except (SourceError, SyntaxError, ValueError, RecursionError, MemoryError):
-        return Summary(module, is_package)
-    try:
-        summary = summarize(tree, module, is_package)
-    except Exception:  # noqa: BLE001 - odd code the summary does not foresee costs its facts, never the run
-        return Summary(module, is_package)
+    with no_collection():  # a tree holds no cycles: on the stdlib the collector's walks cost 4x the parse
+        try:
+            text = decode_python(data if data is not None else read_bytes(target.path))
+            tree = _cpython_parse(text, target.display)
+        except (SourceError, SyntaxError, ValueError, RecursionError, MemoryError):
+            return Summary(module, is_package)
+        try:
+            summary = summarize(tree, module, is_package)
+        except Exception:  # noqa: BLE001 - odd code the summary does not foresee costs its facts, never the run
+            return Summary(module, is_package)
     if keep:
         plan.keep_tree(target.path, text, tree)
     return summary
@@ -215,7 +217,8 @@ def prepare(paths: Sequence[str], targets: list[Target], plan: Plan, cwd: Path, 
         )
     else:
         model = build_model(files, plan, jobs, fresh)
-        computed = {f.target.path: model.view(plan.module_name(f.target.path)[0]) for f in files}
+        with no_collection():
+            computed = {f.target.path: model.view(plan.module_name(f.target.path)[0]) for f in files}
         views = {f.real: [v.deployed, v.digest, v.external] for f, v in zip(files, computed.values(), strict=True)}
         model.compact()
         _give_back_memory()  # the summaries and the join's memos are gone: forked workers need not share them
@@ -297,6 +300,13 @@ def _view_from_record(entry: Any, path: str, plan: Plan) -> ModuleView:
 
 def build_model(files: list[_File], plan: Plan, jobs: int = 1, fresh: dict[str, Summary] | None = None) -> ProjectModel:
     """The model of ``files``: summaries from ``fresh``, then the cache, then computed (in parallel when many)."""
+    # Summaries and the join's tables hold no reference cycles, and they only grow while the
+    # model is built: the collector's walks over them found nothing and cost 4x the join.
+    with no_collection():
+        return _build_model(files, plan, jobs, fresh)
+
+
+def _build_model(files: list[_File], plan: Plan, jobs: int, fresh: dict[str, Summary] | None) -> ProjectModel:
     cache = plan.cache
     fresh = fresh or {}
     summaries: dict[str, Summary] = {}
@@ -309,10 +319,8 @@ def build_model(files: list[_File], plan: Plan, jobs: int = 1, fresh: dict[str, 
             missing.append(file)
         else:
             summaries[file.real] = found
-    for file, summary in zip(missing, _summarize_all([f.target for f in missing], plan, jobs), strict=True):
+    for file, summary in zip(missing, _summarize_all([(f.target, f.key) for f in missing], plan, jobs), strict=True):
         summaries[file.real] = summary
-        if cache is not None and file.key is not None:
-            cache.put_summary(file.key, summary)
     ordered = sorted(files, key=lambda f: f.target.display)
     catalog = plan.catalog
     knowledge = catalog.families["SL0"].knowledge.get("contexts", {}) if "SL0" in catalog.families else {}
@@ -323,12 +331,19 @@ def build_model(files: list[_File], plan: Plan, jobs: int = 1, fresh: dict[str, 
     return model
 
 
-def _summarize_all(targets: list[Target], plan: Plan, jobs: int) -> list[Summary]:
-    """Summaries of ``targets``. Many files go to worker processes, which screen each file on the way
-    (:data:`Plan.screened`): the tree CPython built for the summary serves the file's prefilter and
-    syntax check too, and a file no rule wants is then finished without a second parse."""
+def _summarize_all(tasks: list[tuple[Target, str | None]], plan: Plan, jobs: int) -> list[Summary]:
+    """Summaries of the targets, each cached under its key (when it has one). Many files go to worker
+    processes, which also cache them and screen each file on the way (:data:`Plan.screened`): the tree
+    CPython built for the summary serves the file's prefilter and syntax check too, and a file no rule
+    wants is then finished without a second parse."""
+    targets = [target for target, _ in tasks]
     if len(targets) <= PARALLEL_ABOVE or jobs <= 1:
-        return [summarize_file(target, plan, keep=True) for target in targets]
+        found = [summarize_file(target, plan, keep=True) for target in targets]
+        if plan.cache is not None:
+            for (_, key), summary in zip(tasks, found, strict=True):
+                if key is not None:
+                    plan.cache.put_summary(key, summary)
+        return found
     from statelint.engine.pool import IsolatedPool
 
     results: dict[int, Summary] = {}
@@ -347,20 +362,24 @@ def _summarize_all(targets: list[Target], plan: Plan, jobs: int) -> list[Summary
     chunks = [list(range(i, len(targets), jobs * 4)) for i in range(min(len(targets), jobs * 4))]
     _ = plan.index  # computed before forking, so no worker repeats it
     pool = IsolatedPool(min(jobs, len(chunks)), _summary_handler, (plan,), plan.settings.file_timeout, 200.0)
-    pool.run(dict(enumerate(targets)), chunks, on_result)
+    pool.run(dict(enumerate(tasks)), chunks, on_result)
     return [results[index] for index in range(len(targets))]
 
 
-def _summary_handler(plan: Plan) -> Callable[[Target], tuple[Summary, str | None, Any]]:
+def _summary_handler(plan: Plan) -> Callable[[tuple[Target, str | None]], tuple[Summary, str | None, Any]]:
     from statelint.engine.analyze import analyze
     from statelint.engine.cache import content_digest
 
-    def handle(target: Target) -> tuple[Summary, str | None, Any]:
+    def handle(task: tuple[Target, str | None]) -> tuple[Summary, str | None, Any]:
+        target, key = task
         try:
             data = read_bytes(target.path)
         except SourceError:
             return summarize_file(target, plan), None, None
         summary = summarize_file(target, plan, data, keep=True)
+        cache = plan.cache
+        if key is not None and cache is not None and cache.summary_key(plan.module_name(target.path), data) == key:
+            cache.put_summary(key, summary)  # here, in parallel, and only for the content the key names
         screened = analyze(target, plan, data, light=True)  # the model is not built: the file's own view
         plan.drop_tree(target.path)
         return summary, content_digest(data), screened

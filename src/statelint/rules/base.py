@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import libcst as cst
 
 from statelint.model import Finding, Severity, Span
-from statelint.triage import LightFacts, Triage
+from statelint.triage import Triage
 
 if TYPE_CHECKING:
     from statelint.catalog import RuleDoc
@@ -45,11 +45,8 @@ class BaseRule:
     #: Sound predicate over CPython's tree: False only where the rule reports nothing and
     #: records no fact. None = always parse (see :mod:`statelint.triage`).
     triage: ClassVar[Triage | None] = None
-    #: Facts computed from CPython's tree for every file past the needles, parsed by
-    #: libcst or not (a cross-file rule's cheap side, e.g. what a module defines).
-    light_facts: ClassVar[LightFacts | None] = None
-    #: A fact key without which :meth:`check_project` finds nothing (the light facts alone
-    #: only answer other files' facts): a scan without one skips the join and its imports.
+    #: A fact key without which :meth:`check_project` finds nothing: a scan without one
+    #: skips the join and its imports.
     join_on: ClassVar[str | None] = None
 
     def __init__(self, doc: RuleDoc, options: Mapping[str, Any], knowledge: Mapping[str, Any]) -> None:

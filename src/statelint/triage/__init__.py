@@ -25,7 +25,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 Triage = Callable[["Source", Mapping[str, Any], Mapping[str, Any]], bool]
-LightFacts = Callable[["Source", Mapping[str, Any], Mapping[str, Any]], list[Any]]
 
 DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 SCOPES = (*DEFS, ast.Lambda)
@@ -77,6 +76,23 @@ def walk(node: ast.AST, functions: list[ast.AST] | None = None) -> list[ast.AST]
 
 
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}  # node class -> the fields that may hold nodes
+
+
+def children(node: ast.AST) -> list[ast.AST]:
+    """The direct children of ``node`` (as :func:`ast.iter_child_nodes`, three times faster and
+    without the context markers)."""
+    kind = node.__class__
+    names = _CHILD_FIELDS.get(kind)
+    if names is None:
+        names = _child_fields(kind)
+    out: list[ast.AST] = []
+    for name in names:
+        value = getattr(node, name, None)
+        if value.__class__ is list:
+            out.extend(item for item in value if isinstance(item, ast.AST))
+        elif isinstance(value, ast.AST):
+            out.append(value)
+    return out
 
 
 def _child_fields(kind: type) -> tuple[str, ...]:

@@ -34,7 +34,7 @@ import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from statelint.triage import DEFS, Source, bound_names, terminal
+from statelint.triage import DEFS, Source, bound_names, children, terminal
 
 _AWAITED_CALLEE = re.compile(r"\(\s*await\b")
 _BUILTINS = frozenset(dir(builtins))
@@ -275,7 +275,8 @@ def _collect(source: Source) -> Bindings:
         elif kind in DEFS:
             found.bound.add(node.name)  # type: ignore[attr-defined]
             function = node.name  # type: ignore[attr-defined]
-        stack.extend((child, function) for child in ast.iter_child_nodes(node))
+        for child in children(node):
+            stack.append((child, function))
     return found
 
 

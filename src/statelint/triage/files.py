@@ -117,7 +117,7 @@ def _print_to_file(source: Source, knowledge: Mapping[str, Any]) -> bool:
     printers = aliases(source, {"builtins.print"})
     opens = aliases(source, calls_of(knowledge["open_calls"]))
     methods = set(knowledge["path_open_methods"])
-    sites = [call for call in _calls(source.tree) if printers.may_be(call.func) and _opened(source, call, opens, methods)]
+    sites = [call for call in _calls(source) if printers.may_be(call.func) and _opened(source, call, opens, methods)]
     if not sites:
         return False
     if _log_literal(source):
@@ -137,8 +137,8 @@ def _opened(source: Source, call: ast.Call, opens: Aliases, methods: set[str]) -
     return False
 
 
-def _calls(tree: ast.AST) -> Iterator[ast.Call]:
-    for node in walk(tree):
+def _calls(source: Source) -> Iterator[ast.Call]:
+    for node in source.nodes:
         if type(node) is ast.Call and any(kw.arg == "file" for kw in node.keywords):  # type: ignore[attr-defined]
             yield node  # type: ignore[misc]
 
