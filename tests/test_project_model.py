@@ -18,7 +18,7 @@ from statelint.project.model import ProjectModel, not_deployed
 from statelint.project.summary import summarize
 from tests.helpers import check_json, copy_fixture, expectations, quads
 
-PROJECTS = ["factory_app", "plugin_loader", "settings_app"]
+PROJECTS = ["factory_app", "plugin_loader", "settings_app", "stop_signals"]
 
 
 @pytest.mark.parametrize("name", PROJECTS)
@@ -269,6 +269,17 @@ def test_findings_on_state_name_the_path_that_makes_it_matter(tmp_path: Path) ->
     )
 
 
+def test_each_step_of_the_path_points_at_its_definition(tmp_path: Path) -> None:
+    project = copy_fixture("project/plugin_loader", tmp_path)
+    related = {(f["path"], f["code"]): f["related"] for f in check_json(".", cwd=project).findings}
+    assert related[("search/engines/books.py", "SL102")] == [
+        {"label": "@get('/search')", "path": None, "line": None},
+        {"label": "app.search()", "path": "search/app.py", "line": 15},
+        {"label": "books.fetch()", "path": "search/engines/books.py", "line": 12},
+    ]
+    assert related[("search/app.py", "SL502")] == []  # started at startup: no request or background path
+
+
 def test_a_summary_is_the_same_in_every_process(tmp_path: Path) -> None:
     """Summaries are compared across runs (an edit that changes none keeps the model): nothing in
     them may depend on the hash seed of the process that made them."""
@@ -349,3 +360,15 @@ def test_spawned_workers_judge_files_as_the_parent_does(tmp_path: Path, monkeypa
     run = check_json(".", cwd=project, extra=("--no-cache", "--jobs", "2"))
     assert (run.exit_code, run.stderr) == (1, "")
     assert quads(run) == expectations(project)
+
+
+def test_a_stop_signal_set_on_shutdown_in_another_module_stops_the_worker(tmp_path: Path) -> None:
+    """The SIGTERM handler sets an Event another module's worker loop checks: the worker is
+    stopped; once the handler no longer sets it, the cached result of the worker's file follows."""
+    project = copy_fixture("project/stop_signals", tmp_path)
+    assert [(f[0], f[2]) for f in quads(check_json(".", cwd=project, select="SL501"))] == [("relay/workers.py", 18)]
+    handler = project / "relay" / "shutdown.py"
+    handler.write_text(handler.read_text().replace("    STOP.set()\n", "    print('bye')\n"))
+    assert [(f[0], f[2]) for f in quads(check_json(".", cwd=project, select="SL501"))] == [
+        ("relay/workers.py", 17), ("relay/workers.py", 18),
+    ]

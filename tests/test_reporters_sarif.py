@@ -197,3 +197,27 @@ def test_multi_line_region_reads_the_end_line_from_disk(tmp_path: Path) -> None:
     log = sarif_log(Report(scan, load_catalog(), enabled=("SL301",), root=tmp_path))
     region = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
     assert region == {"startLine": 1, "startColumn": 5, "endLine": 2, "endColumn": 24}
+
+
+def test_the_path_that_makes_a_finding_matter_is_linked_to_related_locations(tmp_path: Path) -> None:
+    """SL1/SL5 findings name the path on which the code runs; in SARIF each project function on it
+    is a related location at its ``def``, linked from the message (code scanning shows only those)."""
+    project = copy_fixture("project/plugin_loader", tmp_path)
+    log = sarif(project, "--select", "SL102")
+    jsonschema.validate(log, SCHEMA)
+    [found] = [r for r in log["runs"][0]["results"] if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "search/engines/books.py"]
+    assert found["message"]["text"].endswith(
+        "(path: @get('/search') -> [app.search()](1) -> [books.fetch()](2))"
+    )
+    assert [
+        (r["id"], r["message"]["text"], r["physicalLocation"]["artifactLocation"], r["physicalLocation"]["region"])
+        for r in found["relatedLocations"]
+    ] == [
+        (1, "app.search()", {"uri": "search/app.py", "uriBaseId": "%SRCROOT%"}, {"startLine": 15}),
+        (2, "books.fetch()", {"uri": "search/engines/books.py", "uriBaseId": "%SRCROOT%"}, {"startLine": 12}),
+    ]
+
+
+def test_a_finding_without_a_path_has_no_related_locations(project: Path) -> None:
+    results = sarif(project, "--select", "SL301")["runs"][0]["results"]
+    assert results and all("relatedLocations" not in r and "(path:" not in r["message"]["text"] for r in results)

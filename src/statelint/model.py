@@ -28,6 +28,15 @@ class Span(NamedTuple):
     end_column: int
 
 
+class Related(NamedTuple):
+    """One step of the path that makes a finding matter (``views.cart()``): where it is defined
+    (``line`` 0 when the step is no function of the project, such as ``@get('/cart')``)."""
+
+    label: str
+    path: str = ""
+    line: int = 0
+
+
 class Finding(NamedTuple):
     """One problem reported by a rule, positioned in a file."""
 
@@ -38,6 +47,8 @@ class Finding(NamedTuple):
     severity: Severity = Severity.ERROR
     hint: str | None = None
     fingerprint: str = ""
+    #: the path, root first, on which the code reported runs (SL1 and SL5), for SARIF's relatedLocations
+    related: tuple = ()
 
     @property
     def line(self) -> int:

@@ -691,16 +691,16 @@ def _run_rules(ctx: FileContext, target: Target, plan: Plan, result: FileResult,
     except RecursionError:
         result.errors.append(InternalError(target.display, "engine failed: syntax tree too deep to analyse"))
         return
-    ctx.prefetch([node for rule in rules if id(rule) not in failed for node, _, _ in rule.findings])
+    ctx.prefetch([found[0] for rule in rules if id(rule) not in failed for found in rule.findings])
     for rule in rules:
         if id(rule) in failed:
             continue
         doc = rule.doc
         try:
-            for node, message, hint in rule.findings:
-                result.findings.append(
-                    Finding(doc.code, message, target.display, ctx.span(node), Severity(doc.severity), hint or doc.hint)
-                )
+            for node, message, hint, related in rule.findings:
+                span = ctx.span(node)
+                severity = Severity(doc.severity)
+                result.findings.append(Finding(doc.code, message, target.display, span, severity, hint or doc.hint, "", related))
             facts = _plain_facts(doc.code, rule.facts) if rule.facts else None
         except Exception as exc:
             result.errors.append(_internal(target.display, doc.code, exc))

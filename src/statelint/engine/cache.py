@@ -27,7 +27,7 @@ from typing import Any
 from statelint import __version__
 from statelint.atomic import write_text
 from statelint.digests import blake2b
-from statelint.model import FileResult, Finding, InternalError, Severity, Span, Suppression
+from statelint.model import FileResult, Finding, InternalError, Related, Severity, Span, Suppression
 from statelint.project.summary import Summary
 
 CACHE_DIR_NAME = ".statelint_cache"
@@ -326,6 +326,7 @@ def _encode_finding(finding: Finding) -> dict[str, Any]:
     del out["path"]
     out["span"] = [finding.span.line, finding.span.column, finding.span.end_line, finding.span.end_column]
     out["severity"] = finding.severity.value
+    out["related"] = [list(step) for step in finding.related]
     return out
 
 
@@ -333,6 +334,7 @@ def _decode_finding(data: dict[str, Any], path: str) -> Finding:
     values = dict(data, path=path)
     values["span"] = Span(*values["span"])
     values["severity"] = Severity(values["severity"])
+    values["related"] = tuple(Related(str(label), str(path), int(line)) for label, path, line in values["related"])
     return _decode_plain(Finding, values)
 
 

@@ -29,6 +29,8 @@ from functools import lru_cache
 from typing import Any
 
 from statelint.digests import blake2b
+from statelint.model import Related
+from statelint.project.locate import definition_line
 from statelint.project.summary import MAIN, MODULE, Summary
 
 REQUEST = "request"
@@ -66,6 +68,9 @@ class ProjectModel:
         self.reached_from: dict[str, dict[str, str]] = {}
         #: functions called from code whose context is unknown (or handed to an unknown API)
         self._unknown_callers: set[str] = set()
+        #: what code on a shutdown path calls on project objects (``svc.state.STOP.set``): the stop
+        #: signals a SIGTERM handler in one module gives a worker loop in another
+        self.shutdown_calls: frozenset[str] = frozenset()
         #: first parts of the library names some rule matches (``flask``, ``threading``): only
         #: expansions to those can change what a rule reports
         self.watched: frozenset[str] = frozenset()
@@ -105,8 +110,16 @@ class ProjectModel:
             for qualname, kind in summary.containers.items():
                 model.containers.setdefault(qualname, kind)
         model._compute_contexts()
+        model.shutdown_calls = frozenset(
+            call
+            for summary in model.summaries.values()
+            for caller, calls in summary.calls.items()
+            if SHUTDOWN in model.contexts.get(caller, ())
+            for call in calls
+            if model.module_of(call.split("(", 1)[0]) is not None
+        )
         for function in model.contexts:
-            module = model._module_of(function)
+            module = model.module_of(function)
             if module is not None and model.kinds.get(function) == "function":
                 model._by_module.setdefault(module, []).append(function)
         return model
@@ -363,7 +376,7 @@ class ProjectModel:
 
     def _loops(self, function: str) -> bool:
         """Whether ``function`` runs a ``while`` loop (it, or a project function it calls directly)."""
-        module = self._module_of(function)
+        module = self.module_of(function)
         summary = self.summaries.get(module) if module else None
         if summary is None:
             return True  # not known: assume it lives on
@@ -371,22 +384,18 @@ class ProjectModel:
             return True
         for callee in summary.calls.get(function, ()):
             for reached in self.functions_called(callee):
-                other = self.summaries.get(self._module_of(reached) or "")
+                other = self.summaries.get(self.module_of(reached) or "")
                 if other is not None and reached in other.loops:
                     return True
         return False
 
-    def _module_of(self, qualname: str) -> str | None:
-        parts = qualname.split(".")
-        for index in range(len(parts) - 1, 0, -1):
-            candidate = ".".join(parts[:index])
-            if candidate in self.summaries:
-                return candidate
-        return None
-
     def path(self, function: str, context: str, limit: int = 6) -> list[str]:
         """How ``function`` comes to run in ``context``, from its root:
         ``["@get('/rates/<ccy>')", "views.rate", "plugins.remember"]``."""
+        return [_label(step) for step in self.steps(function, context, limit)]
+
+    def steps(self, function: str, context: str, limit: int = 6) -> list[str]:
+        """:meth:`path` with each function's qualified name: ``["@get('/rates/<ccy>')", "shop.views.rate", ...]``."""
         steps = [function]
         seen = {function}
         current = function
@@ -399,7 +408,16 @@ class ProjectModel:
                 break  # a root: a decorator, an API, "app factory", "module import"
             seen.add(label)
             current = label
-        return [step if step.startswith("@") or " " in step or step.endswith("()") else _short(step) for step in reversed(steps)]
+        return steps[::-1]
+
+    def module_of(self, qualname: str) -> str | None:
+        """The project module defining ``qualname`` (the longest module name it starts with)."""
+        parts = qualname.split(".")
+        for index in range(len(parts) - 1, 0, -1):
+            candidate = ".".join(parts[:index])
+            if candidate in self.modules:
+                return candidate
+        return None
 
     def _caller(self, module: str, caller: str) -> str:
         return f"{module}.{caller}" if caller in (MODULE, MAIN) else caller
@@ -485,15 +503,15 @@ class ProjectModel:
         )
         mentioned = sorted(_mentioned(summary))
         digest = blake2b(digest_size=16)
-        digest.update(repr((deployed, contexts)).encode("utf-8", "surrogatepass"))
+        digest.update(repr((deployed, contexts, sorted(self.shutdown_calls))).encode("utf-8", "surrogatepass"))
         definitions = {d for name in mentioned for d in self._definitions_in(name)}
         # A module the file holds (``import app.state as s``) may be reached through any of its
         # names, written or read (``s.CACHE[k] = v`` calls nothing): all of them count.
-        for module in {m for name in mentioned for m in self._modules_in(name)}:
-            definitions.update(self._exports(module))
+        for held in {m for name in mentioned for m in self._modules_in(name)}:
+            definitions.update(self._exports(held))
         for definition in sorted(definitions):
             digest.update(self._digest(definition).encode())
-        return ModuleView(self, module, deployed, digest.hexdigest(), external=self._external_words(mentioned))
+        return ModuleView(self, module, deployed, digest.hexdigest(), external=self._external_words(module, mentioned))
 
     def _definitions_in(self, name: str) -> list[str]:
         """The project definitions a qualified name goes through: the prefixes of it that are defined."""
@@ -595,12 +613,14 @@ class ProjectModel:
                     self._digests[member] = value
         return self._digests[definition]
 
-    def _external_words(self, mentioned: Iterable[str]) -> str:
-        """Library names (of libraries some rule watches) this module's project names expand to: the
-        prefilter's extra text."""
+    def _external_words(self, module: str, mentioned: Iterable[str]) -> str:
+        """Library names (of libraries some rule watches) this module's names of other project modules
+        expand to: the prefilter's extra text. (What the module's own definitions stand for is in its
+        text, as far as triage needs: a chain through another module starts at a name of that module.)"""
         words: set[str] = set()
         for name in mentioned:
-            if not self._definitions_in(name):
+            found = self._definitions_in(name)
+            if not found or self.module_of(found[0]) == module:
                 continue
             for expanded in self.expand(name):
                 head = expanded.split(".", 1)[0].split("(", 1)[0]
@@ -623,7 +643,7 @@ class ProjectModel:
     #: What a compacted model is made of: all a rule can ask, as JSON data (see :meth:`to_json`).
     STORED = (
         "kinds", "values", "methods", "literals", "containers", "paths", "modules", "watched", "contexts",
-        "reached_from", "_unknown_callers",
+        "reached_from", "_unknown_callers", "shutdown_calls",
     )
 
     def to_json(self) -> dict[str, Any]:
@@ -647,6 +667,7 @@ class ProjectModel:
             "contexts": by_contexts,
             "reached_from": self.reached_from,
             "_unknown_callers": sorted(self._unknown_callers),
+            "shutdown_calls": sorted(self.shutdown_calls),
         }
 
     @classmethod
@@ -669,6 +690,7 @@ class ProjectModel:
             }
             model.reached_from = {name: dict(found) for name, found in data["reached_from"].items()}
             model._unknown_callers = set(data["_unknown_callers"])
+            model.shutdown_calls = frozenset(data["shutdown_calls"])
         except (TypeError, ValueError, AttributeError):
             return None
         return model
@@ -700,6 +722,10 @@ class ModuleView:
         """Whether the model knows ``function`` runs only at startup or shutdown (its writes are configuration)."""
         return self.model is not None and self.model.is_lifecycle(function)
 
+    def shutdown_calls(self) -> frozenset[str]:
+        """What code on a shutdown path anywhere in the project calls on project objects (``svc.state.STOP.set``)."""
+        return self.model.shutdown_calls if self.model is not None else frozenset()
+
     def container(self, qualname: str, calls: Iterable[str]) -> tuple[str, str] | None:
         """``(kind, path)`` when ``qualname`` is a module-level container of the project (a display, a
         comprehension or a call of one of ``calls``, such as ``collections.defaultdict``) defined in
@@ -728,17 +754,29 @@ class ModuleView:
     def why(self, function: str, what: str = "written") -> str | None:
         """``written on the request path: @get('/cart') -> views.cart() -> store.add()``: the path that makes
         a write in ``function`` matter, for a finding's hint (None when the model knows none)."""
-        if self.model is None:
+        explained = self.explain(function, what)
+        return explained[0] if explained is not None else None
+
+    def explain(self, function: str, what: str = "written") -> tuple[str, tuple[Related, ...]] | None:
+        """:meth:`why`, and each step of the path with the file and line defining it (SARIF's related locations)."""
+        model = self.model
+        if model is None:
             return None
-        contexts = self.model.context(function)
+        contexts = model.context(function)
         context = next((c for c in (REQUEST, BACKGROUND) if c in contexts), None)
         if context is None:
             return None
-        steps = [
-            step if step.startswith("@") or " " in step or step.endswith(("()", ">")) else f"{step}()"
-            for step in self.model.path(function, context)
-        ]
-        return f"{what} {PLACES[context]}: {' -> '.join(steps)}"
+        related = []
+        for step in model.steps(function, context):
+            label = _label(step)
+            if not (label.startswith("@") or " " in label or label.endswith(("()", ">"))):
+                label = f"{label}()"
+            module = model.module_of(step) if model.kinds.get(step) == "function" else None
+            path = model.paths.get(module, "") if module is not None else ""
+            line = definition_line(path, step[len(module) + 1 :]) if module is not None and path else 0
+            related.append(Related(label, path if line else "", line))
+        text = f"{what} {PLACES[context]}: {' -> '.join(step.label for step in related)}"
+        return text, tuple(related)
 
 
 EMPTY_VIEW = ModuleView(None, "")
@@ -770,6 +808,11 @@ def _mentioned(summary: Summary) -> set[str]:
     names |= {f"{record[0]}()" for records in summary.decorators.values() for record in records}
     names.update(summary.imports)
     return names
+
+
+def _label(step: str) -> str:
+    """A path step as a message shows it: roots as they are, functions by their short name."""
+    return step if step.startswith("@") or " " in step or step.endswith("()") else _short(step)
 
 
 def _short(qualname: str) -> str:

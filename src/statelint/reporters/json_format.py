@@ -22,6 +22,7 @@ def finding_record(report: Report, f: Finding) -> dict[str, Any]:
         "end_line": f.span.end_line,
         "end_column": f.span.end_column,
         "fingerprint": f.fingerprint,
+        "related": [{"label": step.label, "path": step.path or None, "line": step.line or None} for step in f.related],
     }
 
 

@@ -81,15 +81,46 @@ def _result(report: Report, f: Finding, index: dict[str, int]) -> dict[str, Any]
     result: dict[str, Any] = {"ruleId": f.code}
     if f.code in index:
         result["ruleIndex"] = index[f.code]
+    text, related = _path_links(f)
     result.update(
         {
             "level": LEVELS[f.severity.value],
-            "message": {"text": f.message},
+            "message": {"text": text},
             "locations": [{"physicalLocation": {"artifactLocation": artifact(f.path), "region": _region(report, f)}}],
             "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
         }
     )
+    if related:
+        result["relatedLocations"] = related
     return result
+
+
+def _path_links(f: Finding) -> tuple[str, list[dict[str, Any]]]:
+    """The message, with the path that makes the finding matter (when it has one) as embedded links
+    to ``relatedLocations``: code scanning shows a related location only where the message links it."""
+    if not f.related:
+        return f.message, []
+    related: list[dict[str, Any]] = []
+    steps = []
+    for step in f.related:
+        label = _escape(step.label)
+        if step.path and step.line:
+            ident = len(related) + 1
+            related.append(
+                {
+                    "id": ident,
+                    "message": {"text": step.label},
+                    "physicalLocation": {"artifactLocation": artifact(step.path), "region": {"startLine": step.line}},
+                }
+            )
+            label = f"[{label}]({ident})"
+        steps.append(label)
+    return f"{_escape(f.message)} (path: {' -> '.join(steps)})", related
+
+
+def _escape(text: str) -> str:
+    """Plain message text in which brackets are not taken for an embedded link."""
+    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
 
 
 def artifact(path: str) -> dict[str, str]:

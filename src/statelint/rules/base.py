@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import libcst as cst
 
-from statelint.model import Finding, Severity, Span
+from statelint.model import Finding, Related, Severity, Span
 from statelint.triage import Triage
 
 if TYPE_CHECKING:
@@ -92,21 +92,26 @@ class Rule(BaseRule):
     def bind(self, ctx: FileContext) -> None:
         self.ctx = ctx
 
-    def report(self, node: cst.CSTNode, message: str, *, hint: str | None = None) -> None:
-        """Report ``node``; its position is computed later, only if needed."""
-        self.findings.append((node, message, hint))
+    def report(self, node: cst.CSTNode, message: str, *, hint: str | None = None, related: tuple[Related, ...] = ()) -> None:
+        """Report ``node``; its position is computed later, only if needed. ``related``: the path
+        that makes it matter (see :meth:`explain`)."""
+        self.findings.append((node, message, hint, related))
 
     def span(self, node: cst.CSTNode) -> Span:
         """The position of ``node`` (computes libcst positions: use only for facts)."""
         return self.ctx.span(node)
 
-    def hint_with_path(self, scope: Any, what: str = "written") -> str | None:
-        """The rule's hint, after the path on which code in ``scope`` runs when the project model
-        knows one (``written on the request path: @get('/cart') -> views.cart() -> store.add()``)."""
+    def explain(self, scope: Any, what: str = "written") -> dict[str, Any]:
+        """``report()``'s ``hint`` and ``related`` for code in ``scope``, when the project model knows the
+        path on which it runs: the rule's hint after that path (``written on the request path:
+        @get('/cart') -> views.cart() -> store.add()``), and each step's place. Empty otherwise."""
         if scope is None or scope.kind != "function":
-            return None
-        why = self.ctx.project.why(scope.prefix, what)
-        return f"{why}. {self.doc.hint}" if why else None
+            return {}
+        explained = self.ctx.project.explain(scope.prefix, what)
+        if explained is None:
+            return {}
+        why, related = explained
+        return {"hint": f"{why}. {self.doc.hint}", "related": related}
 
 
 class TextRule(BaseRule):

@@ -74,7 +74,7 @@ class MutatedModuleContainer(StateRule):
             container, where, node, _, scope = found[0]
             line = self.span(node).line
             message = f"module-level {container.kind} `{name}` is mutated at run time ({where}, line {line}): {_PER_PROCESS}"
-            self.report(container.target, message, hint=self.hint_with_path(scope))
+            self.report(container.target, message, **self.explain(scope))
 
     def _mutations(self, state: ModuleState) -> Iterator[tuple[Container, str, cst.CSTNode, bool, Scope]]:
         """Run-time writes to module containers: (container, where, node, pure memo write, scope)."""
@@ -113,7 +113,7 @@ class ModuleNameRebound(StateRule):
                 kept[0].target,
                 f"`{name}` is a module global rebound at run time in {describe(kept[0].scope)}: "
                 "each worker process and replica has its own value, and a restart resets it",
-                hint=self.hint_with_path(kept[0].scope),
+                **self.explain(kept[0].scope),
             )
 
 
@@ -147,7 +147,7 @@ class CrossModuleMutation(StateRule):
         for target, found in sites.items():
             first, origin = found[0]
             records = [{"how": w.how, "where": describe(w.scope)} for w, _ in found]
-            self.report(first.root, _message(target, origin, records), hint=self.hint_with_path(first.scope))
+            self.report(first.root, _message(target, origin, records), **self.explain(first.scope))
 
     def _imported(self, write: Write) -> str | None:
         """The qualified name of an imported, non-stdlib module attribute the write goes through."""

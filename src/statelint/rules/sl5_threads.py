@@ -218,7 +218,19 @@ def stop_signals(index: ShutdownIndex, knowledge: Mapping[str, Any]) -> set[str]
                     receiver = base_name(op.subject.value) if isinstance(op.subject, cst.Attribute) else None
                     if op.kind == "assign" and receiver is not None:
                         found.add(receiver.lstrip("_"))  # `server.should_exit = True` signals `server` too
+        found |= _signalled_elsewhere(index, actions)
         index.cache["sl5:stop-signals"] = found
+    return found
+
+
+def _signalled_elsewhere(index: ShutdownIndex, actions: set[str]) -> set[str]:
+    """Project objects a shutdown path in any module stops (``STOP.set()`` in a SIGTERM handler of
+    another module): each as the last name it is read by (``STOP``), as the project model sees them."""
+    found = set()
+    for call in index.ctx.project.shutdown_calls():
+        receiver, _, action = call.rpartition(".")
+        if action in actions and receiver:
+            found.add(receiver.removesuffix("()").rsplit(".", 1)[-1].lstrip("_"))
     return found
 
 
@@ -321,7 +333,7 @@ class _WorkerRule(ShutdownAwareRule):
     def judge(self) -> None:
         for verdict in workers(self.index, self.knowledge):
             if verdict.code == self.code:
-                self.report(verdict.node, verdict.message, hint=self.hint_with_path(verdict.where, "started"))
+                self.report(verdict.node, verdict.message, **self.explain(verdict.where, "started"))
 
 
 class ThreadNeverStopped(_WorkerRule):
