@@ -18,7 +18,7 @@ from statelint.project.model import ProjectModel, not_deployed
 from statelint.project.summary import summarize
 from tests.helpers import check_json, copy_fixture, expectations, quads
 
-PROJECTS = ["factory_app", "plugin_loader", "settings_app", "stop_signals"]
+PROJECTS = ["factory_app", "namespace_app", "plugin_loader", "settings_app", "stop_signals"]
 
 
 @pytest.mark.parametrize("name", PROJECTS)
@@ -372,3 +372,28 @@ def test_a_stop_signal_set_on_shutdown_in_another_module_stops_the_worker(tmp_pa
     assert [(f[0], f[2]) for f in quads(check_json(".", cwd=project, select="SL501"))] == [
         ("relay/workers.py", 17), ("relay/workers.py", 18),
     ]
+
+
+def test_a_module_outside_any_package_is_also_known_by_the_folders_above_it() -> None:
+    """``app/core/config.py`` with no ``app/__init__.py`` is module ``core.config``, and imported as
+    ``app.core.config`` by code run from the folder above: both names reach it, unless two
+    modules could be meant (two services side by side), where neither longer name is guessed."""
+    knowledge = load_catalog().families["SL0"].knowledge["contexts"]
+    records = [
+        (summarize(ast.parse("HOST = '127.0.0.1'\n"), "core.config"), True, "svc/app/core/config.py"),
+        (summarize(ast.parse("def main(): pass\n"), "main"), True, "svc/app/main.py"),
+        (summarize(ast.parse("def main(): pass\n"), "worker"), True, "a/jobs/worker.py"),
+        (summarize(ast.parse("def main(): pass\n"), "tasks.worker"), True, "b/tasks/worker.py"),
+        (summarize(ast.parse("PORT = 1\n"), "db.settings"), True, "s1/app/db/settings.py"),
+        (summarize(ast.parse("PORT = 2\n"), "settings"), True, "s2/app/db/settings.py"),
+    ]
+    model = ProjectModel.build(records, knowledge)
+    assert model.canonical("app.core.config.HOST") == "core.config.HOST"
+    assert model.canonical("svc.app.main.main") == "main.main"
+    assert model.canonical("jobs.worker.main") == "worker.main"
+    assert model.canonical("b.tasks.worker") == "tasks.worker"
+    assert model.canonical("core.config.HOST") == "core.config.HOST"  # the module's own name
+    assert model.expand("app.core.config.HOST") == {"core.config.HOST"}
+    assert model.canonical("flask.Flask") == "flask.Flask"
+    assert model.canonical("app.db.settings.PORT") == "app.db.settings.PORT"  # two modules: not guessed
+    assert model.canonical("s1.app.db.settings.PORT") == "db.settings.PORT"

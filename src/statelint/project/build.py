@@ -325,10 +325,7 @@ def _build_model(files: list[_File], plan: Plan, jobs: int, fresh: dict[str, Sum
     catalog = plan.catalog
     knowledge = catalog.families["SL0"].knowledge.get("contexts", {}) if "SL0" in catalog.families else {}
     watched = watched_heads(family.knowledge for code, family in catalog.families.items() if code != "SL0")
-    model = ProjectModel.build(((summaries[f.real], f.deployed) for f in ordered), knowledge, watched)
-    for file in ordered:
-        model.paths.setdefault(summaries[file.real].module, file.target.display)
-    return model
+    return ProjectModel.build(((summaries[f.real], f.deployed, f.target.display) for f in ordered), knowledge, watched)
 
 
 def _summarize_all(tasks: list[tuple[Target, str | None]], plan: Plan, jobs: int) -> list[Summary]:

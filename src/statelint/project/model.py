@@ -68,6 +68,10 @@ class ProjectModel:
         self.reached_from: dict[str, dict[str, str]] = {}
         #: functions called from code whose context is unknown (or handed to an unknown API)
         self._unknown_callers: set[str] = set()
+        #: other dotted names of modules outside any regular package (``app.core.config`` for the
+        #: ``core.config`` of ``app/core/config.py`` when ``app/`` has no ``__init__.py``): what imports
+        #: spell them as when the service runs from a folder above (namespace packages)
+        self.aliases: dict[str, str] = {}
         #: what code on a shutdown path calls on project objects (``svc.state.STOP.set``): the stop
         #: signals a SIGTERM handler in one module gives a worker loop in another
         self.shutdown_calls: frozenset[str] = frozenset()
@@ -85,18 +89,24 @@ class ProjectModel:
 
     @classmethod
     def build(
-        cls, summaries: Iterable[tuple[Summary, bool]], knowledge: Mapping[str, Any], watched: Iterable[str] = ()
+        cls,
+        summaries: Iterable[tuple[Summary, bool] | tuple[Summary, bool, str]],
+        knowledge: Mapping[str, Any],
+        watched: Iterable[str] = (),
     ) -> ProjectModel:
-        """Join ``(summary, deployed)`` pairs; ``knowledge`` is ``rules/sl0.yaml``'s ``contexts``, ``watched``
-        the first parts of the library names the enabled rules match (see :func:`watched_heads`)."""
+        """Join ``(summary, deployed[, path])`` records; ``knowledge`` is ``rules/sl0.yaml``'s ``contexts``,
+        ``watched`` the first parts of the library names the enabled rules match (see :func:`watched_heads`),
+        ``path`` the file's path as reports show it."""
         model = cls(knowledge)
         model.watched = frozenset(watched)
-        for summary, deployed in summaries:
+        for summary, deployed, *path in summaries:
             name = summary.module
             if name in model.summaries:  # two roots with one module name: the first wins, as on sys.path
                 continue
             model.summaries[name] = summary
             model.deployed[name] = deployed
+            if path:
+                model.paths[name] = path[0]
             model.modules.add(name)
             model._heads.add(name.split(".", 1)[0])
             for qualname, kind in summary.kinds.items():
@@ -109,6 +119,7 @@ class ProjectModel:
                 model.literals.setdefault(qualname, literal)
             for qualname, kind in summary.containers.items():
                 model.containers.setdefault(qualname, kind)
+        model.aliases = _aliases(model.paths, model.modules)
         model._compute_contexts()
         model.shutdown_calls = frozenset(
             call
@@ -148,7 +159,8 @@ class ProjectModel:
         """What ``qualname`` stands for one definition further, or [] when no project definition starts it."""
         parts = qualname.split(".")
         if parts[0] not in self._heads:
-            return []
+            canonical = self.canonical(qualname)
+            return [canonical] if canonical != qualname else []
         prefix = ""
         for index, part in enumerate(parts):
             name = part.split("(", 1)[0]
@@ -215,9 +227,20 @@ class ProjectModel:
                     return owner
         return None
 
+    def canonical(self, qualname: str) -> str:
+        """``qualname`` with a module alias (see :attr:`aliases`) replaced by the module's name."""
+        if not self.aliases:
+            return qualname
+        parts = qualname.split(".")
+        for index in range(len(parts), 0, -1):
+            target = self.aliases.get(".".join(parts[:index]))
+            if target is not None:
+                return ".".join([target, *parts[index:]])
+        return qualname
+
     def external(self, qualname: str) -> bool:
         """Whether ``qualname`` names something outside the project (a library)."""
-        head = qualname.split("(", 1)[0]
+        head = self.canonical(qualname).split("(", 1)[0]
         parts = head.split(".")
         return not any(".".join(parts[:i]) in self.modules for i in range(1, len(parts) + 1))
 
@@ -515,7 +538,7 @@ class ProjectModel:
 
     def _definitions_in(self, name: str) -> list[str]:
         """The project definitions a qualified name goes through: the prefixes of it that are defined."""
-        parts = name.split("(", 1)[0].split(".")
+        parts = self.canonical(name.split("(", 1)[0]).split(".")
         if parts[0] not in self._heads:
             return []
         found = []
@@ -528,7 +551,7 @@ class ProjectModel:
 
     def _modules_in(self, name: str) -> list[str]:
         """The project modules a qualified name starts with (``app.state`` for ``app.state.CACHE``)."""
-        parts = name.split("(", 1)[0].split(".")
+        parts = self.canonical(name.split("(", 1)[0]).split(".")
         if parts[0] not in self._heads:
             return []
         return [m for m in (".".join(parts[:i]) for i in range(1, len(parts) + 1)) if m in self.modules]
@@ -643,7 +666,7 @@ class ProjectModel:
     #: What a compacted model is made of: all a rule can ask, as JSON data (see :meth:`to_json`).
     STORED = (
         "kinds", "values", "methods", "literals", "containers", "paths", "modules", "watched", "contexts",
-        "reached_from", "_unknown_callers", "shutdown_calls",
+        "reached_from", "_unknown_callers", "shutdown_calls", "aliases",
     )
 
     def to_json(self) -> dict[str, Any]:
@@ -668,6 +691,7 @@ class ProjectModel:
             "reached_from": self.reached_from,
             "_unknown_callers": sorted(self._unknown_callers),
             "shutdown_calls": sorted(self.shutdown_calls),
+            "aliases": self.aliases,
         }
 
     @classmethod
@@ -691,6 +715,7 @@ class ProjectModel:
             model.reached_from = {name: dict(found) for name, found in data["reached_from"].items()}
             model._unknown_callers = set(data["_unknown_callers"])
             model.shutdown_calls = frozenset(data["shutdown_calls"])
+            model.aliases = {str(alias): str(module) for alias, module in data["aliases"].items()}
         except (TypeError, ValueError, AttributeError):
             return None
         return model
@@ -808,6 +833,25 @@ def _mentioned(summary: Summary) -> set[str]:
     names |= {f"{record[0]}()" for records in summary.decorators.values() for record in records}
     names.update(summary.imports)
     return names
+
+
+def _aliases(paths: Mapping[str, str], modules: set[str]) -> dict[str, str]:
+    """The longer dotted names each module may be imported as: the folders above its package chain
+    (``app.core.config`` for module ``core.config`` at ``app/core/config.py``), when only one module
+    can be meant and no module has that name."""
+    found: dict[str, set[str]] = {}
+    for module, path in paths.items():
+        parts = path.replace("\\", "/").removesuffix(".py").split("/")
+        if parts[-1] == "__init__":
+            parts.pop()
+        size = module.count(".") + 1
+        if ".".join(parts[-size:]) != module:
+            continue  # a path that does not end in the module's own name (should not happen)
+        for length in range(size + 1, len(parts) + 1):
+            if not all(part.isidentifier() for part in parts[-length:]):
+                break
+            found.setdefault(".".join(parts[-length:]), set()).add(module)
+    return {alias: next(iter(owners)) for alias, owners in sorted(found.items()) if len(owners) == 1 and alias not in modules}
 
 
 def _label(step: str) -> str:
