@@ -49,6 +49,23 @@ def test_redis_state_request_locals_and_deadlines_are_not_limiters(tmp_path: Pat
         ),
         # a timestamp that is written but never compared is SL102's, not a limiter
         ("import time\n_seen = 0\ndef touch():\n    global _seen\n    _seen = time.time()\n", [("SL102", 5, 5)]),
+        # the clock times a memo's expiry (a daily cache_clear): not a limiter; the global is SL102's
+        (
+            ("import datetime\nfrom functools import lru_cache\n_reset = None\n@lru_cache(maxsize=1)\n"
+            "def release():\n    return 'v1'\ndef latest():\n    global _reset\n"
+            "    now = datetime.datetime.now(datetime.timezone.utc)\n"
+            "    if now - _reset > datetime.timedelta(days=1):\n"
+            "        _reset = now\n        release.cache_clear()\n    return release()\n"),
+            [("SL102", 11, 9)],
+        ),
+        # the same comparison refusing the call: a throttle
+        (
+            ("import datetime\n_last = None\ndef allowed():\n    global _last\n"
+            "    now = datetime.datetime.now(datetime.timezone.utc)\n"
+            "    if _last and now - _last < datetime.timedelta(seconds=1):\n"
+            "        return False\n    _last = now\n    return True\n"),
+            [("SL403", 3, 5)],
+        ),
         # datetime arithmetic through `from datetime import datetime`
         (
             ("from datetime import datetime, timedelta\n_until = None\ndef trip():\n    global _until\n"

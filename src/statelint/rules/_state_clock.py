@@ -107,7 +107,12 @@ class ClockAnalysis:
                 yield ("module", self.state.module_scope, rebind.target.value)
 
     def _refreshes_cache(self, scope: Scope) -> bool:
-        """True when the function stores data it just loaded (``_cache = load()``): an expiring cache."""
+        """True when the function stores data it just loaded (``_cache = load()``) or expires a memo
+        (``fetch.cache_clear()``): the clock times a cache, it limits nothing."""
+        expiry = set(self.state.k4.get("cache_expiry_methods", ()))
+        for call in calls_in(scope.node):
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value in expiry:
+                return True
         values = [v for w in self.state.writes_in(scope) for v in w.values]
         values += [r.value for r in self.state.rebinds_in(scope) if r.value is not None]
         for value in values:
