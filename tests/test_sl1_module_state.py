@@ -193,6 +193,26 @@ def test_cross_module_needs_the_defining_module(tmp_path: Path) -> None:
         ('C = {}\n@app.on_event("shutdown")\nasync def stop():\n    C["x"] = 1\n', [("SL101", 1, 1)]),
         # `global` that is only read, and a global only assigned to None
         ("X = 0\ndef f():\n    global X\n    return X\ndef g():\n    global X\n    X = None\n", []),
+        # a log-once flag (`is False` form): right per process
+        (
+            "import logging\n_shown = False\ndef level():\n    global _shown\n    if _shown is False:\n"
+            "        logging.info('backtraces off')\n        _shown = True\n",
+            [],
+        ),
+        # ... but a flag whose block does more than log is state
+        (
+            "import logging\n_shown = False\ndef level():\n    global _shown\n    if _shown is False:\n"
+            "        logging.info('backtraces off')\n        _shown = True\n        reset_filters()\n",
+            [("SL102", 7, 9)],
+        ),
+        # `is None or stale(...)`: reloaded whenever the data changes, a cache rather than a one-time init
+        (
+            "_data = None\ndef data(stale):\n    global _data\n    if _data is None or stale(_data):\n"
+            "        _data = fetch()\n    return _data\n",
+            [("SL102", 5, 9)],
+        ),
+        # a pure "still unset" guard is a one-time init
+        ("_data = None\ndef data():\n    global _data\n    if _data is None:\n        _data = fetch()\n    return _data\n", []),
     ],
 )
 def test_module_state_cases(tmp_path: Path, source: str, expected: list[tuple[str, int, int]]) -> None:

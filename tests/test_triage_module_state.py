@@ -189,13 +189,19 @@ LAZY = [
     "def get():\n    global _table\n    if _table is None:\n        _table = build()\n    return _table\n",
     "def get():\n    global _table\n    if not _table:\n        _table = build()\n    return _table\n",
     "def get():\n    global _table\n    if _table is not None:\n        return _table\n    _table = build()\n    return _table\n",
-    "def get(kind):\n    global _table\n    if kind:\n        if _table is None or stale(_table):\n            with lock:\n                _table = build()\n    return _table\n",
 ]
 
 
 @pytest.mark.parametrize("text", LAZY)
 def test_sl102_skips_lazy_initialisation_as_the_rule_does(text: str) -> None:
     assert module_state.rebound_global(triage_source(text), {}, NO_OPTIONS) is False
+
+
+def test_sl102_a_reload_when_stale_is_no_lazy_initialisation() -> None:
+    """``if _table is None or stale(_table):`` loads again whenever the data changes: a cache, which
+    the rule judges as state, so triage must let it through."""
+    text = "def get(kind):\n    global _table\n    if kind:\n        if _table is None or stale(_table):\n            with lock:\n                _table = build()\n    return _table\n"
+    assert module_state.rebound_global(triage_source(text), {}, NO_OPTIONS) is True
 
 
 @pytest.mark.parametrize(

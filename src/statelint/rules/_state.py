@@ -36,6 +36,7 @@ from statelint.rules._state_code import (
     guarded,
     is_decorator,
     load_names,
+    log_once,
     local_aliases,
     matches_any,
     references,
@@ -389,6 +390,14 @@ class ModuleState:
         if not isinstance(func, cst.FunctionDef):
             return False
         return id(rebind.node) in guarded(func.body, rebind.target.value)
+
+    def log_once_flag(self, rebind: Rebind) -> bool:
+        """True for ``if not X: log(...); X = True``: the flag keeps one process from repeating a message."""
+        func = rebind.scope.node
+        if not isinstance(func, cst.FunctionDef):
+            return False
+        calls = frozenset(self.k1.get("log_once_calls", ()))
+        return id(rebind.node) in log_once(func.body, rebind.target.value, calls)
 
     # -- clocks (SL403) -------------------------------------------------------------------------
     def clock_state(self) -> ClockState:

@@ -305,10 +305,72 @@ def _none_check(test: cst.BaseExpression, name: str) -> bool | None:
                 return True
             if isinstance(target.operator, (cst.IsNot, cst.NotEqual)):
                 return False
-    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or):
-        # `if _x is None or stale(_x):` still only assigns when unset or refreshed by the guard.
-        return True if _none_check(test.left, name) else None
+    # `if _x is None or stale(_x):` assigns again whenever the data changes: a cache, not a one-time init.
     return None
+
+
+def log_once(body: cst.BaseSuite, name: str, log_calls: frozenset[str]) -> set[int]:
+    """Ids of the statements setting ``name = True`` in an ``if not name:`` (``is False``, ``is None``)
+    block that otherwise only logs: a flag that keeps a message from repeating, right per process."""
+    out: set[int] = set()
+    pending = _statements(body)
+    while pending:
+        statement = pending.pop()
+        if isinstance(statement, cst.If):
+            if _unset_flag(statement.test, name):
+                out |= _log_once_block(_statements(statement.body), name, log_calls)
+            pending.extend(_statements(statement.body))
+            other = statement.orelse
+            if other is not None:
+                pending.extend([other] if isinstance(other, cst.If) else _statements(other.body))
+        elif isinstance(statement, (cst.With, cst.For, cst.While, cst.Try)):
+            pending.extend(_statements(statement.body))
+            for handler in getattr(statement, "handlers", ()):
+                pending.extend(_statements(handler.body))
+    return out
+
+
+def _unset_flag(test: cst.BaseExpression, name: str) -> bool:
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return isinstance(test.expression, cst.Name) and test.expression.value == name
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        target = test.comparisons[0]
+        return (
+            isinstance(test.left, cst.Name)
+            and test.left.value == name
+            and isinstance(target.operator, (cst.Is, cst.Equal))
+            and isinstance(target.comparator, cst.Name)
+            and target.comparator.value in ("False", "None")
+        )
+    return False
+
+
+def _log_once_block(statements: list[Any], name: str, log_calls: frozenset[str]) -> set[int]:
+    sets: set[int] = set()
+    logs = False
+    for statement in statements:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            return set()
+        for small in statement.body:
+            if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and _last_name(small.value.func) in log_calls:
+                logs = True
+            elif (
+                isinstance(small, cst.Assign)
+                and [t.target for t in small.targets if isinstance(t.target, cst.Name) and t.target.value == name]
+                and len(small.targets) == 1
+                and isinstance(small.value, cst.Name)
+                and small.value.value == "True"
+            ):
+                sets |= {id(statement), id(small)}
+            else:
+                return set()
+    return sets if logs else set()
+
+
+def _last_name(func: cst.BaseExpression) -> str | None:
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return func.value if isinstance(func, cst.Name) else None
 
 
 def guarded(body: cst.BaseSuite, name: str) -> set[int]:

@@ -106,7 +106,7 @@ class ModuleNameRebound(StateRule):
             if name.startswith("__") and name.endswith("__") or name in skip:
                 continue
             kept = [r for r in rebinds if not _is_none(r.value) and not (r.augmented and state.container(name))]
-            kept = [r for r in kept if not state.lazily_initialised(r)]
+            kept = [r for r in kept if not state.lazily_initialised(r) and not state.log_once_flag(r)]
             if not kept or state.runs_at_import(kept[0].scope, startup):
                 continue
             self.report(

@@ -386,9 +386,7 @@ def _none_check(test: ast.expr, name: str) -> bool | None:
                 return True
             if isinstance(op, (ast.IsNot, ast.NotEq)):
                 return False
-    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or):
-        return True if _none_check(test.values[0], name) else None
-    return None
+    return None  # `if _x is None or stale(_x):` is a cache, as the rule judges it
 
 
 def _ends_flow(statements: list[ast.stmt]) -> bool:
