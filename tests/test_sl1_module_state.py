@@ -205,11 +205,18 @@ def test_cross_module_needs_the_defining_module(tmp_path: Path) -> None:
             "        logging.info('backtraces off')\n        _shown = True\n        reset_filters()\n",
             [("SL102", 7, 9)],
         ),
-        # `is None or stale(...)`: reloaded whenever the data changes, a cache rather than a one-time init
+        # `is None or stale(...)` reloading remote data: a cache rather than a one-time init
         (
-            "_data = None\ndef data(stale):\n    global _data\n    if _data is None or stale(_data):\n"
-            "        _data = fetch()\n    return _data\n",
-            [("SL102", 5, 9)],
+            "import requests\n_data = None\ndef data(stale):\n    global _data\n    if _data is None or stale(_data):\n"
+            "        _data = requests.get(URL).json()\n    return _data\n",
+            [("SL102", 6, 9)],
+        ),
+        # ... while a resource made again once it is gone is still a lazy resource
+        (
+            "import threading\n_loop = None\ndef ensure():\n    global _loop\n"
+            "    if _loop is None or not _loop.is_alive():\n        _loop = threading.Thread(target=run, daemon=True)\n"
+            "        _loop.start()\n",
+            [],
         ),
         # a pure "still unset" guard is a one-time init
         ("_data = None\ndef data():\n    global _data\n    if _data is None:\n        _data = fetch()\n    return _data\n", []),

@@ -385,11 +385,18 @@ class ModuleState:
 
     # -- lazy singletons --------------------------------------------------------------------
     def lazily_initialised(self, rebind: Rebind) -> bool:
-        """True when the assignment only runs while the name is still unset (``if X is None: X = ...``)."""
+        """True when the assignment only runs while the name is still unset (``if X is None: X = ...``),
+        or makes a resource again once it is gone (``if X is None or not X.is_alive(): X = Thread(...)``)
+        without reading data that changes (``if X is None or stale(X): X = fetch()`` is a cache)."""
         func = rebind.scope.node
         if not isinstance(func, cst.FunctionDef):
             return False
-        return id(rebind.node) in guarded(func.body, rebind.target.value)
+        if id(rebind.node) in guarded(func.body, rebind.target.value):
+            return True
+        if id(rebind.node) not in guarded(func.body, rebind.target.value, refresh=True):
+            return False
+        calls = calls_in(rebind.value) if rebind.value is not None else ()
+        return not any(self.sources.read_by(call, self.ctx, rebind.scope) for call in calls)
 
     def log_once_flag(self, rebind: Rebind) -> bool:
         """True for ``if not X: log(...); X = True``: the flag keeps one process from repeating a message."""

@@ -290,8 +290,9 @@ def _reference_call(
     stack.extend((kid, where) for kid in children(node))
 
 
-def _none_check(test: cst.BaseExpression, name: str) -> bool | None:
-    """True for a test that holds while ``name`` is unset, False for one that holds once set, else None."""
+def _none_check(test: cst.BaseExpression, name: str, refresh: bool = False) -> bool | None:
+    """True for a test that holds while ``name`` is unset, False for one that holds once set, else None.
+    With ``refresh``, ``_x is None or stale(_x)`` (unset, or to be made again) counts as unset too."""
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         inner = _none_check(test.expression, name)
         return None if inner is None else not inner
@@ -305,7 +306,8 @@ def _none_check(test: cst.BaseExpression, name: str) -> bool | None:
                 return True
             if isinstance(target.operator, (cst.IsNot, cst.NotEqual)):
                 return False
-    # `if _x is None or stale(_x):` assigns again whenever the data changes: a cache, not a one-time init.
+    if refresh and isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or):
+        return True if _none_check(test.left, name) else None
     return None
 
 
@@ -373,10 +375,11 @@ def _last_name(func: cst.BaseExpression) -> str | None:
     return func.value if isinstance(func, cst.Name) else None
 
 
-def guarded(body: cst.BaseSuite, name: str) -> set[int]:
-    """Ids of the statements that only run while ``name`` is unset."""
+def guarded(body: cst.BaseSuite, name: str, refresh: bool = False) -> set[int]:
+    """Ids of the statements that only run while ``name`` is unset (with ``refresh``: or is to be
+    made again, ``if _x is None or not _x.is_alive():``)."""
     out: set[int] = set()
-    _guard_block(_statements(body), name, False, out)
+    _guard_block(_statements(body), name, False, out, refresh)
     return out
 
 
@@ -388,7 +391,7 @@ def _statements(suite: cst.BaseSuite | None) -> list[cst.BaseStatement | cst.Bas
     return []
 
 
-def _guard_block(statements: list[Any], name: str, inside: bool, out: set[int]) -> None:
+def _guard_block(statements: list[Any], name: str, inside: bool, out: set[int], refresh: bool = False) -> None:
     for statement in statements:
         if inside:
             out.add(id(statement))
@@ -397,20 +400,20 @@ def _guard_block(statements: list[Any], name: str, inside: bool, out: set[int]) 
                 if inside:
                     out.add(id(small))
         elif isinstance(statement, cst.If):
-            check = _none_check(statement.test, name)
-            _guard_block(_statements(statement.body), name, inside or check is True, out)
+            check = _none_check(statement.test, name, refresh)
+            _guard_block(_statements(statement.body), name, inside or check is True, out, refresh)
             if statement.orelse is not None:
                 other = statement.orelse
                 inner = [other] if isinstance(other, cst.If) else _statements(other.body)
-                _guard_block(inner, name, inside or check is False, out)
+                _guard_block(inner, name, inside or check is False, out, refresh)
             if check is False and statement.orelse is None and _ends_flow(statement.body):
                 inside = True  # `if _x is not None: return _x` guards the rest of the block
         elif isinstance(statement, (cst.With, cst.For, cst.While)):
-            _guard_block(_statements(statement.body), name, inside, out)
+            _guard_block(_statements(statement.body), name, inside, out, refresh)
         elif isinstance(statement, cst.Try):
-            _guard_block(_statements(statement.body), name, inside, out)
+            _guard_block(_statements(statement.body), name, inside, out, refresh)
             for handler in statement.handlers:
-                _guard_block(_statements(handler.body), name, inside, out)
+                _guard_block(_statements(handler.body), name, inside, out, refresh)
 
 
 def _ends_flow(suite: cst.BaseSuite) -> bool:
