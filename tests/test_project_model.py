@@ -68,7 +68,9 @@ def test_not_deployed_code_is_reported_when_the_setting_is_emptied(tmp_path: Pat
         ("app/conftest.py", True),
         ("docs/conf.py", True),
         ("examples/demo.py", True),
+        ("integ_tests/common.py", True),
         ("app/views.py", False),
+        ("app/contests/views.py", False),
         ("app/testing_utils.py", False),  # a file name is matched whole, not by prefix
         ("contest.py", False),
     ],

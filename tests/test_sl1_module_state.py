@@ -218,6 +218,12 @@ def test_cross_module_needs_the_defining_module(tmp_path: Path) -> None:
             "        _loop.start()\n",
             [],
         ),
+        # the early-return memo idiom, set in a try's `else:`
+        (
+            "_ok = None\ndef supports():\n    global _ok\n    if _ok is not None:\n        return _ok\n"
+            "    try:\n        probe()\n    except Exception:\n        _ok = False\n    else:\n        _ok = True\n    return _ok\n",
+            [],
+        ),
         # a pure "still unset" guard is a one-time init
         ("_data = None\ndef data():\n    global _data\n    if _data is None:\n        _data = fetch()\n    return _data\n", []),
     ],

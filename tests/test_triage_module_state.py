@@ -189,6 +189,9 @@ LAZY = [
     "def get():\n    global _table\n    if _table is None:\n        _table = build()\n    return _table\n",
     "def get():\n    global _table\n    if not _table:\n        _table = build()\n    return _table\n",
     "def get():\n    global _table\n    if _table is not None:\n        return _table\n    _table = build()\n    return _table\n",
+    # a try's `else:` and `finally:` run under the guard too
+    "def get():\n    global _t\n    if _t is None:\n        try:\n            pass\n        finally:\n            _t = 1\n",
+    "def get():\n    global _t\n    if _t is not None:\n        return _t\n    try:\n        probe()\n    except E:\n        _t = False\n    else:\n        _t = True\n",
 ]
 
 
@@ -214,10 +217,9 @@ def test_sl102_a_reload_when_stale_is_no_lazy_initialisation() -> None:
         # the guard is about another name, or sits in another function
         "def get():\n    global _a, _b\n    if _a is None:\n        _b = build()\n",
         "def get():\n    global _t\n    def inner():\n        if _t is None:\n            pass\n    _t = build()\n",
-        # an else branch, a loop's else and a finally are not guarded by the rule either
+        # an else branch and a loop's else are not guarded by the rule either
         "def get():\n    global _t\n    if _t is None:\n        pass\n    else:\n        _t = build()\n",
         "def get():\n    global _t\n    if _t is None:\n        for x in y:\n            pass\n        else:\n            _t = 1\n",
-        "def get():\n    global _t\n    if _t is None:\n        try:\n            pass\n        finally:\n            _t = 1\n",
     ],
 )
 def test_sl102_keeps_a_rebind_no_guard_covers(text: str) -> None:

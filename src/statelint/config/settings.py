@@ -45,6 +45,7 @@ DEFAULT_NOT_DEPLOYED = (
     "test_*.py",
     "*_test.py",
     "*_tests.py",
+    "*_tests",  # folders of integration, end-to-end and functional tests
     "conftest.py",
     "examples",
     "example",

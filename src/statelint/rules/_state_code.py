@@ -414,6 +414,9 @@ def _guard_block(statements: list[Any], name: str, inside: bool, out: set[int], 
             _guard_block(_statements(statement.body), name, inside, out, refresh)
             for handler in statement.handlers:
                 _guard_block(_statements(handler.body), name, inside, out, refresh)
+            for clause in (statement.orelse, statement.finalbody):  # `else:` and `finally:` run in it too
+                if clause is not None:
+                    _guard_block(_statements(clause.body), name, inside, out, refresh)
 
 
 def _ends_flow(suite: cst.BaseSuite) -> bool:

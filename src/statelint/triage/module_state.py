@@ -370,6 +370,8 @@ def _guarded(statements: list[ast.stmt], name: str, inside: bool) -> Iterator[in
             yield from _guarded(statement.body, name, inside)
             for handler in statement.handlers:
                 yield from _guarded(handler.body, name, inside)
+            yield from _guarded(statement.orelse, name, inside)
+            yield from _guarded(statement.finalbody, name, inside)
 
 
 def _none_check(test: ast.expr, name: str) -> bool | None:
