@@ -183,6 +183,18 @@ class ResultCache:
     def put_record(self, name: str, value: Any) -> None:
         self._write(self.folder / f"{name}.json", {"name": name, "value": value})
 
+    def put_record_text(self, name: str, value: str) -> None:
+        """:meth:`put_record` for a value that is JSON text already (a stored model: not encoded twice)."""
+        if not self.enabled:
+            return
+        try:
+            self._ensure(self.folder)
+            write_text(self.folder / f"{name}.json", f'{{"name":{json.dumps(name)},"value":{value}}}')
+        except UnicodeEncodeError:
+            return
+        except OSError:
+            self.enabled = False
+
     # -- project-wide results: check_project() is a function of the facts it joins ------
     def _project_key(self, code: str, facts: dict[str, list[Any]]) -> str | None:
         try:

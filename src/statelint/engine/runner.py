@@ -196,7 +196,7 @@ def _in_workers(
     decided: Mapping[int, frozenset[str]],
     meanwhile: Callable[[], None] | None = None,
 ) -> None:
-    from statelint.engine.pool import Failure, IsolatedPool  # multiprocessing: only when needed
+    from statelint.engine.pool import Failure, IsolatedPool, context  # multiprocessing: only when needed
 
     sizes = {i: sizes[i] if i in sizes else _size(targets[i].path) for i in indices}
     chunks = _chunks(indices, sizes, jobs)
@@ -218,7 +218,10 @@ def _in_workers(
             store(index, result)
 
     _ = plan.index  # computed before forking, so no worker repeats it
-    plan.ensure_model()  # loaded once, before forking: the rules ask it while they walk a file
+    if context().get_start_method() != "fork":
+        plan.ensure_model()  # a spawned worker gets the plan pickled: with the model, not how to load it
+    # Forked workers load the model where a rule first needs it: the parent never holds it, and
+    # each worker counts it once rather than all of them sharing (and counting) the parent's.
     timeout = plan.settings.file_timeout  # per file: parse, rules and positions together
     if len(indices) > PRELOAD_ABOVE:
         _ = plan.python_rules  # imported once here, shared by every forked worker (and any replacement)

@@ -21,6 +21,7 @@ comes from its own analysis, as before.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -216,19 +217,33 @@ def prepare(paths: Sequence[str], targets: list[Target], plan: Plan, cwd: Path, 
             partial_loader(files, plan, jobs, fresh, model_key),
         )
     else:
-        model = build_model(files, plan, jobs, fresh)
         with no_collection():
-            computed = {f.target.path: model.view(plan.module_name(f.target.path)[0]) for f in files}
-        views = {f.real: [v.deployed, v.digest, v.external] for f, v in zip(files, computed.values(), strict=True)}
-        model.compact()
-        _give_back_memory()  # the summaries and the join's memos are gone: forked workers need not share them
-        for view in computed.values():
-            view.model = model
-        plan.preset_views(computed, None)
-        plan.model = model
+            summaries = gather_summaries(files, plan, jobs, fresh)
+        joined = _join_elsewhere(files, summaries, plan) if len(files) > PARALLEL_ABOVE and jobs > 1 else None
         model_key = fingerprint
+        if joined is not None:
+            text, records = joined
+            del summaries
+            _give_back_memory()  # the summaries are gone: the workers forked next need not share them
+            views = {f.real: record for f, record in zip(files, records, strict=True)}
+            plan.preset_views({f.target.path: _view_from_record(views[f.real], f.target.path, plan) for f in files}, StoredModel(text))
+            if cache is not None:
+                cache.put_record_text(f"{RECORD}-{model_key}", text)
+        else:
+            with no_collection():
+                model = join(files, summaries, plan)
+                computed = {f.target.path: model.view(plan.module_name(f.target.path)[0]) for f in files}
+            del summaries
+            views = {f.real: [v.deployed, v.digest, v.external] for f, v in zip(files, computed.values(), strict=True)}
+            model.compact()
+            _give_back_memory()  # the summaries and the join's memos are gone: forked workers need not share them
+            for view in computed.values():
+                view.model = model
+            plan.preset_views(computed, None)
+            plan.model = model
+            if cache is not None:
+                cache.put_record(f"{RECORD}-{model_key}", model.to_json())
         if cache is not None:
-            cache.put_record(f"{RECORD}-{model_key}", model.to_json())
             previous = record.get("model") if isinstance(record, dict) else None
             if isinstance(previous, str) and previous != model_key and previous.isalnum():
                 cache.drop_record(f"{RECORD}-{previous}")  # one stored model per run folder
@@ -303,10 +318,11 @@ def build_model(files: list[_File], plan: Plan, jobs: int = 1, fresh: dict[str, 
     # Summaries and the join's tables hold no reference cycles, and they only grow while the
     # model is built: the collector's walks over them found nothing and cost 4x the join.
     with no_collection():
-        return _build_model(files, plan, jobs, fresh)
+        return join(files, gather_summaries(files, plan, jobs, fresh), plan)
 
 
-def _build_model(files: list[_File], plan: Plan, jobs: int, fresh: dict[str, Summary] | None) -> ProjectModel:
+def gather_summaries(files: list[_File], plan: Plan, jobs: int, fresh: dict[str, Summary] | None) -> dict[str, Summary]:
+    """Every file's summary, by real path: from ``fresh``, then the cache, then computed."""
     cache = plan.cache
     fresh = fresh or {}
     summaries: dict[str, Summary] = {}
@@ -321,11 +337,62 @@ def _build_model(files: list[_File], plan: Plan, jobs: int, fresh: dict[str, Sum
             summaries[file.real] = found
     for file, summary in zip(missing, _summarize_all([(f.target, f.key) for f in missing], plan, jobs), strict=True):
         summaries[file.real] = summary
+    return summaries
+
+
+def join(files: list[_File], summaries: dict[str, Summary], plan: Plan) -> ProjectModel:
+    """The summaries joined into the model, with the catalog's context roots and watched libraries."""
     ordered = sorted(files, key=lambda f: f.target.display)
     catalog = plan.catalog
     knowledge = catalog.families["SL0"].knowledge.get("contexts", {}) if "SL0" in catalog.families else {}
     watched = watched_heads(family.knowledge for code, family in catalog.families.items() if code != "SL0")
     return ProjectModel.build(((summaries[f.real], f.deployed, f.target.display) for f in ordered), knowledge, watched)
+
+
+class StoredModel:
+    """The compacted model as JSON text, parsed where a rule first needs it: in each worker process,
+    so the parent that forks them never holds the model (see :func:`_join_elsewhere`)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __call__(self) -> ProjectModel:
+        model = ProjectModel.from_json(json.loads(self.text))
+        if model is None:  # cannot happen: the text is this version's own
+            raise ValueError("the stored project model is not this version's")
+        return model
+
+
+def _join_elsewhere(files: list[_File], summaries: dict[str, Summary], plan: Plan) -> tuple[str, list[Any]] | None:
+    """Join the summaries in a forked child process: the compacted model as JSON text and each file's view
+    record (``[deployed, digest, external]``), or None where that cannot be done (no fork, a crash).
+
+    The join's tables and garbage take some 50 MB on a 600-file project; made in the parent, every
+    worker forked after it would count them again (bench/run.py's peak memory)."""
+    from statelint.engine.pool import IsolatedPool, context
+
+    if context().get_start_method() != "fork":
+        return None
+    answers: dict[int, Any] = {}
+    pool = IsolatedPool(1, _join_handler, (files, summaries, plan), None, None)
+    pool.run({0: None}, [[0]], answers.__setitem__)
+    found = answers.get(0)
+    if isinstance(found, tuple) and len(found) == 2 and isinstance(found[0], str) and isinstance(found[1], list):
+        return found
+    return None
+
+
+def _join_handler(files: list[_File], summaries: dict[str, Summary], plan: Plan) -> Callable[[Any], tuple[str, list[Any]]]:
+    def handle(_: Any) -> tuple[str, list[Any]]:
+        with no_collection():
+            model = join(files, summaries, plan)
+            views = [model.view(plan.module_name(f.target.path)[0]) for f in files]
+            model.compact()
+            return json.dumps(model.to_json(), separators=(",", ":")), [[v.deployed, v.digest, v.external] for v in views]
+
+    return handle
 
 
 def _summarize_all(tasks: list[tuple[Target, str | None]], plan: Plan, jobs: int) -> list[Summary]:
