@@ -75,6 +75,7 @@ class ProjectModel:
         #: what code on a shutdown path calls on project objects (``svc.state.STOP.set``): the stop
         #: signals a SIGTERM handler in one module gives a worker loop in another
         self.shutdown_calls: frozenset[str] = frozenset()
+        self._shutdown_hash: str | None = None
         #: first parts of the library names some rule matches (``flask``, ``threading``): only
         #: expansions to those can change what a rule reports
         self.watched: frozenset[str] = frozenset()
@@ -526,7 +527,7 @@ class ProjectModel:
         )
         mentioned = sorted(_mentioned(summary))
         digest = blake2b(digest_size=16)
-        digest.update(repr((deployed, contexts, sorted(self.shutdown_calls))).encode("utf-8", "surrogatepass"))
+        digest.update(repr((deployed, contexts, self._shutdown_digest())).encode("utf-8", "surrogatepass"))
         definitions = {d for name in mentioned for d in self._definitions_in(name)}
         # A module the file holds (``import app.state as s``) may be reached through any of its
         # names, written or read (``s.CACHE[k] = v`` calls nothing): all of them count.
@@ -535,6 +536,13 @@ class ProjectModel:
         for definition in sorted(definitions):
             digest.update(self._digest(definition).encode())
         return ModuleView(self, module, deployed, digest.hexdigest(), external=self._external_words(module, mentioned))
+
+    def _shutdown_digest(self) -> str:
+        """A digest of :attr:`shutdown_calls`, part of every view's (any file's workers may read a stop signal)."""
+        if self._shutdown_hash is None:
+            text = "\n".join(sorted(self.shutdown_calls)).encode("utf-8", "surrogatepass")
+            self._shutdown_hash = blake2b(text, digest_size=16).hexdigest()
+        return self._shutdown_hash
 
     def _definitions_in(self, name: str) -> list[str]:
         """The project definitions a qualified name goes through: the prefixes of it that are defined."""
