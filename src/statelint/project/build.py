@@ -214,7 +214,7 @@ def prepare(paths: Sequence[str], targets: list[Target], plan: Plan, cwd: Path, 
         model_key = record.get("model")
         plan.preset_views(
             {f.target.path: _view_from_record(views[f.real], f.target.path, plan) for f in files},
-            partial_loader(files, plan, jobs, fresh, model_key),
+            partial_loader(files, plan, fresh, model_key),
         )
     else:
         with no_collection():
@@ -252,11 +252,10 @@ def prepare(paths: Sequence[str], targets: list[Target], plan: Plan, cwd: Path, 
         cache.put_record(RECORD, {"fingerprint": fingerprint, "files": entries, "views": views, "model": model_key})
 
 
-def partial_loader(
-    files: list[_File], plan: Plan, jobs: int, fresh: dict[str, Summary], model_key: Any
-) -> Callable[[], ProjectModel]:
+def partial_loader(files: list[_File], plan: Plan, fresh: dict[str, Summary], model_key: Any) -> Callable[[], ProjectModel]:
     """How to get the model when a file must be analysed: the stored one the record names (its
-    summaries are all as they were), or a join of the summaries again."""
+    summaries are all as they were), or a join of the summaries again. It runs where a rule first
+    asks, often in a worker process (which may not start processes of its own: one job)."""
 
     def load() -> ProjectModel:
         cache = plan.cache
@@ -264,7 +263,7 @@ def partial_loader(
             stored = ProjectModel.from_json(cache.get_record(f"{RECORD}-{model_key}"))
             if stored is not None:
                 return stored
-        model = build_model(files, plan, jobs, fresh)
+        model = build_model(files, plan, 1, fresh)
         model.compact()
         return model
 
