@@ -94,10 +94,10 @@ def test_screening_while_summarising_never_changes_findings(tmp_path: Path) -> N
     for number in range(60):
         (package / f"svc_{number}.py").write_text(bodies[number % 3], encoding="utf-8")
 
-    def report(prefilter: str, cache: str) -> list[tuple[str, int, str]]:
+    def report(prefilter: str, cache: str | None) -> list[tuple[str, int, str]]:
+        caching = ("--cache-dir", str(tmp_path / cache)) if cache else ("--no-cache",)
         run = run_cli(
-            "check", "-j", "2", "--cache-dir", str(tmp_path / cache), "--output-format", "json", ".",
-            cwd=tmp_path, env={"STATELINT_PREFILTER": prefilter},
+            "check", "-j", "2", *caching, "--output-format", "json", ".", cwd=tmp_path, env={"STATELINT_PREFILTER": prefilter},
         )
         assert run.exit_code in (0, 1), run.stderr
         return sorted((f["path"], f["line"], f["code"]) for f in run.findings)
@@ -107,3 +107,4 @@ def test_screening_while_summarising_never_changes_findings(tmp_path: Path) -> N
     assert len(everything) == 40
     assert report("on", "cache-on") == everything  # cold: screened while summarised
     assert report("on", "cache-on") == everything  # warm
+    assert report("on", None) == everything  # the model handed to the workers without a cache
