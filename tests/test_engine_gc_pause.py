@@ -154,4 +154,6 @@ def test_a_file_analysed_with_libcst_is_freed_without_the_cyclic_collector() -> 
         parsed += bool(result is not None and result.parsed)
         trees = {name: count for name, count in garbage.items() if name.startswith(("libcst.", "ast.", "statelint."))}
         assert trees == {}, display
-    assert parsed > len(paths) * 3 // 4  # most went through libcst and every wanted rule
+    # Most went through libcst and every wanted rule (the project fixtures add settings modules and
+    # package markers that no rule needs to parse): the check above is not vacuous.
+    assert parsed > len(paths) // 2

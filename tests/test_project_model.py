@@ -18,7 +18,7 @@ from statelint.project.model import ProjectModel, not_deployed
 from statelint.project.summary import summarize
 from tests.helpers import check_json, copy_fixture, expectations, quads
 
-PROJECTS = ["factory_app", "namespace_app", "plugin_loader", "settings_app", "stop_signals"]
+PROJECTS = ["factory_app", "limiter_settings", "namespace_app", "plugin_loader", "settings_app", "stop_signals"]
 
 
 @pytest.mark.parametrize("name", PROJECTS)

@@ -49,16 +49,17 @@ def test_verdicts_and_what_the_rules_report(tmp_path: Path) -> None:
 
     assert {n: verdict(limiters.rate_limiter, "SL401", t) for n, t, *_ in CASES} == {n: v for n, _, v, _, _ in CASES}
     assert {n: verdict(limiters.circuit_breaker, "SL402", t) for n, t, *_ in CASES} == {n: v for n, _, _, v, _ in CASES}
-    for name, text, *_ in CASES:
-        (tmp_path / f"{name}.py").write_text(textwrap.dedent(text), encoding="utf-8")
-    run = run_cli(
-        "check", "--no-cache", "--output-format", "json", "--select", "SL401,SL402", ".",
-        cwd=tmp_path, env={"STATELINT_PREFILTER": "off"},
-    )
-    assert run.exit_code in (0, 1), run.stderr
     found: dict[str, set[str]] = {}
-    for f in run.findings:
-        found.setdefault(Path(f["path"]).stem, set()).add(f["code"])
+    for name, text, *_ in CASES:  # each case alone: a storage setting anywhere configures every limiter
+        (tmp_path / name).mkdir()
+        (tmp_path / name / f"{name}.py").write_text(textwrap.dedent(text), encoding="utf-8")
+        run = run_cli(
+            "check", "--no-cache", "--output-format", "json", "--select", "SL401,SL402", ".",
+            cwd=tmp_path / name, env={"STATELINT_PREFILTER": "off"},
+        )
+        assert run.exit_code in (0, 1), run.stderr
+        for f in run.findings:
+            found.setdefault(Path(f["path"]).stem, set()).add(f["code"])
     assert found == {name: codes for name, *_, codes in CASES if codes}
 
 

@@ -197,12 +197,27 @@ class _StorageDetector(Rule):
         return Verdict(MEMORY, origin, found.source)
 
     def _follow(self, node: cst.Name, entry: Mapping[str, Any], scope: Scope, depth: int) -> Verdict | None:
-        verdicts = [
-            self.classify(b.value, entry, b.scope, depth + 1)
-            for b in self.ctx.resolver.lookup(node.value, scope)
-            if b.kind == "assign" and b.value is not None
-        ]
+        bindings = self.ctx.resolver.lookup(node.value, scope)
+        verdicts = [self.classify(b.value, entry, b.scope, depth + 1) for b in bindings if b.kind == "assign" and b.value is not None]
+        if not verdicts and any(b.kind == "import" for b in bindings):
+            return self._project_setting(node, scope)  # a constant of another module
         return _all_memory(verdicts)
+
+    def _project_setting(self, node: cst.BaseExpression, scope: Scope) -> Verdict | None:
+        """A name or attribute the project model knows a literal URI of, in another module: a module
+        constant, or a settings class field's default (``settings.RATELIMIT_STORAGE``)."""
+        for qualname in self.ctx.qualnames(node, scope):
+            name = qualname.replace("()", "")  # `settings.X` where `settings = Settings()`: the class field
+            found = self.ctx.project.setting(name)
+            kind = self._scheme_kind(found[0]) if found is not None and isinstance(found[0], str) else None
+            if kind is None:
+                continue
+            if kind != MEMORY:
+                return Verdict(kind)
+            owner, _, attr = name.rpartition(".")
+            what = "setting" if found[1] else "constant"  # type: ignore[index]
+            return Verdict(MEMORY, f"the value of {what} {owner.rsplit('.', 1)[-1]}.{attr}")
+        return None
 
     def _setting(self, node: cst.Attribute, entry: Mapping[str, Any], scope: Scope, depth: int) -> Verdict | None:
         """``settings.X`` where a class of this module gives X a default."""
@@ -219,7 +234,7 @@ class _StorageDetector(Rule):
                             origin = found.origin or f"the default of setting {owner.rsplit('.', 1)[-1]}.{attr}"
                             return Verdict(MEMORY, origin, found.source)
                         return found
-        return None
+        return self._project_setting(node, scope)  # a class or module of another file
 
     def _scheme_kind(self, text: str) -> str | None:
         scheme, sep, _ = text.strip().partition("://")
@@ -336,10 +351,13 @@ class InMemoryRateLimiter(_StorageDetector):
     def leave_Module(self, node: cst.Module) -> None:
         entry = {"name": "the rate-limit storage setting"}
         for key, value, scope in self.settings:
+            # Configured, whatever it selects: a limiter left on the library default then uses it, and an
+            # in-memory choice is reported here, once, where it is fixed (not again at every limiter).
+            self.fact({"config": key})
             verdict = self.classify(value, entry, scope, 0)
             if verdict is None or verdict.kind != MEMORY:
-                self.fact({"config": key})
-            elif verdict.source is None or id(verdict.source) not in self.reported:
+                continue
+            if verdict.source is None or id(verdict.source) not in self.reported:
                 origin = f" ({verdict.origin})" if verdict.origin else ""
                 self.report(
                     value,
