@@ -105,6 +105,18 @@ def test_team_extensions(tmp_path: Path) -> None:
             "    return sorted(p.name for p in (Path(__file__).parent / 'data').iterdir())\n"),
             [],
         ),
+        # ... and one built from another module's __file__ (a plugin's api.yaml beside its code)
+        (
+            ("import functools, os\n@functools.cache\ndef extensions(plugins):\n    for plugin in plugins:\n"
+            "        with open(os.path.join(os.path.dirname(plugin.__file__), 'api.yaml')) as f:\n            yield f.read()\n"),
+            [],
+        ),
+        # ... near miss: a path from a module's other attribute is not its file
+        (
+            ("import functools, os\n@functools.cache\ndef extensions(plugin):\n"
+            "    with open(os.path.join(plugin.data_dir, 'api.yaml')) as f:\n        return f.read()\n"),
+            [("SL104", 2, 2)],
+        ),
         # a path check reads no data
         ("import functools, os\n@functools.cache\ndef where():\n    return 'a' if os.path.exists('/opt/a') else 'b'\n", []),
         # ... near miss: a file at a path from the working folder may change under the process

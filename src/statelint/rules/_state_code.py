@@ -108,7 +108,8 @@ def _assigned_call(expr: cst.BaseExpression, ctx: Any, scope: Scope) -> tuple[cs
 
 
 def _from_module_file(expr: cst.CSTNode, ctx: Any, scope: Scope, depth: int) -> bool:
-    """Whether ``expr`` is built from ``__file__`` (directly, or through names assigned from it)."""
+    """Whether ``expr`` is built from ``__file__`` or a module's ``__file__`` (directly, or through names
+    assigned from them)."""
     if depth > 4:
         return False
     stack: list[cst.CSTNode] = [expr]
@@ -123,6 +124,8 @@ def _from_module_file(expr: cst.CSTNode, ctx: Any, scope: Scope, depth: int) -> 
                         return True
             continue
         if isinstance(node, cst.Attribute):
+            if node.attr.value == "__file__":
+                return True  # `package.__file__`: the file of a loaded module, installed with the code
             stack.append(node.value)  # `os.path.dirname`: `path` and `dirname` are no variables
             continue
         if isinstance(node, (cst.Lambda, cst.FunctionDef)):
