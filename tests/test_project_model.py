@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -399,3 +400,18 @@ def test_a_module_outside_any_package_is_also_known_by_the_folders_above_it() ->
     assert model.canonical("flask.Flask") == "flask.Flask"
     assert model.canonical("app.db.settings.PORT") == "app.db.settings.PORT"  # two modules: not guessed
     assert model.canonical("s1.app.db.settings.PORT") == "db.settings.PORT"
+
+
+def test_a_cached_finding_points_at_where_the_path_is_now(tmp_path: Path) -> None:
+    """Moving a function down another file changes no summary, so the finding's cached result stays
+    valid; the line of each step is found as the run reports, never taken from the cache."""
+    project = copy_fixture("project/plugin_loader", tmp_path)
+
+    def steps() -> list[Any]:
+        found = {(f["path"], f["code"]): f["related"] for f in check_json(".", cwd=project).findings}
+        return [(step["path"], step["line"]) for step in found[("search/engines/books.py", "SL102")]]
+
+    assert steps() == [(None, None), ("search/app.py", 15), ("search/engines/books.py", 12)]
+    app = project / "search" / "app.py"
+    app.write_text("# moved\n# down\n" + app.read_text())
+    assert steps() == [(None, None), ("search/app.py", 17), ("search/engines/books.py", 12)]

@@ -29,11 +29,13 @@ class Span(NamedTuple):
 
 
 class Related(NamedTuple):
-    """One step of the path that makes a finding matter (``views.cart()``): where it is defined
-    (``line`` 0 when the step is no function of the project, such as ``@get('/cart')``)."""
+    """One step of the path that makes a finding matter (``views.cart()``): the file and the name
+    within it of the function (empty for a step that is none, such as ``@get('/cart')``), and the
+    line of its ``def``, looked up as each run reports (0 until then, or when not found)."""
 
     label: str
     path: str = ""
+    name: str = ""
     line: int = 0
 
 

@@ -338,7 +338,7 @@ def _encode_finding(finding: Finding) -> dict[str, Any]:
     del out["path"]
     out["span"] = [finding.span.line, finding.span.column, finding.span.end_line, finding.span.end_column]
     out["severity"] = finding.severity.value
-    out["related"] = [list(step) for step in finding.related]
+    out["related"] = [[step.label, step.path, step.name] for step in finding.related]  # lines: found per run
     return out
 
 
@@ -346,7 +346,7 @@ def _decode_finding(data: dict[str, Any], path: str) -> Finding:
     values = dict(data, path=path)
     values["span"] = Span(*values["span"])
     values["severity"] = Severity(values["severity"])
-    values["related"] = tuple(Related(str(label), str(path), int(line)) for label, path, line in values["related"])
+    values["related"] = tuple(Related(str(label), str(path), str(name)) for label, path, name in values["related"])
     return _decode_plain(Finding, values)
 
 

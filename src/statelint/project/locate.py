@@ -1,30 +1,42 @@
 """Where a project function is defined: the line a path step of a finding points at.
 
 The summaries hold no line numbers (an edit that only moves code must leave them, and
-the model, as they were), so the few findings that show a path look the lines up
-here, once per file and process, from CPython's tree of the file.
+the model, as they were), and a cached result must not keep the lines of other files
+(they move while it stays valid). So the few findings that show a path get their lines
+here, as each run reports, once per file, from CPython's tree of the file.
 """
 
 from __future__ import annotations
 
 import ast
 from collections import deque
+from collections.abc import Iterable
 
 from statelint.engine.source import SourceError, decode_python, read_bytes
+from statelint.model import Finding, Related
 
-_LINES: dict[str, dict[str, int]] = {}  # path -> local qualified name -> line of its def
 
-
-def definition_line(path: str, local: str) -> int:
-    """The line of the ``def`` of ``local`` (``cart``, ``Store.add``, ``make.<locals>.inner``) in the
-    file at ``path``; 0 when the file cannot be read or parsed, or defines no such function."""
-    lines = _LINES.get(path)
-    if lines is None:
-        lines = _LINES[path] = _definitions(path)
-    return lines.get(local, 0)
+def place(findings: Iterable[Finding]) -> list[Finding]:
+    """``findings`` with the line of each related step's ``def`` filled in (a step whose function is
+    not found any more keeps no place). Each file is read once per call, never remembered longer."""
+    lines: dict[str, dict[str, int]] = {}  # path -> local qualified name -> line of its def
+    out = []
+    for finding in findings:
+        if finding.related:
+            steps = []
+            for step in finding.related:
+                if step.path and step.name and step.path not in lines:
+                    lines[step.path] = _definitions(step.path)
+                line = lines[step.path].get(step.name, 0) if step.path and step.name else 0
+                steps.append(step._replace(line=line) if line else Related(step.label))
+            finding = finding._replace(related=tuple(steps))
+        out.append(finding)
+    return out
 
 
 def _definitions(path: str) -> dict[str, int]:
+    """Each function of the file at ``path`` by its local qualified name (``cart``, ``Store.add``,
+    ``make.<locals>.inner``) -> the line of its ``def``; empty when the file cannot be read or parsed."""
     try:
         tree = ast.parse(decode_python(read_bytes(path)))
     except (SourceError, SyntaxError, ValueError, RecursionError, MemoryError):

@@ -30,7 +30,6 @@ from typing import Any
 
 from statelint.digests import blake2b
 from statelint.model import Related
-from statelint.project.locate import definition_line
 from statelint.project.summary import MAIN, MODULE, Summary
 
 REQUEST = "request"
@@ -791,7 +790,8 @@ class ModuleView:
         return explained[0] if explained is not None else None
 
     def explain(self, function: str, what: str = "written") -> tuple[str, tuple[Related, ...]] | None:
-        """:meth:`why`, and each step of the path with the file and line defining it (SARIF's related locations)."""
+        """:meth:`why`, and each step of the path with the file and name defining it (SARIF's related
+        locations; their lines are looked up as each run reports, see :func:`statelint.project.locate.place`)."""
         model = self.model
         if model is None:
             return None
@@ -806,8 +806,7 @@ class ModuleView:
                 label = f"{label}()"
             module = model.module_of(step) if model.kinds.get(step) == "function" else None
             path = model.paths.get(module, "") if module is not None else ""
-            line = definition_line(path, step[len(module) + 1 :]) if module is not None and path else 0
-            related.append(Related(label, path if line else "", line))
+            related.append(Related(label, path, step[len(module) + 1 :]) if module is not None and path else Related(label))
         text = f"{what} {PLACES[context]}: {' -> '.join(step.label for step in related)}"
         return text, tuple(related)
 
