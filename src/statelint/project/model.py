@@ -783,15 +783,11 @@ class ModuleView:
             return None
         return model.literals[qualname], model.kinds.get(qualname.rpartition(".")[0]) == "class"
 
-    def why(self, function: str, what: str = "written") -> str | None:
-        """``written on the request path: @get('/cart') -> views.cart() -> store.add()``: the path that makes
-        a write in ``function`` matter, for a finding's hint (None when the model knows none)."""
-        explained = self.explain(function, what)
-        return explained[0] if explained is not None else None
-
     def explain(self, function: str, what: str = "written") -> tuple[str, tuple[Related, ...]] | None:
-        """:meth:`why`, and each step of the path with the file and name defining it (SARIF's related
-        locations; their lines are looked up as each run reports, see :func:`statelint.project.locate.place`)."""
+        """``written on the request path: @get('/cart') -> views.cart() -> store.add()``: the path that makes
+        a write in ``function`` matter, for a finding's hint (None when the model knows none); and each
+        step with the file and name defining it (SARIF's related locations, whose lines are looked up
+        as each run reports: :func:`statelint.project.locate.place`)."""
         model = self.model
         if model is None:
             return None
