@@ -65,6 +65,8 @@ def test_exit_codes(project: Path) -> None:
     assert run_cli("check", "--no-such-option", cwd=project).exit_code == 2
     missing = run_cli("check", "nope.py", cwd=project)
     assert missing.exit_code == 2 and "nope.py: no such file or directory" in missing.stderr
+    assert "All checks passed" not in missing.stdout  # the run did not check what it was asked to
+    assert missing.stdout.strip().endswith("No findings in 0 files scanned, but 1 path does not exist (reported above).")
 
 
 def test_default_path_is_the_working_directory(project: Path) -> None:

@@ -19,6 +19,19 @@ def summary_line(report: Report) -> str:
     scanned = report.scan.files_scanned
     files = "file" if scanned == 1 else "files"
     if not count:
+        problems = _problems(report)
+        if problems:  # a path that does not exist, or a file statelint failed on: not "all passed"
+            return f"No findings in {scanned} {files} scanned, but {problems} (reported above)."
         return f"All checks passed ({scanned} {files} scanned)."
     noun = "finding" if count == 1 else "findings"
     return f"Found {count} {noun} in {report.files_with_findings()} of {scanned} {files} scanned."
+
+
+def _problems(report: Report) -> str:
+    missing, errors = len(report.scan.missing_paths), len(report.scan.errors)
+    parts = []
+    if missing:
+        parts.append(f"{missing} {'path does' if missing == 1 else 'paths do'} not exist")
+    if errors:
+        parts.append(f"{errors} {'error' if errors == 1 else 'errors'}")
+    return " and ".join(parts)
