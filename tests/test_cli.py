@@ -164,6 +164,18 @@ def test_no_color_flag_and_environment(project: Path) -> None:
         assert not ANSI.search(run.stdout)
 
 
+def test_colour_forced_by_flag_or_environment(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("statelint.cli._stdout_is_terminal", lambda: False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    assert not ANSI.search(run_cli("check", "svc", cwd=project).stdout)  # a pipe: plain
+    assert ANSI.search(run_cli("check", "--color", "always", "svc", cwd=project).stdout)
+    assert ANSI.search(run_cli("check", "svc", cwd=project, env={"FORCE_COLOR": "1"}).stdout)
+    assert not ANSI.search(run_cli("check", "svc", cwd=project, env={"FORCE_COLOR": "1", "NO_COLOR": "1"}).stdout)
+    assert not ANSI.search(run_cli("check", "--color", "never", "svc", cwd=project, env={"FORCE_COLOR": "1"}).stdout)
+    assert run_cli("check", "--color", "sometimes", "svc", cwd=project).exit_code == 2
+
+
 def test_colour_when_stdout_is_a_terminal(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("statelint.cli._stdout_is_terminal", lambda: True)
     monkeypatch.delenv("NO_COLOR", raising=False)

@@ -33,6 +33,18 @@ def _stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
 
 
+def _colour(mode: str, no_color: bool) -> bool:
+    """Whether the report on stdout is coloured: the flags first, then NO_COLOR (no-color.org), then
+    FORCE_COLOR (force-color.org), then whether stdout is a terminal."""
+    if no_color or mode == "never":
+        return False
+    if mode == "always":
+        return True
+    if os.environ.get("NO_COLOR"):
+        return False
+    return bool(os.environ.get("FORCE_COLOR")) or _stdout_is_terminal()
+
+
 def _stderr_is_terminal() -> bool:
     return sys.stderr.isatty()
 
@@ -76,7 +88,15 @@ def cli() -> None:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Use this config file instead of searching.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
-@click.option("--no-color", is_flag=True, help="Disable colours (also: NO_COLOR).")
+@click.option(
+    "--color",
+    "color_mode",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour the report: auto colours a terminal unless NO_COLOR is set; FORCE_COLOR forces it as always does.",
+)
+@click.option("--no-color", is_flag=True, help="The same as --color never.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores).")
 @click.option("--no-cache", is_flag=True, envvar="STATELINT_NO_CACHE", help="Neither read nor write the result cache (env: STATELINT_NO_CACHE).")
 @click.option(
@@ -117,6 +137,7 @@ def check(
     exit_zero: bool,
     config_file: Path | None,
     quiet: bool,
+    color_mode: str,
     no_color: bool,
     jobs: int | None,
     statistics: bool,
@@ -170,7 +191,7 @@ def check(
         if not quiet:
             click.echo(f"statelint: {_plural(hidden, 'finding')} hidden by the baseline {baseline_file}", err=True)
 
-    color = output_file is None and not no_color and not os.environ.get("NO_COLOR") and _stdout_is_terminal()
+    color = output_file is None and _colour(color_mode, no_color)
     report = Report(result, catalog, color=color, quiet=quiet, enabled=settings.enabled, root=cwd)
     try:
         write_report(report, output_format, output_file, statistics)
