@@ -209,7 +209,7 @@ def test_the_stored_model_answers_as_the_joined_one() -> None:
         assert stored.expand(name) == model.expand(name)
     for function in ("pkg.web.make_app", "pkg.web.loop"):
         assert stored.context(function) == model.context(function)
-        assert stored.path(function, "startup") == model.path(function, "startup")
+        assert stored.steps(function, "startup") == model.steps(function, "startup")
     assert ProjectModel.from_json({"kinds": []}) is None
 
 

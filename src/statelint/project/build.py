@@ -230,16 +230,11 @@ def prepare(paths: Sequence[str], targets: list[Target], plan: Plan, cwd: Path, 
             if cache is not None:
                 cache.put_record_text(f"{RECORD}-{model_key}", text)
         else:
-            with no_collection():
-                model = join(files, summaries, plan)
-                computed = {f.target.path: model.view(plan.module_name(f.target.path)[0]) for f in files}
+            model, computed = _join_with_views(files, summaries, plan)
             del summaries
-            views = {f.real: [v.deployed, v.digest, v.external] for f, v in zip(files, computed.values(), strict=True)}
-            model.compact()
+            views = {f.real: _view_record(v) for f, v in zip(files, computed, strict=True)}
             _give_back_memory()  # the summaries and the join's memos are gone: forked workers need not share them
-            for view in computed.values():
-                view.model = model
-            plan.preset_views(computed, None)
+            plan.preset_views({f.target.path: v for f, v in zip(files, computed, strict=True)}, None)
             plan.model = model
             if cache is not None:
                 cache.put_record(f"{RECORD}-{model_key}", model.to_json())
@@ -301,6 +296,11 @@ def _same_summaries(files: list[_File], recorded: dict[str, Any], fresh: dict[st
         if before is None or file.real not in fresh or fresh[file.real] != before:
             return False
     return True
+
+
+def _view_record(view: ModuleView) -> list[Any]:
+    """What the project record keeps of a view (read back by :func:`_view_from_record`)."""
+    return [view.deployed, view.digest, view.external]
 
 
 def _view_from_record(entry: Any, path: str, plan: Plan) -> ModuleView:
@@ -385,13 +385,19 @@ def _join_elsewhere(files: list[_File], summaries: dict[str, Summary], plan: Pla
 
 def _join_handler(files: list[_File], summaries: dict[str, Summary], plan: Plan) -> Callable[[Any], tuple[str, list[Any]]]:
     def handle(_: Any) -> tuple[str, list[Any]]:
-        with no_collection():
-            model = join(files, summaries, plan)
-            views = [model.view(plan.module_name(f.target.path)[0]) for f in files]
-            model.compact()
-            return json.dumps(model.to_json(), separators=(",", ":")), [[v.deployed, v.digest, v.external] for v in views]
+        model, views = _join_with_views(files, summaries, plan)
+        return json.dumps(model.to_json(), separators=(",", ":")), [_view_record(v) for v in views]
 
     return handle
+
+
+def _join_with_views(files: list[_File], summaries: dict[str, Summary], plan: Plan) -> tuple[ProjectModel, list[ModuleView]]:
+    """The compacted model of ``summaries``, and each file's view of it (in ``files`` order)."""
+    with no_collection():
+        model = join(files, summaries, plan)
+        views = [model.view(plan.module_name(f.target.path)[0]) for f in files]
+    model.compact()
+    return model, views
 
 
 def _summarize_all(tasks: list[tuple[Target, str | None]], plan: Plan, jobs: int) -> list[Summary]:

@@ -412,13 +412,9 @@ class ProjectModel:
                     return True
         return False
 
-    def path(self, function: str, context: str, limit: int = 6) -> list[str]:
-        """How ``function`` comes to run in ``context``, from its root:
-        ``["@get('/rates/<ccy>')", "views.rate", "plugins.remember"]``."""
-        return [_label(step) for step in self.steps(function, context, limit)]
-
     def steps(self, function: str, context: str, limit: int = 6) -> list[str]:
-        """:meth:`path` with each function's qualified name: ``["@get('/rates/<ccy>')", "shop.views.rate", ...]``."""
+        """How ``function`` comes to run in ``context``, from its root: ``["@get('/rates/<ccy>')",
+        "shop.views.rate", "shop.plugins.remember"]`` (roots as labels, functions by qualified name)."""
         steps = [function]
         seen = {function}
         current = function
@@ -775,13 +771,20 @@ class ModuleView:
             kind = found[0].rsplit(".", 1)[-1] if found else None
         return (kind, model.paths.get(module, module)) if kind is not None else None
 
-    def setting(self, qualname: str) -> tuple[Any, bool] | None:
-        """The literal value a project name is given, and whether it is a class attribute (the
-        default of a settings class field) rather than a module constant; None when unknown."""
+    def setting(self, qualnames: Iterable[str], accept: Callable[[Any], bool]) -> tuple[Any, bool, str] | None:
+        """The first literal value the project gives one of ``qualnames`` (an expression's names:
+        ``pkg.config.Settings().host`` stands for the class field ``Settings.host``) that ``accept``
+        takes: ``(value, whether it is a settings class field's default rather than a module constant,
+        the short name: Settings.host, config.HOST)``; None when there is none."""
         model = self.model
-        if model is None or qualname not in model.literals:
+        if model is None:
             return None
-        return model.literals[qualname], model.kinds.get(qualname.rpartition(".")[0]) == "class"
+        for qualname in qualnames:
+            name = qualname.replace("()", "")
+            if name in model.literals and accept(model.literals[name]):
+                owner, _, attr = name.rpartition(".")
+                return model.literals[name], model.kinds.get(owner) == "class", f"{owner.rsplit('.', 1)[-1]}.{attr}"
+        return None
 
     def explain(self, function: str, what: str = "written") -> tuple[str, tuple[Related, ...]] | None:
         """``written on the request path: @get('/cart') -> views.cart() -> store.add()``: the path that makes

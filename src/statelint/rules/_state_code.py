@@ -357,7 +357,7 @@ def _log_once_block(statements: list[Any], name: str, log_calls: frozenset[str])
         if not isinstance(statement, cst.SimpleStatementLine):
             return set()
         for small in statement.body:
-            if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and _last_name(small.value.func) in log_calls:
+            if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and terminal(small.value) in log_calls:
                 logs = True
             elif (
                 isinstance(small, cst.Assign)
@@ -370,12 +370,6 @@ def _log_once_block(statements: list[Any], name: str, log_calls: frozenset[str])
             else:
                 return set()
     return sets if logs else set()
-
-
-def _last_name(func: cst.BaseExpression) -> str | None:
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    return func.value if isinstance(func, cst.Name) else None
 
 
 def guarded(body: cst.BaseSuite, name: str, refresh: bool = False) -> set[int]:

@@ -293,17 +293,11 @@ class _BindDetector(Rule):
     def _project_setting(self, node: cst.BaseExpression, scope: Scope) -> Verdict | None:
         """A name or attribute the project model knows a literal of, in another module: a module
         constant (a literal host) or a settings class field's default (a configurable host)."""
-        for qualname in self.ctx.qualnames(node, scope):
-            name = qualname.replace("()", "")  # `settings.host` where `settings = Settings()`: the class field
-            found = self.ctx.project.setting(name)
-            if found is None or not isinstance(found[0], str) or not self._is_loopback(found[0]):
-                continue
-            value, in_class = found
-            if in_class:
-                owner, _, attr = name.rpartition(".")
-                return Verdict("configurable", value, f"the default of setting {owner.rsplit('.', 1)[-1]}.{attr}")
-            return Verdict("literal", value)
-        return None
+        found = self.ctx.project.setting(self.ctx.qualnames(node, scope), lambda v: isinstance(v, str) and self._is_loopback(v))
+        if found is None:
+            return None
+        value, in_class, name = found
+        return Verdict("configurable", value, f"the default of setting {name}") if in_class else Verdict("literal", value)
 
 
 def _simple_assignment(small: cst.BaseSmallStatement) -> tuple[str | None, cst.BaseExpression | None]:

@@ -206,18 +206,14 @@ class _StorageDetector(Rule):
     def _project_setting(self, node: cst.BaseExpression, scope: Scope) -> Verdict | None:
         """A name or attribute the project model knows a literal URI of, in another module: a module
         constant, or a settings class field's default (``settings.RATELIMIT_STORAGE``)."""
-        for qualname in self.ctx.qualnames(node, scope):
-            name = qualname.replace("()", "")  # `settings.X` where `settings = Settings()`: the class field
-            found = self.ctx.project.setting(name)
-            kind = self._scheme_kind(found[0]) if found is not None and isinstance(found[0], str) else None
-            if kind is None:
-                continue
-            if kind != MEMORY:
-                return Verdict(kind)
-            owner, _, attr = name.rpartition(".")
-            what = "setting" if found[1] else "constant"  # type: ignore[index]
-            return Verdict(MEMORY, f"the value of {what} {owner.rsplit('.', 1)[-1]}.{attr}")
-        return None
+        found = self.ctx.project.setting(self.ctx.qualnames(node, scope), lambda v: isinstance(v, str) and self._scheme_kind(v) is not None)
+        if found is None:
+            return None
+        value, in_class, name = found
+        kind = self._scheme_kind(value)
+        if kind != MEMORY:
+            return Verdict(kind)  # type: ignore[arg-type]
+        return Verdict(MEMORY, f"the value of {'setting' if in_class else 'constant'} {name}")
 
     def _setting(self, node: cst.Attribute, entry: Mapping[str, Any], scope: Scope, depth: int) -> Verdict | None:
         """``settings.X`` where a class of this module gives X a default."""
