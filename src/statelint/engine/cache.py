@@ -185,15 +185,7 @@ class ResultCache:
 
     def put_record_text(self, name: str, value: str) -> None:
         """:meth:`put_record` for a value that is JSON text already (a stored model: not encoded twice)."""
-        if not self.enabled:
-            return
-        try:
-            self._ensure(self.folder)
-            write_text(self.folder / f"{name}.json", f'{{"name":{json.dumps(name)},"value":{value}}}')
-        except UnicodeEncodeError:
-            return
-        except OSError:
-            self.enabled = False
+        self._write_text(self.folder / f"{name}.json", f'{{"name":{json.dumps(name)},"value":{value}}}')
 
     # -- project-wide results: check_project() is a function of the facts it joins ------
     def _project_key(self, code: str, facts: dict[str, list[Any]]) -> str | None:
@@ -239,6 +231,11 @@ class ResultCache:
         try:
             text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
         except (TypeError, ValueError):
+            return
+        self._write_text(path, text)
+
+    def _write_text(self, path: Path, text: str) -> None:
+        if not self.enabled:
             return
         try:
             self._ensure(path.parent)
