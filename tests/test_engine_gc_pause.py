@@ -147,13 +147,13 @@ def test_a_file_analysed_with_libcst_is_freed_without_the_cyclic_collector() -> 
     catalog = load_catalog()
     plan = Plan(Settings(root=FIXTURES, enabled=tuple(catalog.rules)), catalog)
     paths = sorted(FIXTURES.rglob("*.py"))
-    parsed = 0
+    parsed = alone = 0
     for path in paths:
         display = str(path.relative_to(FIXTURES))
         result, garbage = _analysed_with_cyclic_garbage(Target(display, str(path), "python"), plan)
-        parsed += bool(result is not None and result.parsed)
+        if not display.startswith("project/"):  # those need their project's model to be wanted by a rule
+            alone += 1
+            parsed += bool(result is not None and result.parsed)
         trees = {name: count for name, count in garbage.items() if name.startswith(("libcst.", "ast.", "statelint."))}
         assert trees == {}, display
-    # Most went through libcst and every wanted rule (the project fixtures add settings modules and
-    # package markers that no rule needs to parse): the check above is not vacuous.
-    assert parsed > len(paths) // 2
+    assert parsed > alone * 3 // 4  # most went through libcst and every wanted rule: the check above is not vacuous
