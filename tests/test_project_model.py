@@ -261,15 +261,19 @@ def test_a_cached_result_follows_an_edit_of_what_it_imports(use: str, tmp_path: 
 def test_findings_on_state_name_the_path_that_makes_it_matter(tmp_path: Path) -> None:
     project = copy_fixture("project/plugin_loader", tmp_path)
     hints = {(f["path"], f["code"], f["line"]): f["hint"] for f in check_json(".", cwd=project).findings}
-    assert hints[("search/app.py", "SL501", 25)].startswith(
+    assert hints[("search/app.py", "SL501", 26)].startswith(
         "started on the request path: @post('/notify') -> app.notify(). "
     )
-    assert hints[("search/app.py", "SL101", 11)].startswith(
+    assert hints[("search/app.py", "SL101", 12)].startswith(
         "written in the background: Thread() -> app.refresh_forever(). "
     )
     assert hints[("search/engines/books.py", "SL102", 14)].startswith(
         "written on the request path: @get('/search') -> app.search() -> books.fetch(). "
     )
+    # Upload.post() has no caller in the project. That app.forward() calls post() on an httpx
+    # client says nothing about it: only a method called on what a plugin loader returned may be
+    # a project module's hook.
+    assert not hints[("search/uploads.py", "SL101", 1)].startswith("written on")
 
 
 def test_each_step_of_the_path_points_at_its_definition(tmp_path: Path) -> None:
@@ -277,7 +281,7 @@ def test_each_step_of_the_path_points_at_its_definition(tmp_path: Path) -> None:
     related = {(f["path"], f["code"]): f["related"] for f in check_json(".", cwd=project).findings}
     assert related[("search/engines/books.py", "SL102")] == [
         {"label": "@get('/search')", "path": None, "line": None},
-        {"label": "app.search()", "path": "search/app.py", "line": 15},
+        {"label": "app.search()", "path": "search/app.py", "line": 16},
         {"label": "books.fetch()", "path": "search/engines/books.py", "line": 12},
     ]
     assert related[("search/app.py", "SL502")] == []  # started at startup: no request or background path
@@ -411,7 +415,7 @@ def test_a_cached_finding_points_at_where_the_path_is_now(tmp_path: Path) -> Non
         found = {(f["path"], f["code"]): f["related"] for f in check_json(".", cwd=project).findings}
         return [(step["path"], step["line"]) for step in found[("search/engines/books.py", "SL102")]]
 
-    assert steps() == [(None, None), ("search/app.py", 15), ("search/engines/books.py", 12)]
+    assert steps() == [(None, None), ("search/app.py", 16), ("search/engines/books.py", 12)]
     app = project / "search" / "app.py"
     app.write_text("# moved\n# down\n" + app.read_text())
-    assert steps() == [(None, None), ("search/app.py", 17), ("search/engines/books.py", 12)]
+    assert steps() == [(None, None), ("search/app.py", 18), ("search/engines/books.py", 12)]

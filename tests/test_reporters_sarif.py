@@ -213,7 +213,7 @@ def test_the_path_that_makes_a_finding_matter_is_linked_to_related_locations(tmp
         (r["id"], r["message"]["text"], r["physicalLocation"]["artifactLocation"], r["physicalLocation"]["region"])
         for r in found["relatedLocations"]
     ] == [
-        (1, "app.search()", {"uri": "search/app.py", "uriBaseId": "%SRCROOT%"}, {"startLine": 15}),
+        (1, "app.search()", {"uri": "search/app.py", "uriBaseId": "%SRCROOT%"}, {"startLine": 16}),
         (2, "books.fetch()", {"uri": "search/engines/books.py", "uriBaseId": "%SRCROOT%"}, {"startLine": 12}),
     ]
 

@@ -85,6 +85,7 @@ class ProjectModel:
         self._deps: dict[str, frozenset[str]] = {}  # definition -> the definitions it expands through
         self._memo: dict[tuple[str, str, Any], str | None] = {}  # contexts of (kind, api or decorator, literal)
         self._apps: set[str] | None = None  # the catalog's app classes of libraries the project mentions
+        self._plugin_loaders: frozenset[str] | None = None  # the catalog's calls that return a module chosen at run time
         self._exports_by_module: dict[str, list[str]] | None = None  # module -> its module-level names
 
     @classmethod
@@ -295,9 +296,8 @@ class ProjectModel:
                     reached = self.functions_called(callee)
                     for function in reached:
                         edges.setdefault(source, set()).add(function)
-                    if not reached and "()." in callee and not callee.startswith("builtins."):
-                        # a method of an object nothing here types (``importlib.import_module(n).setup()``,
-                        # ``self.engine.init()``): it may be a plugin module's hook
+                    if not reached and self._loaded_plugin(callee):
+                        # a method of a module a loader chose at run time: it may be a plugin module's hook
                         dynamic.setdefault(_terminal(callee), set()).add(source)
             for caller, names in summary.dynamic.items():
                 for name in names:
@@ -396,6 +396,17 @@ class ProjectModel:
                 for caller in dynamic.get(name, ()):
                     edges.setdefault(caller, set()).add(function)
                     self._guessed.add((caller, function))
+
+    def _loaded_plugin(self, callee: str) -> bool:
+        """Whether ``callee`` is a method called on what a plugin loader returned
+        (``importlib.import_module().setup``), as the catalog's ``plugin_loaders`` list them."""
+        receiver, dot, _ = callee.rpartition(".")
+        if not dot or not receiver.endswith("()"):
+            return False
+        loaders = self._plugin_loaders
+        if loaders is None:
+            loaders = self._plugin_loaders = frozenset(self.knowledge.get("plugin_loaders", ()))
+        return receiver[:-2] in loaders
 
     def _loops(self, function: str) -> bool:
         """Whether ``function`` runs a ``while`` loop (it, or a project function it calls directly)."""
