@@ -58,19 +58,28 @@ def test_prefilter_off_parses_what_triage_skips(tmp_path: Path) -> None:
     assert [(f["code"], f["line"]) for f in off.findings] == [("SL002", 1)]
 
 
-def test_every_python_rule_has_a_triage_predicate_outside_the_rule_modules() -> None:
-    """One rule without a predicate would send every file its needles pass to libcst."""
+def test_every_python_rule_declares_what_a_file_needs_for_it() -> None:
+    """One rule without a declaration (or a triage predicate outside the rule modules, which the
+    declarations replace) would send every file its needles pass to libcst."""
+    from statelint.catalog import load_catalog
+    from statelint.engine.requirements import lookup
     from statelint.rules import all_rules
     from statelint.rules.base import Rule
 
-    missing = []
+    catalog = load_catalog()
+    missing, empty_paths = [], []
     for code, rule in all_rules().items():
         if not issubclass(rule, Rule):
+            continue
+        if rule.requires is not None:
+            knowledge = catalog.knowledge(code)
+            empty_paths += [(code, p) for p in (*rule.requires.calls, *rule.requires.methods) if not lookup(knowledge, p)]
             continue
         predicate = rule.triage
         if predicate is None or not predicate.__module__.startswith("statelint.triage"):
             missing.append(code)
     assert missing == []
+    assert empty_paths == []  # a path naming nothing in the catalog (a typo) would skip every file
 
 
 def test_screening_while_summarising_never_changes_findings(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from statelint.config.settings import Settings
 from statelint.engine.discovery import Target
 from statelint.engine.gc_pause import no_collection
 from statelint.engine.needles import NeedleIndex
+from statelint.engine.requirements import FileFacts, Requires
 from statelint.engine.source import SourceError, decode_python, decode_text, read_bytes
 from statelint.engine.suppressions import (
     UNUSED_SUPPRESSION,
@@ -36,6 +37,7 @@ from statelint.project.model import ModuleView
 if TYPE_CHECKING:
     from statelint.engine.context import FileContext
     from statelint.project.model import ProjectModel
+    from statelint.project.summary import Summary
     from statelint.rules.base import BaseRule, Rule, TextRule
 
 PARSE_ERROR = "SL001"
@@ -57,6 +59,7 @@ class RuleIndex(NamedTuple):
     project: tuple[str, ...]  # codes with a check_project(): the join needs their classes
     triage: dict[str, str]  # code -> "module:function" of its triage predicate
     join_on: dict[str, str]  # code -> fact key without which its join finds nothing
+    requires: dict[str, Requires]  # code -> what a file's summary must show for it (in place of a triage predicate)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -67,6 +70,7 @@ class RuleIndex(NamedTuple):
             "project": list(self.project),
             "triage": self.triage,
             "join_on": self.join_on,
+            "requires": {code: requires.to_json() for code, requires in self.requires.items()},
         }
 
     @classmethod
@@ -80,6 +84,7 @@ class RuleIndex(NamedTuple):
                 tuple(str(c) for c in data["project"]),
                 {str(c): str(f) for c, f in data["triage"].items()},
                 {str(c): str(k) for c, k in data["join_on"].items()},
+                {str(c): Requires.from_json(r) for c, r in data["requires"].items()},
             )
         except (KeyError, TypeError, ValueError, AttributeError):
             return None
@@ -108,6 +113,7 @@ class Plan:
         #: CPython trees the project summaries were made from in this process, by path, with
         #: their text: the file's own analysis reuses them instead of parsing again
         self._trees: dict[str, tuple[str, ast.Module]] = {}
+        self._summaries: dict[str, tuple[str, Summary]] = {}  # the summaries made of those trees
         #: what screening found while the files were summarised, by path, with the content digest:
         #: a result (no rule wanted the file) or the rules triage left it to; valid unless the
         #: model gives the file library names to match
@@ -168,6 +174,7 @@ class Plan:
                 tuple(code for code in needles if rules[code].check_project.__func__ is not BaseRule.check_project.__func__),
                 {code: _reference(rules[code].triage) for code in needles if rules[code].triage is not None and needles[code]},
                 {code: rules[code].join_on for code in needles if rules[code].join_on},  # type: ignore[misc]
+                {code: rules[code].requires for code in needles if rules[code].requires is not None and needles[code]},  # type: ignore[misc]
             )
         return self._index
 
@@ -275,11 +282,20 @@ class Plan:
             self._views[target.path] = found
         return found
 
-    def keep_tree(self, path: str, text: str, tree: ast.Module) -> None:
+    def keep_tree(self, path: str, text: str, tree: ast.Module, summary: Summary | None = None) -> None:
+        """Keep the CPython tree of ``text`` (and the summary made of it) for the file's own analysis."""
         self._trees[path] = (text, tree)
+        if summary is not None:
+            self._summaries[path] = (text, summary)
 
     def drop_tree(self, path: str) -> None:
         self._trees.pop(path, None)
+        self._summaries.pop(path, None)
+
+    def kept_summary(self, path: str, text: str) -> Summary | None:
+        """The summary :meth:`keep_tree` kept of exactly ``text``, once."""
+        kept = self._summaries.pop(path, None)
+        return kept[1] if kept is not None and kept[0] == text else None
 
     def cpython_tree(self, target: Target, text: str) -> ast.Module:
         """CPython's tree of ``text``: the one the summary step kept, or a new parse (raises SyntaxError)."""
@@ -578,7 +594,7 @@ def _triage(
     index = plan.index
     narrow = (
         plan.prefilter
-        and all(code in index.triage for code in wanted)
+        and all(code in index.triage or code in index.requires for code in wanted)
         and not (result.suppressions and plan.is_enabled(UNUSED_SUPPRESSION))
     )
     if not narrow:
@@ -589,13 +605,21 @@ def _triage(
         source = Source(target.display, text, plan.cpython_tree(target, text), plan.module_name(target.path)[0])
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return wanted, None
+    facts: FileFacts | None = None
     kept: set[str] = set()
     for code in wanted:
+        doc = plan.catalog.rules[code]
         if _expansions_matter(code, view, plan):
             kept.add(code)
             continue
-        doc = plan.catalog.rules[code]
         try:
+            requires = index.requires.get(code)
+            if requires is not None:
+                if facts is None:
+                    facts = _file_facts(target, source, plan, view)
+                if facts is None or requires.met(facts, plan.catalog.knowledge(code), plan.options(doc, target.display)):
+                    kept.add(code)
+                continue
             predicate = plan.function(index.triage[code])
             if predicate(source, plan.catalog.knowledge(code), plan.options(doc, target.display)):
                 kept.add(code)
@@ -605,10 +629,29 @@ def _triage(
     return kept, source.tree
 
 
+def _file_facts(target: Target, source: Any, plan: Plan, view: ModuleView) -> FileFacts | None:
+    """The file's summary as rules' declarations ask it, expanded through the project model when
+    this process has it, else through the file's own definitions (sound there: a rule whose needles
+    the model's expansions hold was kept before, see :func:`_expansions_matter`); None when the
+    file cannot be summarised (then every rule runs)."""
+    from statelint.project.model import ProjectModel
+    from statelint.project.summary import summarize
+
+    summary = plan.kept_summary(target.path, source.text)
+    if summary is None:
+        module, is_package = plan.module_name(target.path)
+        try:
+            summary = summarize(source.tree, module, is_package)
+        except Exception:  # noqa: BLE001 - odd code the summary does not foresee: the rules decide
+            return None
+    expand = view.expand if view.model is not None else ProjectModel.alone(summary).expand
+    return FileFacts(source.text, summary, expand, lambda: source.strings)
+
+
 def _expansions_matter(code: str, view: ModuleView, plan: Plan) -> bool:
     """Whether the library names the file's project names expand to hold one of the rule's needles:
-    triage reads the file alone and cannot see them (``make_worker()`` building a ``Thread``), so
-    then the rule runs."""
+    triage may read the file alone and then cannot see them (``make_worker()`` building a
+    ``Thread``), so then the rule runs."""
     return bool(view.external) and any(needle in view.external for needle in plan.index.needles.get(code, ()))
 
 

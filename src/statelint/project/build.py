@@ -156,7 +156,7 @@ def summarize_file(target: Target, plan: Plan, data: bytes | None = None, keep: 
         except Exception:  # noqa: BLE001 - odd code the summary does not foresee costs its facts, never the run
             return Summary(module, is_package)
     if keep:
-        plan.keep_tree(target.path, text, tree)
+        plan.keep_tree(target.path, text, tree, summary)
     return summary
 
 

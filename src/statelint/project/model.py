@@ -101,25 +101,7 @@ class ProjectModel:
         model = cls(knowledge)
         model.watched = frozenset(watched)
         for summary, deployed, *path in summaries:
-            name = summary.module
-            if name in model.summaries:  # two roots with one module name: the first wins, as on sys.path
-                continue
-            model.summaries[name] = summary
-            model.deployed[name] = deployed
-            if path:
-                model.paths[name] = path[0]
-            model.modules.add(name)
-            model._heads.add(name.split(".", 1)[0])
-            for qualname, kind in summary.kinds.items():
-                model.kinds.setdefault(qualname, kind)
-            for qualname, values in summary.values.items():
-                model.values.setdefault(qualname, values)
-            for qualname, methods in summary.methods.items():
-                model.methods.setdefault(qualname, methods)
-            for qualname, literal in summary.literals.items():
-                model.literals.setdefault(qualname, literal)
-            for qualname, kind in summary.containers.items():
-                model.containers.setdefault(qualname, kind)
+            model._add(summary, deployed, path[0] if path else None)
         model.aliases = _aliases(model.paths, model.modules)
         model._compute_contexts()
         model.shutdown_calls = frozenset(
@@ -135,6 +117,35 @@ class ProjectModel:
             if module is not None and model.kinds.get(function) == "function":
                 model._by_module.setdefault(module, []).append(function)
         return model
+
+    @classmethod
+    def alone(cls, summary: Summary) -> ProjectModel:
+        """The definitions of one module, for :meth:`expand` only (no contexts): what a file's own
+        subclasses and factories stand for before the project's model is built."""
+        model = cls()
+        model._add(summary, True, None)
+        return model
+
+    def _add(self, summary: Summary, deployed: bool, path: str | None) -> None:
+        name = summary.module
+        if name in self.summaries:  # two roots with one module name: the first wins, as on sys.path
+            return
+        self.summaries[name] = summary
+        self.deployed[name] = deployed
+        if path is not None:
+            self.paths[name] = path
+        self.modules.add(name)
+        self._heads.add(name.split(".", 1)[0])
+        for qualname, kind in summary.kinds.items():
+            self.kinds.setdefault(qualname, kind)
+        for qualname, values in summary.values.items():
+            self.values.setdefault(qualname, values)
+        for qualname, methods in summary.methods.items():
+            self.methods.setdefault(qualname, methods)
+        for qualname, literal in summary.literals.items():
+            self.literals.setdefault(qualname, literal)
+        for qualname, kind in summary.containers.items():
+            self.containers.setdefault(qualname, kind)
 
     # -- what a name stands for ----------------------------------------------------------------
     def expand(self, qualname: str) -> frozenset[str]:

@@ -140,14 +140,23 @@ class _Summarizer:
         self.summary = Summary(module, is_package)
         self.package = module if is_package else module.rpartition(".")[0]
         self.module_scope = _Scope("module", module, None)
+        self.scopes = [self.module_scope]  # every scope made: their bindings are cleared when done
         #: expressions to resolve once every binding is known: (where, kind, expr, scope, extra)
         self.pending: list[tuple[str, str, ast.expr, _Scope, Any]] = []
         self.memo: dict[int, set[str]] = {}  # id of an assigned value -> what it resolves to
 
     # -- collection: one walk over the statements, scopes tracked -------------------------
     def run(self, tree: ast.Module) -> Summary:
-        self.block(tree.body, self.module_scope, MODULE)
-        self.resolve_pending()
+        try:
+            self.block(tree.body, self.module_scope, MODULE)
+            self.resolve_pending()
+        finally:
+            # A binding names the scope it was made in: cleared, the scopes and the tree they hold
+            # go by reference counting, not at the next collection (which walks every node).
+            for scope in self.scopes:
+                scope.names.clear()
+            self.pending.clear()
+            self.memo.clear()
         return self.summary
 
     def block(self, body: list[ast.stmt], scope: _Scope, caller: str) -> None:
@@ -264,6 +273,7 @@ class _Summarizer:
         for default in (*args.defaults, *[d for d in args.kw_defaults if d is not None]):
             self.expressions(default, scope, caller)
         inner = _Scope("function", qualname, scope)
+        self.scopes.append(inner)
         params = [*args.posonlyargs, *args.args]
         if scope.kind == "class" and params and not _is_staticmethod(node):
             first = params[0].arg
@@ -292,6 +302,7 @@ class _Summarizer:
         for keyword in node.keywords:
             self.expressions(keyword.value, scope, caller)
         inner = _Scope("class", qualname, scope)
+        self.scopes.append(inner)
         inner.bases = list(node.bases)
         self.block(node.body, inner, caller)  # a class body runs where the class statement does
 

@@ -10,9 +10,11 @@ Three optional hooks cover what a single traversal cannot:
 * ``needles``: substrings of which at least one must occur in a file for the rule
   to be able to fire there. Files that match no enabled rule's needles are never
   parsed, which is what keeps large scans fast.
-* ``triage``: a predicate over CPython's syntax tree (:mod:`statelint.triage`)
-  asked, for files that pass the needles, whether the rule could fire there at
-  all; ten times cheaper than libcst's parse, which it saves when it says no.
+* ``requires``: what a file must contain for the rule to matter there (words,
+  calls of catalog APIs), asked of the file's summary for files that pass the
+  needles (:mod:`statelint.engine.requirements`); a file that lacks it is not
+  parsed for the rule. ``triage``, a predicate over CPython's syntax tree
+  (:mod:`statelint.triage`), does the same for the rules not yet declared so.
 * ``fact()`` + ``check_project()``: rules that need the whole tree (module state
   mutated from another module, probes against routes) emit small per-file records
   and join them once every file is done, so parallel and cached runs agree.
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import libcst as cst
 
+from statelint.engine.requirements import Requires
 from statelint.model import Finding, Related, Severity, Span
 from statelint.triage import Triage
 
@@ -45,6 +48,9 @@ class BaseRule:
     #: Sound predicate over CPython's tree: False only where the rule reports nothing and
     #: records no fact. None = always parse (see :mod:`statelint.triage`).
     triage: ClassVar[Triage | None] = None
+    #: What a file's summary must show for the rule to matter there (see :mod:`statelint.engine.requirements`);
+    #: it takes the place of ``triage``.
+    requires: ClassVar[Requires | None] = None
     #: A fact key without which :meth:`check_project` finds nothing: a scan without one
     #: skips the join and its imports.
     join_on: ClassVar[str | None] = None

@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from statelint.engine.requirements import Requires
 from statelint.rules._shutdown import ShutdownAwareRule
 from statelint.rules.sl5_handles import Lifecycles, Resource
-from statelint.triage import concurrency
 
 
 class ExecutorNeverShutDown(ShutdownAwareRule):
     code = "SL504"
-    triage = staticmethod(concurrency.executor)
+    requires = Requires(calls=["executors.calls"])  # a pool is made here
 
     @classmethod
     def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:

@@ -12,15 +12,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from statelint.engine.requirements import Requires
 from statelint.rules._shutdown import ShutdownAwareRule
 from statelint.rules.sl5_handles import Lifecycles
 from statelint.rules.sl5_threads import workers
-from statelint.triage import concurrency
 
 
 class SchedulerWithoutShutdown(ShutdownAwareRule):
     code = "SL506"
-    triage = staticmethod(concurrency.scheduler)
+    # a scheduler started here, or ``schedule``'s runner (run by a started thread)
+    requires = Requires(words=["start"], calls=["schedulers", "schedule_runners"])
 
     @classmethod
     def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:

@@ -13,14 +13,15 @@ from typing import Any
 
 import libcst as cst
 
+from statelint.engine.requirements import Requires
 from statelint.rules._shutdown import Event, ShutdownAwareRule, base_name
 from statelint.rules.sl5_handles import Lifecycles
-from statelint.triage import concurrency
 
 
 class FireAndForgetTask(ShutdownAwareRule):
     code = "SL505"
-    triage = staticmethod(concurrency.task)
+    # a task is created here (``create_task`` on a loop of any type counts)
+    requires = Requires(calls=["tasks.calls"], methods=["tasks.loop_methods"])
 
     @classmethod
     def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:

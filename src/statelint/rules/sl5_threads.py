@@ -17,6 +17,7 @@ from typing import Any
 
 import libcst as cst
 
+from statelint.engine.requirements import Requires
 from statelint.rules._shutdown import (
     Event,
     Function,
@@ -29,7 +30,6 @@ from statelint.rules._shutdown import (
     unwrap,
 )
 from statelint.rules.sl5_handles import Lifecycles, Resource
-from statelint.triage import concurrency
 
 _NOT_SIGNALS = frozenset({"self", "cls", "True", "False", "None"})
 
@@ -338,25 +338,25 @@ class _WorkerRule(ShutdownAwareRule):
 
 class ThreadNeverStopped(_WorkerRule):
     code = "SL501"
-    triage = staticmethod(concurrency.thread)
+    requires = Requires(words=["start"], calls=["workers.thread.calls"])  # a thread started here
     kinds = ("thread",)
 
 
 class DaemonThreadLongLived(_WorkerRule):
     code = "SL502"
-    triage = staticmethod(concurrency.daemon_thread)
+    requires = Requires(words=["start"], calls=["workers.thread.calls"])
     kinds = ("thread",)
 
 
 class TimerThread(_WorkerRule):
     code = "SL503"
-    triage = staticmethod(concurrency.timer)
+    requires = Requires(words=["start"], calls=["workers.timer.calls"])
     kinds = ("timer",)
 
 
 class ProcessNeverJoined(_WorkerRule):
     code = "SL507"
-    triage = staticmethod(concurrency.process)
+    requires = Requires(words=["start"], calls=["workers.process.calls"])
     kinds = ("process",)
 
 

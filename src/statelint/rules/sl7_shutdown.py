@@ -17,8 +17,16 @@ from typing import Any
 
 import libcst as cst
 
-from statelint.rules._shutdown import Event, Function, Hook, ShutdownAwareRule, ShutdownIndex, argument, literal
-from statelint.triage import concurrency
+from statelint.engine.requirements import Requires
+from statelint.rules._shutdown import (
+    Event,
+    Function,
+    Hook,
+    ShutdownAwareRule,
+    ShutdownIndex,
+    argument,
+    literal,
+)
 
 _SIGTERM = "SIGTERM"
 
@@ -99,7 +107,7 @@ class _ShutdownRule(ShutdownAwareRule):
 
 class ServerWithoutSigtermDrain(_ShutdownRule):
     code = "SL701"
-    triage = staticmethod(concurrency.server_loop)
+    requires = Requires(calls=["blocking_loops.calls"])  # a server loop runs here
 
     @classmethod
     def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:
@@ -142,7 +150,8 @@ class ServerWithoutSigtermDrain(_ShutdownRule):
 
 class AbruptSigtermStop(_ShutdownRule):
     code = "SL702"
-    triage = staticmethod(concurrency.signal_handler)
+    # a signal handler is installed here
+    requires = Requires(calls=["shutdown_paths.signal_setters"], methods=["shutdown_paths.loop_signal_methods"])
     needles = (_SIGTERM,)
 
     def judge(self) -> None:

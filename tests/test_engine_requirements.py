@@ -1,0 +1,122 @@
+"""What a file must contain for a rule to matter, asked of the file's summary (the rules' ``requires``).
+
+Declarations only decide what is parsed (see tests/test_engine_triage.py for the fixtures
+scanned with and without them); these cases pin what they accept and skip, so that a rule
+keeps being skipped where it has nothing to look at.
+"""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+import pytest
+
+from statelint.catalog import load_catalog
+from statelint.engine.requirements import FileFacts, Requires, lookup
+from statelint.project.model import ProjectModel
+from statelint.project.summary import summarize
+from statelint.rules import all_rules
+
+
+def needs(code: str, text: str, options: dict | None = None) -> bool:
+    """Whether ``code``'s declaration accepts ``text`` as a module ``app`` of its own."""
+    text = textwrap.dedent(text)
+    summary = summarize(ast.parse(text), "app")
+    facts = FileFacts(text, summary, ProjectModel.alone(summary).expand)
+    requires = all_rules()[code].requires
+    assert requires is not None
+    return requires.met(facts, load_catalog().knowledge(code), options or {})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "import threading\nt = threading.Thread(target=f)\nt.start()\n",
+        "from threading import Thread as T\nT(target=f).start()\n",
+        "import threading as th\nworker = th.Thread\nw = worker(target=f)\nw.start()\n",
+        # a subclass defined here resolves to its base, and a subclass of it too
+        "import threading\nclass W(threading.Thread):\n    pass\nclass V(W):\n    pass\nV().start()\n",
+        # a factory returning the class
+        "import threading\ndef make():\n    return threading.Thread\nmake()(target=f).start()\n",
+        "from threading import Thread\nwith ctx() as c:\n    pass\nkind = Thread\nkind().start()\n",
+        # the subclass starts itself in __init__
+        "import threading\nclass W(threading.Thread):\n    def __init__(self):\n        super().__init__()\n        self.start()\nW()\n",
+        # inside a class body, a lambda, a comprehension and a decorator's argument
+        "import threading\nclass C:\n    t = threading.Thread(target=f)\n    t.start()\n",
+        "import threading\nstart = lambda: threading.Thread(target=f).start()\n",
+        "import threading\n[threading.Thread(target=f).start() for f in fs]\n",
+    ],
+)
+def test_started_threads_are_accepted(text: str) -> None:
+    assert needs("SL501", text) is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "import threading\nlock = threading.Lock()\nserver.start()\n",  # no Thread call
+        "import threading\nisinstance(x, threading.Thread)\nx.start()\n",  # mentioned, never called
+        "import threading\nt = threading.Thread(target=f)\n",  # created, never started
+        "'''threading.Thread(target=f).start()'''\n",  # only in a docstring
+        "def Thread():\n    pass\nThread()\nstart = 1\n",  # a local def named like it
+    ],
+)
+def test_near_miss_threads_are_skipped(text: str) -> None:
+    assert needs("SL501", text) is False
+
+
+def test_timer_and_process() -> None:
+    assert needs("SL503", "from threading import Timer\nTimer(5, f).start()\n") is True
+    assert needs("SL503", "import threading\nthreading.Thread(target=f).start()\n") is False
+    text = "import multiprocessing\nctx = multiprocessing.get_context('spawn')\np = ctx.Process(target=f)\np.start()\n"
+    assert needs("SL507", text) is True
+    assert needs("SL507", "import subprocess\nsubprocess.run(['ls'])\np.start()\n") is False
+
+
+def test_executors() -> None:
+    assert needs("SL504", "from concurrent.futures import ThreadPoolExecutor as TPE\nPOOL = TPE(4)\n") is True
+    assert needs("SL504", "import multiprocessing.pool\np = multiprocessing.pool.ThreadPool(2)\n") is True
+    assert needs("SL504", "from concurrent.futures import ThreadPoolExecutor\nx: ThreadPoolExecutor\n") is False
+
+
+def test_tasks() -> None:
+    assert needs("SL505", "import asyncio\nasync def f():\n    asyncio.create_task(g())\n") is True
+    assert needs("SL505", "import gevent\ngevent.spawn(f)\n") is True
+    # a loop of unknown type: the rule accepts `<loop>.create_task` whatever its receiver resolves to
+    assert needs("SL505", "def f(loop):\n    loop.create_task(g())\n") is True
+    assert needs("SL505", "import asyncio\nasync def f():\n    await asyncio.sleep(1)\n") is False
+    assert needs("SL505", "# asyncio.create_task(g())\nimport asyncio\n") is False
+
+
+def test_schedulers() -> None:
+    text = "from apscheduler.schedulers.background import BackgroundScheduler\ns = BackgroundScheduler()\ns.start()\n"
+    assert needs("SL506", text) is True
+    assert needs("SL506", text.replace("s.start()\n", "")) is False
+    loop = "import schedule, threading, time\ndef run():\n    while True:\n        schedule.run_pending()\nthreading.Thread(target=run).start()\n"
+    assert needs("SL506", loop) is True
+
+
+def test_server_loops_and_signal_handlers() -> None:
+    assert needs("SL701", "from http.server import HTTPServer\nHTTPServer(('', 80), H).serve_forever()\n") is True
+    assert needs("SL701", "from http.server import HTTPServer\nclass S(HTTPServer):\n    pass\nS(('', 80), H).serve_forever()\n")
+    assert needs("SL701", "import uvicorn\nuvicorn.run(app)\n") is False
+    assert needs("SL702", "import signal\nsignal.signal(signal.SIGTERM, stop)\n") is True
+    assert needs("SL702", "import asyncio\nloop.add_signal_handler(15, stop)\n") is True
+    assert needs("SL702", "import signal\nprint(signal.SIGTERM)\n") is False
+
+
+def test_a_declaration_is_plain_data() -> None:
+    """The run's rule index carries declarations as JSON: a run that finds the index in its cache
+    decides what to parse without importing a rule module (or libcst)."""
+    requires = Requires(words=["start"], calls=["workers.thread.calls"], methods=["m"], options=["extra"])
+    assert Requires.from_json(requires.to_json()).to_json() == requires.to_json()
+    with pytest.raises(ValueError):
+        Requires.from_json({"words": []})
+
+
+def test_a_path_goes_on_in_each_entry_of_a_list() -> None:
+    knowledge = {"pools": [{"calls": ["a.A", "a.B"]}, {"calls": ["c.C"]}], "one": {"names": ["x"]}}
+    assert lookup(knowledge, "pools.calls") == ["a.A", "a.B", "c.C"]
+    assert lookup(knowledge, "one.names") == ["x"]
+    assert lookup(knowledge, "one.missing") == []
