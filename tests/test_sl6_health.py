@@ -100,14 +100,19 @@ def test_near_misses(name: str, tmp_path: Path) -> None:
 
 
 def test_manifests_pointing_both_probes_at_one_route(tmp_path: Path) -> None:
-    assert sl6("shared_probe", tmp_path) == [
-        ("shared_probe/app.py", "SL602", 9, 10),
-        ("shared_probe/app.py", "SL603", 11, 5),
-        ("shared_probe/k8s/deploy.yaml", "SL604", 13, 11),
-    ]
+    # The two probes are identical (the named port is 8080): one mistake, reported once, by SL604
+    # in the manifest where the probes are pointed apart; SL602 and SL603 leave the container out.
+    assert sl6("shared_probe", tmp_path) == [("shared_probe/k8s/deploy.yaml", "SL604", 13, 11)]
     found = messages("shared_probe", tmp_path / "again")
+    assert "GET /healthz on port 8080, answered by healthz() at shared_probe/app.py:10, which calls" in found[("SL604", 13)]
+
+
+def test_probes_that_differ_but_call_one_route(tmp_path: Path) -> None:
+    # A query string sets the readiness probe apart from the liveness one: SL602's, not SL604's.
+    found = messages("probes_apart", tmp_path)
+    assert sorted(found) == [("SL602", 9), ("SL603", 11)]
     assert (
-        "livenessProbe at shared_probe/k8s/deploy.yaml:13, readinessProbe at shared_probe/k8s/deploy.yaml:17"
+        "container 'api': livenessProbe at probes_apart/k8s/deploy.yaml:11, readinessProbe at probes_apart/k8s/deploy.yaml:13"
         in found[("SL602", 9)]
     )
 

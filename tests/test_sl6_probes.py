@@ -13,6 +13,7 @@ from statelint.engine.analyze import Plan, analyze
 from statelint.engine.discovery import Target
 from statelint.engine.runner import scan
 from statelint.rules import sl6_manifests
+from statelint.rules.sl6_project import HealthProject
 from tests.helpers import FIXTURES, check_json, copy_fixture, run_cli
 
 
@@ -23,25 +24,106 @@ def sl6(name: str, tmp_path: Path, select: str = "SL6") -> list[tuple[str, str, 
     return [(f["path"], f["code"], f["line"], f["column"]) for f in run.findings]
 
 
-def test_identical_probes(tmp_path: Path) -> None:
-    # No Python code in the folder: SL605 has no routes to compare with and stays silent.
-    assert sl6("manifests", tmp_path) == [
-        ("manifests/multi.yaml", "SL604", 19, 11),  # DaemonSet, both probes one anchor
-        ("manifests/multi.yaml", "SL604", 34, 15),  # CronJob, same exec command
-        ("manifests/multi.yaml", "SL604", 49, 11),  # Pod inside a List, same gRPC port and service
-        ("manifests/same_exec.yaml", "SL604", 11, 11),  # flow and block sequences alike
-        ("manifests/same_http.yaml", "SL604", 14, 11),  # named port resolved to 8080
+def test_identical_probes_are_recognised_in_every_shape() -> None:
+    """Which containers' two probes are the same check (SL604's, left out by SL602 and SL603)."""
+    manifests = FIXTURES / "sl6" / "manifests"
+    facts = {f"manifests/{path.name}": _facts(path, "SL604") for path in sorted(manifests.glob("*.yaml"))}
+    identical = HealthProject(facts).identical
+    assert sorted((manifest, container, live["line"], ready["line"]) for (manifest, _, container), (live, ready) in identical.items()) == [
+        ("manifests/multi.yaml", "agent", 19, 21),  # DaemonSet, both probes one anchor
+        ("manifests/multi.yaml", "debug", 49, 51),  # Pod inside a List, same gRPC port and service
+        ("manifests/multi.yaml", "report", 34, 36),  # CronJob, same exec command
+        ("manifests/same_exec.yaml", "worker", 11, 14),  # flow and block sequences alike
+        ("manifests/same_http.yaml", "api", 14, 18),  # named port resolved to 8080
     ]
 
 
-def test_identical_probe_message(tmp_path: Path) -> None:
-    copy = copy_fixture("sl6/manifests", tmp_path)
-    run = check_json(copy.name + "/same_http.yaml", cwd=tmp_path, select="SL604")
-    assert [f["message"] for f in run.findings] == [
-        (
-            "the livenessProbe and the readinessProbe (line 18) of container 'api' (Deployment/api) both check "
-            "GET /healthz on port 8080: a pod that should only stop receiving traffic gets restarted instead"
-        )
+def test_identical_probes_without_the_code_that_answers_them_are_not_reported(tmp_path: Path) -> None:
+    # No Python code in the folder: what the shared checks look at cannot be seen (and SL605
+    # has no routes to compare with).
+    assert sl6("manifests", tmp_path) == []
+
+
+def test_identical_probes_on_a_check_that_queries_the_database(tmp_path: Path) -> None:
+    # The code is in shop/, the manifest in deploy/: the containers are tied to it because theirs
+    # is the only image probed on /healthz (two tags of it). Reported once, in the manifest: SL602
+    # and SL603 leave identical probes to SL604. The worker's exec command and the probe sent to
+    # another host (lines 48 and 54) are not followed.
+    assert sl6("identical_db", tmp_path) == [
+        ("identical_db/deploy/k8s.yaml", "SL604", 16, 11),
+        ("identical_db/deploy/k8s.yaml", "SL604", 32, 11),
+    ]
+
+
+def test_identical_probe_message_and_related_locations(tmp_path: Path) -> None:
+    copy = copy_fixture("sl6/identical_db", tmp_path)
+    run = check_json(copy.name, cwd=tmp_path, select="SL604")
+    first = run.findings[0]
+    assert first["message"] == (
+        "the livenessProbe and the readinessProbe (line 18) of container 'web' (Deployment/storefront) both check "
+        "GET /healthz on port 8080, answered by healthz() at identical_db/shop/app.py:10, which calls "
+        "sqlalchemy.create_engine().connect (a database): while the database is down every replica fails liveness "
+        "and is restarted, when it should only stop receiving traffic"
+    )
+    assert (first["end_line"], first["end_column"]) == (16, 24)
+    assert first["related"] == [
+        {"label": "GET /healthz", "path": None, "line": None},
+        {"label": "app.healthz()", "path": "identical_db/shop/app.py", "line": 10},
+    ]
+
+
+def test_the_route_is_a_related_location_in_sarif(tmp_path: Path) -> None:
+    copy = copy_fixture("sl6/identical_db", tmp_path)
+    run = run_cli("check", "--output-format", "sarif", "--select", "SL604", copy.name, cwd=tmp_path)
+    results = json.loads(run.stdout)["runs"][0]["results"]
+    assert results[0]["message"]["text"].endswith("(path: GET /healthz -> [app.healthz()](1))")
+    assert results[0]["relatedLocations"] == [
+        {
+            "id": 1,
+            "message": {"text": "app.healthz()"},
+            "physicalLocation": {
+                "artifactLocation": {"uri": "identical_db/shop/app.py", "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": 10},
+            },
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        # /healthz answers a constant: failing it means the process cannot answer, which is what
+        # liveness is for. Neither SL604 nor SL602; that readiness checks nothing is SL601's.
+        ("identical_constant", [("identical_constant/app.py", "SL601", 12, 5)]),
+        # gRPC probes on a servicer answering SERVING whatever happens: likewise.
+        ("identical_grpc", [("identical_grpc/server.py", "SL601", 9, 9)]),
+        # The probes ask for /health, which no scanned code serves (SL605 says so): what answers
+        # it cannot be seen, although /readyz queries the database.
+        ("unserved", [("unserved/k8s/deploy.yaml", "SL605", 12, 29), ("unserved/k8s/deploy.yaml", "SL605", 14, 29)]),
+    ],
+)
+def test_identical_probes_on_a_check_of_the_process_or_of_unseen_code(
+    name: str, expected: list[tuple[str, str, int, int]], tmp_path: Path
+) -> None:
+    assert sl6(name, tmp_path) == expected
+
+
+def test_top_level_manifests_of_several_services(tmp_path: Path) -> None:
+    """Manifests in one folder for a tree of services in several languages (a microservices demo)."""
+    assert sl6("polyglot", tmp_path) == [
+        # orders runs src/orders/ (its workload and image name it), whose /healthz pings redis.
+        ("polyglot/kubernetes-manifests/orders.yaml", "SL604", 11, 11),
+        # The Go frontend's identical probes reach the same path, but the frontend is not named
+        # after src/orders/ and is another image: not reported. Nor the cart (C#, not scanned)
+        # or the email service (a servicer answering SERVING), whose probes SL601 counts.
+        ("polyglot/src/emailservice/server.py", "SL601", 6, 9),
+    ]
+
+
+def test_probes_that_differ_but_reach_one_route_are_sl602s(tmp_path: Path) -> None:
+    assert sl6("probes_apart", tmp_path) == [
+        ("probes_apart/app.py", "SL602", 9, 10),
+        ("probes_apart/app.py", "SL603", 11, 10),
     ]
 
 
@@ -53,7 +135,7 @@ def test_service_scanned_from_inside(tmp_path: Path) -> None:
     found = [(f["path"], f["code"], f["line"], f["column"]) for f in run.findings if f["code"].startswith("SL6")]
     assert found == [
         ("k8s/deployment.yaml", "SL605", 25, 21),  # startupProbe /health/started: no such route
-        ("k8s/deployment.yaml", "SL604", 38, 11),  # admin: both probes GET /healthz:8000
+        # admin: both probes GET /healthz:8000, which no route serves: not SL604's
         ("k8s/deployment.yaml", "SL605", 40, 21),  # admin liveness /healthz: no such route
         ("k8s/deployment.yaml", "SL605", 44, 21),  # admin readiness /healthz: no such route
     ]
@@ -141,6 +223,8 @@ def _facts(path: Path, code: str) -> list[dict]:
         ("django_site/health/views.py", "SL601"),
         ("service/k8s/deployment.yaml", "SL605"),
         ("service/app/health.py", "SL605"),
+        ("identical_db/shop/app.py", "SL604"),
+        ("identical_db/deploy/k8s.yaml", "SL604"),
     ],
 )
 def test_facts_are_plain_json(fixture: str, code: str) -> None:
@@ -165,7 +249,6 @@ def test_warm_cache_and_two_workers_give_the_same_findings(tmp_path: Path) -> No
     assert run(jobs=2, cache_dir=cache) == cold == run(jobs=1)
     assert [(p, c, line, col) for p, c, line, col, _ in cold] == [
         ("k8s/deployment.yaml", "SL605", 25, 21),
-        ("k8s/deployment.yaml", "SL604", 38, 11),
         ("k8s/deployment.yaml", "SL605", 40, 21),
         ("k8s/deployment.yaml", "SL605", 44, 21),
     ]

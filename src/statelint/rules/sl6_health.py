@@ -13,6 +13,7 @@ from statelint.rules.sl6_project import (
     Endpoint,
     HealthProject,
     HealthRule,
+    container_of,
     finding_at,
     where,
 )
@@ -61,7 +62,7 @@ class SharedHealthEndpoint(HealthRule):
     def judge(cls, endpoint: Endpoint, project: HealthProject, doc: RuleDoc) -> Iterator[Finding]:
         if endpoint.record["kind"] != "http":
             return  # gRPC health tells roles apart by the service name in the request
-        pairs = _both_probes(endpoint)
+        pairs = _both_probes(endpoint, project)
         if pairs:
             yield finding_at(
                 cls, doc, endpoint.file, endpoint.record["span"],
@@ -81,11 +82,14 @@ class SharedHealthEndpoint(HealthRule):
             )
 
 
-def _both_probes(endpoint: Endpoint) -> str:
-    """'livenessProbe at a.yaml:20 and readinessProbe at a.yaml:26' for each container probing it both ways."""
+def _both_probes(endpoint: Endpoint, project: HealthProject) -> str:
+    """'livenessProbe at a.yaml:20 and readinessProbe at a.yaml:26' for each container probing it both ways
+    with two different probes (identical ones are SL604's, reported in the manifest)."""
     by_container: dict[tuple[str, str, str], dict[str, int]] = {}
     for manifest, probe in endpoint.probes:
-        roles = by_container.setdefault((manifest, probe["pod"], probe["container"]), {})
+        if container_of(manifest, probe) in project.identical:
+            continue
+        roles = by_container.setdefault(container_of(manifest, probe), {})
         roles.setdefault(probe["role"], probe["line"])
     found = []
     for (manifest, _, container), roles in sorted(by_container.items()):
@@ -104,7 +108,7 @@ class LivenessChecksDependencies(HealthRule):
     def judge(cls, endpoint: Endpoint, project: HealthProject, doc: RuleDoc) -> Iterator[Finding]:
         verdict = endpoint.verdict
         dependency = verdict["dependency"] if verdict else None
-        role = endpoint.role()
+        role = endpoint.role(leave_out=project.identical)  # identical probes: SL604 reports the container
         if dependency is None or role not in ("liveness", "both"):
             return
         kind = dependency["kind"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import yaml
 
@@ -34,6 +35,7 @@ class Probe:
     path: str | None  # httpGet path
     port: str  # resolved to the container port number when the probe names a port
     container: str
+    image: str  # the container's image as written ("" when absent)
     workload: str  # "Deployment/api"
     pod: str  # identifies the pod template inside the file (document index + workload)
     line: int  # the probe's key (1-based)
@@ -41,20 +43,28 @@ class Probe:
     path_line: int  # the httpGet path value (or the httpGet key when no path is given)
     path_column: int
 
-    def describe(self) -> str:
-        if self.action == "httpGet":
-            return f"GET {self.path} on port {self.port}"
-        if self.action == "exec":
-            return "the command " + " ".join(self.identity[1:])
-        if self.action == "grpc":
-            service = f" of service {self.identity[2]!r}" if self.identity[2] else ""
-            return f"the gRPC health check{service} on port {self.port}"
-        return f"a TCP connect to port {self.port}"
-
     def as_fact(self) -> dict[str, object]:
         fact: dict[str, object] = {"t": "probe", **self.__dict__}
         fact["identity"] = list(self.identity)
         return fact
+
+
+def describe(probe: Mapping[str, Any]) -> str:
+    """What a probe (as a fact) checks: 'GET /healthz on port 8080'."""
+    action, identity, port = probe["action"], probe["identity"], probe["port"]
+    if action == "httpGet":
+        return f"GET {probe['path']} on port {port}"
+    if action == "exec":
+        return "the command " + " ".join(identity[1:])
+    if action == "grpc":
+        service = f" of service {identity[2]!r}" if identity[2] else ""
+        return f"the gRPC health check{service} on port {port}"
+    return f"a TCP connect to port {port}"
+
+
+def image_name(image: str) -> str:
+    """The repository's last segment of an image reference: ``gcr.io/team/api:1.4`` -> ``api``."""
+    return image.split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0]
 
 
 def _item(node: yaml.Node | None, key: str, depth: int = 0) -> tuple[yaml.Node, yaml.Node] | None:
@@ -116,8 +126,15 @@ def _ports(container: yaml.Node) -> dict[str, str]:
 
 
 def _probe(
-    key: yaml.Node, probe: yaml.Node, role: str, container: str, ports: Mapping[str, str], workload: str, pod: str
+    key: yaml.Node,
+    probe: yaml.Node,
+    role: str,
+    container: tuple[str, str],
+    ports: Mapping[str, str],
+    workload: str,
+    pod: str,
 ) -> Probe | None:
+    """One probe; ``container`` is its (name, image)."""
     for action in ACTIONS:
         item = _item(probe, action)
         if item is not None:
@@ -143,7 +160,7 @@ def _probe(
     else:
         identity = (action, port, _scalar(_get(spec, "host")) or "")
     return Probe(
-        role, action, identity, path, port, container, workload, pod,
+        role, action, identity, path, port, *container, workload, pod,
         key.start_mark.line + 1, key.start_mark.column + 1,
         where.start_mark.line + 1, where.start_mark.column + 1,
     )
@@ -174,12 +191,13 @@ def read_probes(
             spec = _pod_spec(obj, kind, specs, default_spec)
             for container in _sequence(_get(spec, "containers")):
                 name = _scalar(_get(container, "name")) or "?"
+                image = _scalar(_get(container, "image")) or ""
                 ports = _ports(container)
                 for key, role in ROLES.items():
                     item = _item(container, key)
                     if item is None:
                         continue
-                    probe = _probe(item[0], item[1], role, name, ports, workload, f"{index}:{workload}")
+                    probe = _probe(item[0], item[1], role, (name, image), ports, workload, f"{index}:{workload}")
                     if probe is not None:
                         found.append(probe)
     return tuple(found)
@@ -200,4 +218,4 @@ def has_probes(text: str, knowledge: Mapping[str, object]) -> bool:
     return any(needle in text for needle in manifests["needles"])
 
 
-__all__ = ["Probe", "has_probes", "probes_in", "read_probes"]
+__all__ = ["Probe", "describe", "has_probes", "image_name", "probes_in", "read_probes"]

@@ -1,53 +1,91 @@
 """SL604-SL605: Kubernetes probes checked against each other and against the routes of the code.
 
-SL604 reads manifests only. SL605 is both a code and a text rule: it collects every
-route of the scanned Python files and every httpGet probe of the manifests, and
-reports a probe whose path no route serves, naming the files the routes came from.
+Both are code and text rules, joined once every file is done. SL604 finds the containers
+whose liveness and readiness probes are the same check, and reports one when the check
+answering it in the scanned code is seen to call a dependency: only then does a failure
+that should only take the pod out of the Service restart it. A check of the process alone
+(a constant answer, a gRPC servicer set to SERVING), code the scan does not hold (another
+language, an external image) and exec commands are not reported: unknown means silent.
+SL605 collects every route of the scanned Python files and every httpGet probe of the
+manifests, and reports a probe whose path no route serves, naming the files the routes
+came from.
 """
 
 from __future__ import annotations
 
 import difflib
+import posixpath
 from collections.abc import Iterator, Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 from statelint.catalog import RuleDoc
-from statelint.model import Finding, Span
+from statelint.model import Finding, Related
 from statelint.rules._routes import normalize, serves, under
-from statelint.rules.base import TextRule
-from statelint.rules.sl6_manifests import Probe, has_probes, probes_in
-from statelint.rules.sl6_project import RoutesAndProbes, finding_at, in_scope
+from statelint.rules.sl6_manifests import describe
+from statelint.rules.sl6_project import (
+    Endpoint,
+    HealthProject,
+    RoutesAndProbes,
+    finding_at,
+    in_scope,
+    where,
+)
 from statelint.triage import routes as route_triage
 
 _MAX_FILES = 3
 
 
-class SameLivenessAndReadiness(TextRule):
+class SameLivenessAndReadiness(RoutesAndProbes):
+    """Identical probes, reported when the check they share is seen to look at a dependency."""
+
     code = "SL604"
-    patterns: ClassVar[tuple[str, ...]] = ("*.yaml", "*.yml")
+    triage = staticmethod(route_triage.health_facts)
+    join_on = "identity"  # a probe: without one there is nothing to report
 
     @classmethod
-    def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:
-        return ("livenessProbe",)  # both probes must be there; readinessProbe is checked in check()
+    def check_project(
+        cls, facts: Mapping[str, list[Any]], doc: RuleDoc, options: Mapping[str, Any], knowledge: Mapping[str, Any]
+    ) -> Iterator[Finding]:
+        project = HealthProject(facts)
+        for (manifest, _, container), (liveness, readiness) in sorted(project.identical.items()):
+            if not _followed(liveness):
+                continue  # a command, or a server on another host: what it checks cannot be seen
+            reached = project.reached_by(manifest, liveness)
+            if not reached or not all(e.verdict and e.verdict["dependency"] for e in reached):
+                continue  # not the scanned code's, or a check of the process alone: nothing restarts in vain
+            endpoint = reached[0]
+            verdict = endpoint.verdict
+            assert verdict is not None
+            dependency, name = verdict["dependency"], verdict["name"]
+            handler = f"{name}()" if name and name != "<lambda>" else "its handler"
+            kind = dependency["kind"]
+            line, column = liveness["line"], liveness["column"]
+            yield finding_at(
+                cls, doc, manifest, [line, column, line, column + len("livenessProbe")],
+                f"the livenessProbe and the readinessProbe (line {readiness['line']}) of container {container!r} "
+                f"({liveness['workload']}) both check {describe(liveness)}, answered by {handler} at "
+                f"{where(endpoint.verdict_file, verdict['span'])}, which calls {dependency['what']} (a {kind}): "
+                f"while the {kind} is down every replica fails liveness and is restarted, when it should only "
+                "stop receiving traffic",
+                _related(endpoint),
+            )
 
-    def check(self, path: str, text: str) -> None:
-        if "readinessProbe" not in text or not has_probes(text, self.knowledge):
-            return
-        containers: dict[tuple[str, str], list[Probe]] = {}
-        for probe in probes_in(text, self.knowledge):
-            containers.setdefault((probe.pod, probe.container), []).append(probe)
-        for probes in containers.values():
-            readiness = {p.identity: p for p in probes if p.role == "readiness"}
-            for liveness in (p for p in probes if p.role == "liveness"):
-                twin = readiness.get(liveness.identity)
-                if twin is None or liveness.action == "tcpSocket":
-                    continue
-                self.report_at(
-                    Span(liveness.line, liveness.column, liveness.line, liveness.column + len("livenessProbe")),
-                    f"the livenessProbe and the readinessProbe (line {twin.line}) of container {liveness.container!r} "
-                    f"({liveness.workload}) both check {liveness.describe()}: a pod that should only stop receiving "
-                    "traffic gets restarted instead",
-                )
+
+def _followed(probe: Mapping[str, Any]) -> bool:
+    """A gRPC probe, or an httpGet probe sent to the pod itself (its identity: action, path, port, host ...)."""
+    return probe["action"] == "grpc" or (probe["action"] == "httpGet" and not probe["identity"][3])
+
+
+def _related(endpoint: Endpoint) -> tuple[Related, ...]:
+    """The route, then the handler at its ``def`` (SARIF's related locations)."""
+    record, verdict = endpoint.record, endpoint.verdict
+    assert verdict is not None
+    route = Related(record["path"] if record["kind"] == "grpc" else f"GET {record['path']}")
+    name = verdict["name"]
+    if not name or name == "<lambda>":
+        return (route,)
+    module = posixpath.splitext(posixpath.basename(endpoint.verdict_file))[0]
+    return route, Related(f"{module}.{name}()", endpoint.verdict_file, name)
 
 
 class ProbeWithoutRoute(RoutesAndProbes):

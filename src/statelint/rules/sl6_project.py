@@ -1,4 +1,4 @@
-"""What SL601-SL603 and SL605 share: routes and handlers from code, probes from manifests.
+"""What SL601-SL605 share: routes and handlers from code, probes from manifests.
 
 Each of these rules is both a :class:`Rule`, walking Python files for routes, and a
 :class:`TextRule`, reading Kubernetes manifests for probes. Both sides become plain
@@ -21,14 +21,20 @@ from its path segments (``livez``, ``/health/live`` -> liveness; ``readyz``, ``r
 
 **Which manifests go with which code.** A manifest is matched against the routes of
 the deepest folder above it that holds route-declaring Python files: in a tree of
-several services, each service's ``k8s/`` folder meets its own code.
+several services, each service's ``k8s/`` folder meets its own code. SL604, which
+reports only what it can pin on one container's code, asks more
+(:meth:`HealthProject.reached_by`).
+
+**Identical probes are SL604's.** A container whose livenessProbe and readinessProbe
+are the same check is reported (or not) by SL604, in the manifest where it is fixed;
+SL602 and SL603 leave that container's probes out, so one mistake is one finding.
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -37,7 +43,7 @@ import libcst as cst
 from statelint.catalog import RuleDoc
 from statelint.engine.context import FileContext
 from statelint.engine.names import Scope
-from statelint.model import Finding, Span
+from statelint.model import Finding, Related, Span
 from statelint.rules._routes import (
     Handler,
     Route,
@@ -47,9 +53,9 @@ from statelint.rules._routes import (
     normalize,
     serves,
 )
-from statelint.rules.base import Rule, TextRule
+from statelint.rules.base import BaseRule, Rule, TextRule
 from statelint.rules.sl6_handlers import HandlerJudge, Verdict
-from statelint.rules.sl6_manifests import has_probes, probes_in
+from statelint.rules.sl6_manifests import has_probes, image_name, probes_in
 from statelint.triage import routes as route_triage
 from statelint.triage.routes import plain_path
 
@@ -231,18 +237,35 @@ def _within(path: str, directory: str) -> bool:
     return not directory or path.startswith(directory.rstrip("/") + "/")
 
 
-def in_scope(manifest: str, files: Iterable[str]) -> set[str]:
-    """The code files a manifest goes with: those under the deepest folder above it that has any."""
+def scope_folder(manifest: str, files: Iterable[str]) -> tuple[str, set[str]]:
+    """The deepest folder above a manifest that holds any of ``files``, and those files."""
     candidates = set(files)
     directory = posixpath.dirname(manifest)
     while True:
         inside = {f for f in candidates if _within(f, directory)}
         if inside:
-            return inside
+            return directory, inside
         parent = posixpath.dirname(directory)
         if parent == directory:
-            return set()
+            return directory, set()
         directory = parent
+
+
+def in_scope(manifest: str, files: Iterable[str]) -> set[str]:
+    """The code files a manifest goes with: those under the deepest folder above it that has any."""
+    return scope_folder(manifest, files)[1]
+
+
+Container = tuple[str, str, str]  # manifest, pod, container name
+
+
+def container_of(manifest: str, probe: Mapping[str, Any]) -> Container:
+    return manifest, probe["pod"], probe["container"]
+
+
+def _word(name: str) -> str:
+    """A name as a folder would spell it too: ``svc-a``, ``svc_a`` and ``SvcA`` -> ``svca``."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
 def where(path: str, span: list[int]) -> str:
@@ -266,9 +289,11 @@ class Endpoint:
     def describe(self) -> str:
         return "the gRPC health Check" if self.record["kind"] == "grpc" else f"GET {self.record['path']}"
 
-    def role(self) -> str:
-        """From the probes that call it when there are any, else from its names."""
-        roles = {probe["role"] for _, probe in self.probes} & {"liveness", "readiness"}
+    def role(self, leave_out: Collection[Container] = ()) -> str:
+        """From the probes that call it when there are any, else from its names. ``leave_out``: containers
+        whose probes do not count (those SL604 answers for)."""
+        probes = [probe for manifest, probe in self.probes if container_of(manifest, probe) not in leave_out]
+        roles = {probe["role"] for probe in probes} & {"liveness", "readiness"}
         if len(roles) == 2:
             return "both"
         return roles.pop() if roles else self.record["role"]
@@ -304,18 +329,68 @@ class HealthProject:
                     break
         files = {e.file for e in self.endpoints}
         self.probed_files: set[str] = set()
+        self.folders: dict[str, str] = {}  # manifest -> the folder of the code it goes with
         for manifest, probe in self.probes:
-            scope = in_scope(manifest, files)
+            self.folders[manifest], scope = scope_folder(manifest, files)
             self.probed_files |= scope
             for endpoint in self.endpoints:
                 if endpoint.file in scope and endpoint.calls(probe):
                     endpoint.probes.append((manifest, probe))
         self.keys = {e.key for e in self.endpoints}
         self.http_keys = {k for k in self.keys if k[0] == "http"}
+        self.identical = _identical(self.probes)
 
     def only(self, endpoint: Endpoint) -> bool:
         """Whether this is the scan's one and only health endpoint."""
         return self.keys == {endpoint.key}
+
+    def reached_by(self, manifest: str, probe: Mapping[str, Any]) -> list[Endpoint]:
+        """The health endpoints of the scanned code that answer ``probe``, when the scan can tell they are
+        the container's; [] when it cannot (SL604: unknown means silent).
+
+        The join above pairs a manifest with every route of the code it goes with, and a tree's top-level
+        manifests go with the code of every service in it (a Go frontend's probe meets the Python service's
+        /healthz). So a container is only taken to run the code of a folder named after it (its workload or
+        its image: ``Deployment/cart`` or ``image: .../cart:1.2`` for ``src/cart/``), or else code whose
+        health endpoints no other image is probed on.
+        """
+        reached = [e for e in self.endpoints if any(m == manifest and p is probe for m, p in e.probes)]
+        if not reached:
+            return []
+        names = {_word(probe["workload"].split("/", 1)[-1]), _word(image_name(probe.get("image", "")))} - {""}
+        folder = self.folders.get(manifest, "")
+        named = [e for e in reached if names & _folders(e.file, folder)]
+        if named:
+            return named
+        probing = {_runs(p) for e in reached for _, p in e.probes}
+        return reached if probing == {_runs(probe)} else []
+
+
+def _runs(probe: Mapping[str, Any]) -> tuple[str, ...]:
+    """What a probed container runs: its image without tag or digest; its workload and name without one."""
+    image = probe.get("image", "")
+    repository = re.sub(r":[^/:]*$", "", image.split("@", 1)[0])
+    return (repository,) if repository else (probe["workload"], probe["container"])
+
+
+def _folders(file: str, folder: str) -> set[str]:
+    """The folder names between ``folder`` and ``file``, spelled by :func:`_word`."""
+    relative = file[len(folder) + 1 :] if folder and _within(file, folder) else file
+    return {_word(part) for part in relative.split("/")[:-1]}
+
+
+def _identical(probes: list[tuple[str, dict[str, Any]]]) -> dict[Container, tuple[dict[str, Any], dict[str, Any]]]:
+    """The containers whose livenessProbe and readinessProbe are the same check (SL604's), with the two.
+    TCP connects are left out: connecting to a port is neither a liveness nor a readiness check."""
+    roles: dict[Container, dict[str, dict[str, Any]]] = {}
+    for manifest, probe in probes:
+        roles.setdefault(container_of(manifest, probe), {})[probe["role"]] = probe
+    found = {}
+    for container, by_role in roles.items():
+        liveness, readiness = by_role.get("liveness"), by_role.get("readiness")
+        if liveness and readiness and liveness["identity"] == readiness["identity"] and liveness["action"] != "tcpSocket":
+            found[container] = (liveness, readiness)
+    return found
 
 
 class HealthRule(RoutesAndProbes):
@@ -336,16 +411,20 @@ class HealthRule(RoutesAndProbes):
         raise NotImplementedError
 
 
-def finding_at(cls: type[Rule], doc: RuleDoc, path: str, span: list[int], message: str) -> Finding:
-    return cls.make_finding(doc, path, Span(*span), message)
+def finding_at(
+    cls: type[BaseRule], doc: RuleDoc, path: str, span: list[int], message: str, related: tuple[Related, ...] = ()
+) -> Finding:
+    return cls.make_finding(doc, path, Span(*span), message)._replace(related=related)
 
 
 __all__ = [
+    "Container",
     "Endpoint",
     "HealthProject",
     "HealthRule",
     "RoleNames",
     "RoutesAndProbes",
+    "container_of",
     "finding_at",
     "in_scope",
     "plain_path",
