@@ -83,6 +83,29 @@ def triage_source(text: str, module: str = "app") -> Any:
     return Source(f"{module}.py", text, ast.parse(text), module)
 
 
+def requirement_met(code: str, text: str, module: str = "app", options: dict[str, Any] | None = None) -> bool:
+    """Whether rule ``code``'s ``requires`` accepts ``text`` as module ``module`` of its own (its
+    definitions expand its names, as before the project model is built), with the rule's default
+    options updated by ``options``."""
+    import textwrap
+
+    from statelint.catalog import load_catalog
+    from statelint.engine.requirements import FileFacts
+    from statelint.project.model import ProjectModel
+    from statelint.project.summary import summarize
+    from statelint.rules import all_rules
+
+    text = textwrap.dedent(text)
+    source = triage_source(text, module)
+    summary = summarize(source.tree, module, is_package=False)
+    facts = FileFacts(text, summary, ProjectModel.alone(summary).expand, lambda: source.strings)
+    requires = all_rules()[code].requires
+    assert requires is not None, f"{code} declares no requires"
+    catalog = load_catalog()
+    settings = {**catalog.rules[code].default_options(), **(options or {})}
+    return requires.met(facts, catalog.knowledge(code), settings)
+
+
 def expectations(folder: Path) -> list[tuple[str, str, int, int]]:
     """(path, code, line, column) of every ``# expect: CODE@COLUMN`` comment under ``folder``, sorted
     as reports are: a fixture's expected findings sit next to its lines, as in flake8-bugbear's eval files."""

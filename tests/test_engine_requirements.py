@@ -7,26 +7,14 @@ keeps being skipped where it has nothing to look at.
 
 from __future__ import annotations
 
-import ast
-import textwrap
-
 import pytest
 
-from statelint.catalog import load_catalog
-from statelint.engine.requirements import FileFacts, Requires, lookup
-from statelint.project.model import ProjectModel
-from statelint.project.summary import summarize
-from statelint.rules import all_rules
+from statelint.engine.requirements import Requires, lookup
+from tests.helpers import requirement_met
 
 
-def needs(code: str, text: str, options: dict | None = None) -> bool:
-    """Whether ``code``'s declaration accepts ``text`` as a module ``app`` of its own."""
-    text = textwrap.dedent(text)
-    summary = summarize(ast.parse(text), "app")
-    facts = FileFacts(text, summary, ProjectModel.alone(summary).expand)
-    requires = all_rules()[code].requires
-    assert requires is not None
-    return requires.met(facts, load_catalog().knowledge(code), options or {})
+def needs(code: str, text: str) -> bool:
+    return requirement_met(code, text)
 
 
 @pytest.mark.parametrize(
@@ -120,3 +108,24 @@ def test_a_path_goes_on_in_each_entry_of_a_list() -> None:
     assert lookup(knowledge, "pools.calls") == ["a.A", "a.B", "c.C"]
     assert lookup(knowledge, "one.names") == ["x"]
     assert lookup(knowledge, "one.missing") == []
+
+
+def test_file_handlers() -> None:
+    assert needs("SL201", "import logging\nlogging.FileHandler('app.log')\n") is True
+    assert needs("SL201", "from logging.handlers import RotatingFileHandler as RFH\nh = RFH('a.log')\n") is True
+    assert needs("SL201", "import logging\nlogging.StreamHandler()\n# FileHandler\n") is False
+
+
+def test_basic_config_needs_a_filename() -> None:
+    assert needs("SL202", "import logging\nlogging.basicConfig(filename='a.log')\n") is True
+    assert needs("SL202", "import logging\nlogging.basicConfig(level=10)\n") is False
+
+
+def test_dict_config() -> None:
+    text = "LOGGING = {'version': 1, 'handlers': {'f': {'class': 'logging.FileHandler', 'filename': 'a.log'}}}\n"
+    assert needs("SL203", text) is True
+    assert needs("SL203", text.replace("logging.FileHandler", "logging.StreamHandler")) is False
+    assert needs("SL203", "import logging\nC = dict(version=1, handlers={'f': {'()': logging.FileHandler}})\n") is True
+    assert needs("SL203", "import logging\nlogging.FileHandler\n") is False  # no handlers key
+    # a key spelled with an escape sequence is still a key
+    assert needs("SL203", "C = {'h\\x61ndlers': {'f': {'class': 'logging.FileHandler'}}}\n") is True

@@ -16,6 +16,7 @@ from typing import Any
 import libcst as cst
 
 from statelint.engine.names import Scope
+from statelint.engine.requirements import Requires
 from statelint.rules._files import (
     PathResolver,
     argument,
@@ -27,7 +28,6 @@ from statelint.rules._files import (
 )
 from statelint.rules.sl2_handlers import HandlerRule
 from statelint.rules.sl2_optin import Guard, opted_in
-from statelint.triage import logging_config
 
 _CLASS_KEYS = ("class", "()")
 
@@ -66,7 +66,8 @@ def is_config_mapping(node: cst.CSTNode) -> bool:
 
 class DictConfigFileHandler(HandlerRule):
     code = "SL203"
-    triage = staticmethod(logging_config.dict_config_handler)
+    # a "handlers" key, and a file handler class named in a string or in code
+    requires = Requires(words=["handlers"], mentions=["file_handlers.class"])
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)

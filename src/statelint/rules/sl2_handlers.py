@@ -10,6 +10,7 @@ import libcst as cst
 
 from statelint.engine.analyze import minimal_needles
 from statelint.engine.names import Scope
+from statelint.engine.requirements import Requires
 from statelint.rules._files import (
     ABSENT,
     ENV_GETTERS,
@@ -21,7 +22,6 @@ from statelint.rules._files import (
     literal_string,
 )
 from statelint.rules.sl2_optin import OptInTracker
-from statelint.triage import logging_config
 
 
 def handler_classes(knowledge: Mapping[str, Any]) -> frozenset[str]:
@@ -52,7 +52,7 @@ class HandlerRule(OptInTracker):
 
 class FileHandlerInCode(HandlerRule):
     code = "SL201"
-    triage = staticmethod(logging_config.file_handler)
+    requires = Requires(calls=["file_handlers.class"])  # a file handler made here
 
     def visit_Call(self, node: cst.Call) -> None:
         name = self.ctx.match(node.func, self.classes)
@@ -80,7 +80,7 @@ class _Site:
 
 class BasicConfigFilename(OptInTracker):
     code = "SL202"
-    triage = staticmethod(logging_config.basic_config_filename)
+    requires = Requires(words=["filename"], calls=["basic_config"])  # basicConfig(filename=...)
     needles: ClassVar[tuple[str, ...]] = ("basicConfig",)
 
     def __init__(self, *args: Any) -> None:

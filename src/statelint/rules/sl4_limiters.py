@@ -19,13 +19,13 @@ import libcst as cst
 
 from statelint.catalog import RuleDoc
 from statelint.engine.names import Scope
+from statelint.engine.requirements import Requires
 from statelint.model import Finding, Span
 from statelint.rules._state import local_aliases, terminal
 from statelint.rules._syntax import ABSENT as _ABSENT
 from statelint.rules._syntax import UNKNOWN as _UNKNOWN
 from statelint.rules._syntax import argument, literal_string
 from statelint.rules.base import Rule
-from statelint.triage import limiters
 
 _MAX_DEPTH = 6
 MEMORY = "memory"
@@ -278,7 +278,8 @@ def _why(entry: Mapping[str, Any], verdict: Verdict) -> str:
 
 class InMemoryRateLimiter(_StorageDetector):
     code = "SL401"
-    triage = staticmethod(limiters.rate_limiter)
+    # a limiter made or applied here, or a storage setting the project-wide join needs
+    requires = Requires(calls=["limiters.calls"], options=["extra-limiter-classes"], mentions=["limiters.config_keys"])
     family_key = "limiters"
     extra_option = "extra-limiter-classes"
     extra_lifetime = "long"
@@ -374,7 +375,7 @@ class InMemoryRateLimiter(_StorageDetector):
 
 class InMemoryCircuitBreaker(_StorageDetector):
     code = "SL402"
-    triage = staticmethod(limiters.circuit_breaker)
+    requires = Requires(calls=["breakers.calls"], options=["extra-breaker-classes"])  # a breaker made or applied here
     family_key = "breakers"
     extra_option = "extra-breaker-classes"
     extra_lifetime = "any"

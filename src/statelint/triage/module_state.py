@@ -21,7 +21,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from statelint.catalog import load_catalog
-from statelint.triage import DEFS, SCOPES, Source, bound_names, statement_fields, terminal, walk
+from statelint.triage import (
+    DEFS,
+    SCOPES,
+    Source,
+    bound_names,
+    statement_fields,
+    terminal,
+    walk,
+)
 from statelint.triage.aliases import local_names
 
 _LITERALS: dict[type, str] = {

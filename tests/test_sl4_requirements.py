@@ -1,15 +1,11 @@
-"""Triage of SL401/SL402: limiter and breaker names through aliases, and SL401's setting facts."""
+"""What SL401/SL402 require of a file: limiter and breaker names through aliases, and SL401's setting facts."""
 
 from __future__ import annotations
 
 import textwrap
 from pathlib import Path
 
-from statelint.catalog import load_catalog
-from statelint.triage import limiters
-from tests.helpers import run_cli, triage_source
-
-CATALOG = load_catalog()
+from tests.helpers import requirement_met, run_cli
 
 # (case, source, SL401 verdict, SL402 verdict, codes reported)
 CASES = [
@@ -44,11 +40,8 @@ CASES = [
 
 
 def test_verdicts_and_what_the_rules_report(tmp_path: Path) -> None:
-    def verdict(predicate: object, code: str, text: str) -> bool:
-        return predicate(triage_source(text), CATALOG.knowledge(code), CATALOG.rules[code].default_options())  # type: ignore[operator]
-
-    assert {n: verdict(limiters.rate_limiter, "SL401", t) for n, t, *_ in CASES} == {n: v for n, _, v, _, _ in CASES}
-    assert {n: verdict(limiters.circuit_breaker, "SL402", t) for n, t, *_ in CASES} == {n: v for n, _, _, v, _ in CASES}
+    assert {n: requirement_met("SL401", t) for n, t, *_ in CASES} == {n: v for n, _, v, _, _ in CASES}
+    assert {n: requirement_met("SL402", t) for n, t, *_ in CASES} == {n: v for n, _, _, v, _ in CASES}
     found: dict[str, set[str]] = {}
     for name, text, *_ in CASES:  # each case alone: a storage setting anywhere configures every limiter
         (tmp_path / name).mkdir()
@@ -66,7 +59,7 @@ def test_verdicts_and_what_the_rules_report(tmp_path: Path) -> None:
 def test_a_storage_setting_elsewhere_is_a_fact_the_join_needs(tmp_path: Path) -> None:
     """The setting file reports nothing itself, but silences the limiter's default-storage finding."""
     text = 'import os\nRATELIMIT_STORAGE_URI = os.environ["RATELIMIT_STORAGE_URI"]\n'
-    assert limiters.rate_limiter(triage_source(text), CATALOG.knowledge("SL401"), {}) is True
+    assert requirement_met("SL401", text) is True
     (tmp_path / "config.py").write_text(text, encoding="utf-8")
     (tmp_path / "app.py").write_text("from flask_limiter import Limiter\nlimiter = Limiter()\n", encoding="utf-8")
     run = run_cli("check", "--no-cache", "--output-format", "json", "--select", "SL401", ".", cwd=tmp_path)
