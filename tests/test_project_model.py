@@ -19,7 +19,7 @@ from statelint.project.model import ProjectModel, not_deployed
 from statelint.project.summary import summarize
 from tests.helpers import check_json, copy_fixture, expectations, quads
 
-PROJECTS = ["factory_app", "limiter_settings", "namespace_app", "plugin_loader", "settings_app", "stop_signals"]
+PROJECTS = ["factory_app", "limiter_settings", "namespace_app", "plugin_loader", "settings_app", "stop_signals", "wrapped_app"]
 
 
 @pytest.mark.parametrize("name", PROJECTS)
@@ -108,6 +108,20 @@ def test_expansion_follows_reexports_factories_and_subclasses() -> None:
     assert "flask.Flask().run" in model.expand("pkg.make_app().run")
     assert model.expand("pkg.web.ApiFlask") == {"flask.Flask"}
     assert model.expand("pkg.web.make_app") == frozenset()  # the function itself stands for nothing else
+
+
+def test_a_submodule_and_the_package_name_bound_to_its_function_are_told_apart() -> None:
+    """``from .main import main`` in ``pkg/__init__.py``: ``pkg.main`` is the function, ``pkg.main.main``
+    still the submodule's def (not ``pkg.main.main.main``, and so on to the depth bound)."""
+    model = model_of(
+        {
+            "pkg.__init__": "from .main import main\n",
+            "pkg.main": "from flask import Flask\ndef main():\n    return Flask(__name__)\n",
+            "wsgi": "from pkg import main\ndef app():\n    return main()\n",
+        }
+    )
+    assert model.expand("pkg.main()") == {"pkg.main.main()", "flask.Flask()"}
+    assert model.expand("wsgi.app()") == {"pkg.main()", "pkg.main.main()", "flask.Flask()"}
 
 
 def test_cycles_self_reference_and_deep_chains_terminate() -> None:

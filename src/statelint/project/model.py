@@ -183,10 +183,14 @@ class ProjectModel:
                 if calls:
                     return []  # a call of something the project does not define
                 continue  # a package, a module, or a function whose nested def follows
-            if kind == "class" and not calls and index + 1 < len(parts):
+            if kind in ("class", "value") and not calls and index + 1 < len(parts):
                 member = f"{prefix}.{parts[index + 1].split('(', 1)[0]}"
                 if member in self.kinds:
-                    continue  # a method, a class attribute or a nested class: the longer name says more
+                    # a method, a class attribute or a nested class; or a definition of a submodule whose
+                    # name the package also binds (``from .main import main`` in ``pkg/__init__.py``
+                    # makes ``pkg.main`` a function, while ``pkg.main.main`` is that module's def):
+                    # the longer name says more
+                    continue
             rest = ".".join(parts[index + 1 :])
             return self._through(prefix, kind, calls, rest)
         return []
