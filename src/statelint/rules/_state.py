@@ -36,8 +36,9 @@ from statelint.rules._state_code import (
     guarded,
     is_decorator,
     load_names,
-    log_once,
     local_aliases,
+    log_once,
+    logged_once,
     matches_any,
     references,
     root_of,
@@ -405,6 +406,15 @@ class ModuleState:
             return False
         calls = frozenset(self.k1.get("log_once_calls", ()))
         return id(rebind.node) in log_once(func.body, rebind.target.value, calls)
+
+    def logged_once(self, write: Write, container: str) -> bool:
+        """True for ``if key not in SEEN: log(...); SEEN.add(key)``: the keys already logged keep one
+        process from repeating a message."""
+        func = write.scope.node
+        if not isinstance(func, cst.FunctionDef):
+            return False
+        calls = frozenset(self.k1.get("log_once_calls", ()))
+        return id(write.node) in logged_once(func.body, container, calls)
 
     # -- clocks (SL403) -------------------------------------------------------------------------
     def clock_state(self) -> ClockState:

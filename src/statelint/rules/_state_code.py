@@ -318,12 +318,37 @@ def log_once(body: cst.BaseSuite, name: str, log_calls: frozenset[str]) -> set[i
     """Ids of the statements setting ``name = True`` in an ``if not name:`` (``is False``, ``is None``)
     block that otherwise only logs: a flag that keeps a message from repeating, right per process."""
     out: set[int] = set()
+    for statement in _ifs(body):
+        if _unset_flag(statement.test, name):
+            out |= _log_once_block(_statements(statement.body), name, log_calls)
+    return out
+
+
+def logged_once(body: cst.BaseSuite, name: str, log_calls: frozenset[str]) -> set[int]:
+    """Ids of the calls adding ``key`` to the container ``name`` in an ``if key not in name:`` block
+    that otherwise only logs: the keys already logged, kept so that one process does not repeat a
+    message (``name.add(key)``, ``name.append(key)``), right per process."""
+    out: set[int] = set()
+    for statement in _ifs(body):
+        test = statement.test
+        if (
+            isinstance(test, cst.Comparison)
+            and len(test.comparisons) == 1
+            and isinstance(test.comparisons[0].operator, cst.NotIn)
+            and isinstance(test.comparisons[0].comparator, cst.Name)
+            and test.comparisons[0].comparator.value == name
+        ):
+            out |= _logged_once_block(_statements(statement.body), name, test.left, log_calls)
+    return out
+
+
+def _ifs(body: cst.BaseSuite) -> Iterator[cst.If]:
+    """Every ``if`` (and ``elif``) statement in ``body``, at any depth of blocks (not in nested functions)."""
     pending = _statements(body)
     while pending:
         statement = pending.pop()
         if isinstance(statement, cst.If):
-            if _unset_flag(statement.test, name):
-                out |= _log_once_block(_statements(statement.body), name, log_calls)
+            yield statement
             pending.extend(_statements(statement.body))
             other = statement.orelse
             if other is not None:
@@ -332,7 +357,33 @@ def log_once(body: cst.BaseSuite, name: str, log_calls: frozenset[str]) -> set[i
             pending.extend(_statements(statement.body))
             for handler in getattr(statement, "handlers", ()):
                 pending.extend(_statements(handler.body))
-    return out
+
+
+def _logged_once_block(statements: list[Any], name: str, key: cst.BaseExpression, log_calls: frozenset[str]) -> set[int]:
+    adds: set[int] = set()
+    logs = False
+    for statement in statements:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            return set()
+        for small in statement.body:
+            call = small.value if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) else None
+            if call is None:
+                return set()
+            func = call.func
+            if terminal(call) in log_calls:
+                logs = True
+            elif (
+                isinstance(func, cst.Attribute)
+                and isinstance(func.value, cst.Name)
+                and func.value.value == name
+                and func.attr.value in ("add", "append")
+                and len(call.args) == 1
+                and call.args[0].value.deep_equals(key)
+            ):
+                adds |= {id(statement), id(small), id(call)}
+            else:
+                return set()
+    return adds if logs else set()
 
 
 def _unset_flag(test: cst.BaseExpression, name: str) -> bool:

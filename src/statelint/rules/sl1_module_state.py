@@ -83,7 +83,9 @@ class MutatedModuleContainer(StateRule):
         skip = state.clock_state().module_names  # reported as SL403
         for write in state.writes:
             container = state.container_for(write.root, write.scope, extra)
-            if container is not None and container.name not in skip and not state.runs_at_import(write.scope, startup):
+            if container is None or container.name in skip or state.logged_once(write, container.name):
+                continue
+            if not state.runs_at_import(write.scope, startup):
                 yield container, f"{write.how} in {describe(write.scope)}", write.node, state.pure_memo(write), write.scope
         for rebind in state.rebinds:  # `global X; X += [...]` on a container mutates it in place
             container = state.container(rebind.target.value, extra) if rebind.augmented else None
