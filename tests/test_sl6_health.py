@@ -85,6 +85,25 @@ def test_grpc_near_misses(tmp_path: Path) -> None:
 
 def test_single_health_endpoint_serves_both_roles(tmp_path: Path) -> None:
     assert sl6("single_healthz", tmp_path) == [("single_healthz/app.py", "SL602", 9, 10)]
+    found = messages("single_healthz", tmp_path / "again")
+    assert found[("SL602", 9)].startswith(
+        "GET /healthz is the service's only health endpoint and healthz() calls "
+        "sqlalchemy.create_engine().connect (a database), so the liveness and the readiness probe"
+    )
+
+
+def test_only_health_endpoint_reaching_a_dependency_through_a_helper(tmp_path: Path) -> None:
+    assert sl6("only_helper", tmp_path) == [("only_helper/app.py", "SL602", 13, 10)]
+    found = messages("only_helper", tmp_path / "again")
+    assert "health() calls check_cache() -> redis.asyncio.Redis().ping (a cache)" in found[("SL602", 13)]
+
+
+def test_only_health_endpoint_checking_the_process_alone(tmp_path: Path) -> None:
+    # Both probes may point at an endpoint that fails only when the process should not serve:
+    # no dependency outage restarts the pods through it.
+    assert sl6("only_process", tmp_path) == []
+    # A constant answer: that readiness then checks nothing is SL601's, not SL602's.
+    assert sl6("only_constant", tmp_path / "constant") == [("only_constant/app.py", "SL601", 8, 11)]
 
 
 @pytest.mark.parametrize(

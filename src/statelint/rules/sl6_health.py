@@ -74,11 +74,18 @@ class SharedHealthEndpoint(HealthRule):
             and endpoint.file not in project.probed_files
             and endpoint.record["role"] == "neutral"
             and project.http_keys == {endpoint.key}
+            and endpoint.verdict is not None
+            and endpoint.verdict["dependency"] is not None
         ):
+            # A check of the process alone may serve both probes: failing it means the process cannot
+            # answer, which is what liveness is for (that readiness then checks nothing is SL601's).
+            dependency = endpoint.verdict["dependency"]
+            kind = dependency["kind"]
             yield finding_at(
                 cls, doc, endpoint.file, endpoint.record["span"],
-                f"{endpoint.describe()} is the service's only health endpoint, so the liveness and the readiness "
-                "probe can only both point at it: a pod that should only stop receiving traffic gets restarted instead",
+                f"{endpoint.describe()} is the service's only health endpoint and {_handler(endpoint.verdict)} calls "
+                f"{dependency['what']} (a {kind}), so the liveness and the readiness probe can only both point at it: while the {kind} "
+                "is down every replica fails liveness and is restarted, when it should only stop receiving traffic",
             )
 
 
