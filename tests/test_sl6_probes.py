@@ -153,6 +153,29 @@ def test_each_manifest_meets_its_own_service(tmp_path: Path) -> None:
     assert sl6("monorepo", tmp_path, select="SL605") == [("monorepo/svc_b/k8s/deploy.yaml", "SL605", 13, 29)]
 
 
+def test_probes_are_judged_against_the_containers_own_code(tmp_path: Path) -> None:
+    # Top-level manifests of a tree of services in several languages meet every Python service's
+    # routes. orders runs src/orders/ (its image and workload name it): its /readyz is not served.
+    # The Go frontend's /_healthz and shopping-helper's /health (src/assistant/ is not named after
+    # it, and other images are probed on that code) are not judged: unknown means silent.
+    assert sl6("polyglot_routes", tmp_path) == [("polyglot_routes/kubernetes-manifests/orders.yaml", "SL605", 15, 29)]
+    found = {f["line"]: f["message"] for f in check_json("polyglot_routes", cwd=tmp_path, select="SL605").findings}
+    assert found[15].startswith(
+        "the readinessProbe of container 'server' (Deployment/orders) requests GET /readyz, which no route"
+    )
+
+
+def test_probes_of_a_database_beside_the_service_leave_its_code_its_own(tmp_path: Path) -> None:
+    # redis, another image, is probed by a TCP connect and a command: neither asks the code anything.
+    assert sl6("beside_db", tmp_path) == [("beside_db/k8s/app.yaml", "SL605", 15, 29)]
+
+
+def test_a_sidecar_is_not_the_code_its_pod_is_named_after(tmp_path: Path) -> None:
+    # The api container's image names api/: its /ready is judged. The nginx sidecar of the same
+    # Deployment/api runs another image: its /nginx-health is not judged against api/'s routes.
+    assert sl6("sidecar", tmp_path, select="SL605") == [("sidecar/k8s/deploy.yaml", "SL605", 17, 29)]
+
+
 def test_routes_that_cannot_be_seen_count_as_served(tmp_path: Path) -> None:
     # Served: /healthz/live (a blueprint from flask_healthz, outside the scan), /api/orders,
     # /metrics on the prometheus_client exporter's port 9100. Not served: /api/ready (the

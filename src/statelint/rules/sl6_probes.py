@@ -8,7 +8,8 @@ that should only take the pod out of the Service restart it. A check of the proc
 language, an external image) and exec commands are not reported: unknown means silent.
 SL605 collects every route of the scanned Python files and every httpGet probe of the
 manifests, and reports a probe whose path no route serves, naming the files the routes
-came from.
+came from, when that code is the probed container's (:func:`sl6_project.container_code`,
+the tie SL604 uses too): a Go container's probe is no question to a Python service's routes.
 """
 
 from __future__ import annotations
@@ -26,13 +27,17 @@ from statelint.rules.sl6_project import (
     Endpoint,
     HealthProject,
     RoutesAndProbes,
+    container_code,
     finding_at,
-    in_scope,
+    scope_folder,
     where,
 )
 from statelint.triage import routes as route_triage
 
 _MAX_FILES = 3
+#: The probes that ask a server for an answer, as routes or a gRPC servicer of the code would give it
+#: (an exec or TCP probe of a database beside the service says nothing of which code it is).
+_ASKING = ("httpGet", "grpc")
 
 
 class SameLivenessAndReadiness(RoutesAndProbes):
@@ -106,12 +111,19 @@ class ProbeWithoutRoute(RoutesAndProbes):
                     probes.append((path, record))
                 elif record["t"] != "module":
                     routes.setdefault(path, []).append(record)
+        scopes = {manifest: scope_folder(manifest, routes) for manifest, _ in probes}
         for manifest, probe in probes:
             if probe["action"] != "httpGet":
                 continue
-            scope = sorted(in_scope(manifest, routes))
+            folder, files = scopes[manifest]
+            scope = sorted(files)
             records = [r for f in scope for r in routes[f]]
             if not any(r["t"] in ("route", "mount") for r in records) or _served(probe, records, modules):
+                continue
+            # The routes must be the container's code: top-level manifests of a tree of services meet
+            # every Python service's routes, and a Go frontend's probe asks them nothing.
+            asking = [p for m, p in probes if p["action"] in _ASKING and scopes[m][1] & files]
+            if not container_code(probe, folder, files, asking):
                 continue
             line, column = probe["path_line"], probe["path_column"]
             yield finding_at(

@@ -21,9 +21,9 @@ from its path segments (``livez``, ``/health/live`` -> liveness; ``readyz``, ``r
 
 **Which manifests go with which code.** A manifest is matched against the routes of
 the deepest folder above it that holds route-declaring Python files: in a tree of
-several services, each service's ``k8s/`` folder meets its own code. SL604, which
-reports only what it can pin on one container's code, asks more
-(:meth:`HealthProject.reached_by`).
+several services, each service's ``k8s/`` folder meets its own code. SL604 and SL605,
+which report only what they can pin on one container's code, ask more
+(:func:`container_code`, :meth:`HealthProject.reached_by`).
 
 **Identical probes are SL604's.** A container whose livenessProbe and readinessProbe
 are the same check is reported (or not) by SL604, in the manifest where it is fixed;
@@ -355,22 +355,41 @@ class HealthProject:
         health endpoints no other image is probed on.
         """
         reached = [e for e in self.endpoints if any(m == manifest and p is probe for m, p in e.probes)]
-        if not reached:
-            return []
-        names = {_word(probe["workload"].split("/", 1)[-1]), _word(image_name(probe.get("image", "")))} - {""}
-        folder = self.folders.get(manifest, "")
-        named = [e for e in reached if names & _folders(e.file, folder)]
-        if named:
-            return named
-        probing = {_runs(p) for e in reached for _, p in e.probes}
-        return reached if probing == {_runs(probe)} else []
+        probing = [p for e in reached for _, p in e.probes]
+        code = container_code(probe, self.folders.get(manifest, ""), {e.file for e in reached}, probing)
+        return [e for e in reached if e.file in code]
+
+
+def container_code(
+    probe: Mapping[str, Any], folder: str, files: Collection[str], probing: Iterable[Mapping[str, Any]]
+) -> set[str]:
+    """Which of ``files`` (code under ``folder``, the code the probe's manifest goes with) the probed
+    container runs, as far as the scan can tell; empty when it cannot (unknown means silent).
+
+    The files under a folder named after the container: after its image (``image: .../cart:1.2`` for
+    ``src/cart/``), or after its workload (``Deployment/cart``) unless another image of that workload is
+    among ``probing`` (an nginx sidecar is not the code its pod is named after); else all of them when no
+    other image is among ``probing``, the probes matched with that code; else none (a tree's top-level
+    manifests go with the code of every service in it, and a Go frontend's probe is no question to a
+    Python service's routes).
+    """
+    probing = list(probing)
+    runs = _runs(probe)
+    names = {_word(image_name(probe.get("image", "")))}
+    if all(_runs(p) == runs for p in probing if p["workload"] == probe["workload"]):
+        names.add(_word(probe["workload"].split("/", 1)[-1]))
+    named = {f for f in files if (names - {""}) & _folders(f, folder)}
+    if named:
+        return named
+    return set(files) if {_runs(p) for p in probing} <= {runs} else set()
 
 
 def _runs(probe: Mapping[str, Any]) -> tuple[str, ...]:
-    """What a probed container runs: its image without tag or digest; its workload and name without one."""
+    """What a probed container runs: its image without tag or digest; without one, its workload (the
+    containers of a workload that name no image, a sketch or a patch, are taken as one program)."""
     image = probe.get("image", "")
     repository = re.sub(r":[^/:]*$", "", image.split("@", 1)[0])
-    return (repository,) if repository else (probe["workload"], probe["container"])
+    return (repository,) if repository else (probe["workload"],)
 
 
 def _folders(file: str, folder: str) -> set[str]:
@@ -424,6 +443,7 @@ __all__ = [
     "HealthRule",
     "RoleNames",
     "RoutesAndProbes",
+    "container_code",
     "container_of",
     "finding_at",
     "in_scope",
