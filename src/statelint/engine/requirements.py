@@ -158,7 +158,11 @@ class FileFacts:
         if self._called is None:
             summary = self.summary
             self._called = {callee for callees in summary.calls.values() for callee in callees}
-            self._called.update(decorator for applied in summary.decorators.values() for decorator, _ in applied)
+            for applied in summary.decorators.values():
+                for decorator, _ in applied:
+                    self._called.add(decorator)
+                    if decorator.endswith("()"):  # ``@lru_cache(maxsize=1)`` is what the call returns: it calls ``lru_cache``
+                        self._called.add(decorator[:-2])
         return self._called
 
     @property

@@ -17,6 +17,7 @@ from typing import Any
 import libcst as cst
 
 from statelint.engine.names import Scope, dotted_name
+from statelint.engine.requirements import Requires
 from statelint.rules._state import (
     DataSources,
     ModuleState,
@@ -26,7 +27,6 @@ from statelint.rules._state import (
     terminal,
 )
 from statelint.rules.sl4_limiters import literal_string
-from statelint.triage import memoize
 
 _MAX_DEPTH = 3
 _CONSEQUENCE = "every worker process and replica serves its own stale copy, and nothing invalidates them all"
@@ -43,7 +43,13 @@ class _Memoized:
 
 class PerProcessMemoization(StateRule):
     code = "SL104"
-    triage = staticmethod(memoize.memoized)
+    # a memoizing decorator, a cache object made here, or a local-memory Django backend named
+    requires = Requires(
+        calls=["memoizers.calls", "cache_classes"],
+        options=["extra-cache-decorators", "extra-cache-classes"],
+        methods=["flask_caching.decorators"],
+        mentions=["django_local_backends"],
+    )
 
     @classmethod
     def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:

@@ -1,6 +1,6 @@
-"""Triage of SL104: the memoizers it must see through aliases, and the files it spares.
+"""What SL104 requires of a file: the memoizers it must see through aliases, and the files it spares.
 
-Each case also runs SL104 itself with the prefilter off: every file the predicate
+Each case also runs SL104 itself with the prefilter off: every file the declaration
 rejects is clean, and the indirect memoizers it keeps really are reported.
 """
 
@@ -9,11 +9,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from statelint.catalog import load_catalog
-from statelint.triage import memoize
-from tests.helpers import run_cli, triage_source
-
-CATALOG = load_catalog()
+from tests.helpers import requirement_met, run_cli
 
 # (case, source, triage verdict, whether SL104 reports)
 CASES = [
@@ -89,8 +85,7 @@ CASES = [
 
 
 def _verdict(text: str, **options: object) -> bool:
-    knowledge = CATALOG.knowledge("SL104")
-    return memoize.memoized(triage_source(text), knowledge, {**CATALOG.rules["SL104"].default_options(), **options})
+    return requirement_met("SL104", text, options=options)
 
 
 def test_verdicts_and_what_the_rule_reports(tmp_path: Path) -> None:
@@ -116,5 +111,5 @@ def test_extra_decorators_and_classes_from_the_options_count() -> None:
 
 def test_a_memoizer_defined_in_its_own_package_counts_without_an_import() -> None:
     text = "def lru_cache(f):\n    return f\n@lru_cache\ndef g():\n    return 1\n"
-    assert memoize.memoized(triage_source(text, "functools"), CATALOG.knowledge("SL104"), {}) is True
-    assert memoize.memoized(triage_source(text, "app"), CATALOG.knowledge("SL104"), {}) is False
+    assert requirement_met("SL104", text, module="functools") is True
+    assert requirement_met("SL104", text, module="app") is False
