@@ -34,6 +34,7 @@ from statelint.rules._state_code import (
     context_done,
     globals_of,
     guarded,
+    initialised_with,
     is_decorator,
     load_names,
     local_aliases,
@@ -394,10 +395,22 @@ class ModuleState:
             return False
         if id(rebind.node) in guarded(func.body, rebind.target.value):
             return True
+        if self._initialised_with_another(rebind, func):
+            return True
         if id(rebind.node) not in guarded(func.body, rebind.target.value, refresh=True):
             return False
         calls = calls_in(rebind.value) if rebind.value is not None else ()
         return not any(self.sources.read_by(call, self.ctx, rebind.scope) for call in calls)
+
+    def _initialised_with_another(self, rebind: Rebind, func: cst.FunctionDef) -> bool:
+        """True when the assignment sits in a one-time init of another global of the function
+        (``if _app is None: _path = path; _app = App(path)``): the block sets that global, so it
+        runs once per process, like a lazy singleton (a refresh guard, ``is None or stale(_app)``, is none)."""
+        name = rebind.target.value
+        for other in globals_of(rebind.scope):
+            if other != name and id(rebind.node) in initialised_with(func.body, other):
+                return True
+        return False
 
     def log_once_flag(self, rebind: Rebind) -> bool:
         """True for ``if not X: log(...); X = True``: the flag keeps one process from repeating a message."""

@@ -431,6 +431,41 @@ def guarded(body: cst.BaseSuite, name: str, refresh: bool = False) -> set[int]:
     return out
 
 
+def initialised_with(body: cst.BaseSuite, name: str) -> set[int]:
+    """Ids of the statements in a block that only runs while ``name`` is unset (``if _app is None:``,
+    ``if not _app:``, the ``else:`` of ``if _app is not None:``) and that itself sets ``name`` to
+    something other than None, not under a further condition: once the block ran, ``name`` is set
+    and the block never runs again, so what else it assigns is set once per process with it."""
+    out: set[int] = set()
+    for statement in _ifs(body):
+        check = _none_check(statement.test, name)
+        if check is True:
+            block = _statements(statement.body)
+        elif check is False and isinstance(statement.orelse, cst.Else):
+            block = _statements(statement.orelse.body)
+        else:
+            continue
+        if _sets_unconditionally(block, name):
+            _guard_block(block, name, True, out)
+    return out
+
+
+def _sets_unconditionally(statements: list[Any], name: str) -> bool:
+    """Whether ``name = <not None>`` runs whenever ``statements`` run to their end (directly, or in
+    the body of a ``with`` or ``try``)."""
+    for statement in statements:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
+                    targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+                    named = any(isinstance(t, cst.Name) and t.value == name for t in targets)
+                    if named and not (isinstance(small.value, cst.Name) and small.value.value == "None"):
+                        return True
+        elif isinstance(statement, (cst.With, cst.Try)) and _sets_unconditionally(_statements(statement.body), name):
+            return True
+    return False
+
+
 def _statements(suite: cst.BaseSuite | None) -> list[cst.BaseStatement | cst.BaseSmallStatement]:
     if isinstance(suite, cst.IndentedBlock):
         return list(suite.body)
