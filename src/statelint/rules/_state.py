@@ -385,6 +385,43 @@ class ModuleState:
                 return False
         return True
 
+    # -- registries of process-local resources ------------------------------------------------
+    def stores_resource(self, write: Write) -> bool | None:
+        """True when the write stores a resource that only exists in this process (a thread, a
+        process, a socket, an SSL context: ``knowledge.process_local_resources``), None when it
+        stores nothing (``pop()``, ``remove()``, deletion), False when it stores anything else."""
+        if write.how in ("item deletion", *(f"{m}()" for m in self.k1.get("non_storing_methods", ()))):
+            return None
+        if write.how == "item assignment":
+            stored = write.values[0] if write.values else None
+        else:
+            position = self.k1.get("storing_methods", {}).get(write.how.removesuffix("()"))
+            call = write.node
+            if position is None or not isinstance(call, cst.Call) or not write.how.endswith("()"):
+                return False
+            positional = [a.value for a in call.args if a.keyword is None and not a.star]
+            stored = positional[position] if len(positional) == len(call.args) and len(positional) > position else None
+        return stored is not None and self.process_local(stored, write.scope, 0)
+
+    def process_local(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> bool:
+        """Whether ``expr`` is a new process-local resource: a call of a catalog constructor or
+        factory, or of a project subclass of such a class, or a local name only ever bound to one."""
+        if isinstance(expr, cst.Call):
+            resources = frozenset(self.k1.get("process_local_resources", ()))
+            for name in self.ctx.qualnames(expr.func, scope):
+                if name in resources:
+                    return True
+                if any(made.endswith("()") and made[:-2] in resources for made in self.ctx.project.expand(f"{name}()")):
+                    return True
+            return False
+        if isinstance(expr, cst.Name) and depth < _MEMO_DEPTH:
+            bindings = self.ctx.resolver.lookup(expr.value, scope)
+            return bool(bindings) and all(
+                b.kind == "assign" and b.scope is scope and b.value is not None and self.process_local(b.value, scope, depth + 1)
+                for b in bindings
+            )
+        return False
+
     # -- lazy singletons --------------------------------------------------------------------
     def lazily_initialised(self, rebind: Rebind) -> bool:
         """True when the assignment only runs while the name is still unset (``if X is None: X = ...``),

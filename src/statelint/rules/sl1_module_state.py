@@ -65,19 +65,23 @@ class MutatedModuleContainer(StateRule):
         return container_needles(knowledge, options.get("extra-container-classes", ()))
 
     def judge(self, state: ModuleState) -> None:
-        sites: dict[str, list[tuple[Container, str, cst.CSTNode, bool, Scope]]] = {}
-        for container, where, node, memo, scope in self._mutations(state):
-            sites.setdefault(container.name, []).append((container, where, node, memo, scope))
+        sites: dict[str, list[tuple[Container, str, cst.CSTNode, bool, Scope, bool | None]]] = {}
+        for container, where, node, memo, scope, stored in self._mutations(state):
+            sites.setdefault(container.name, []).append((container, where, node, memo, scope, stored))
         for name, found in sites.items():
             if all(site[3] for site in found):
                 continue  # a memo table of a pure function
-            container, where, node, _, scope = found[0]
+            kinds = {site[5] for site in found}
+            if True in kinds and False not in kinds:
+                continue  # a registry of this process's own threads, sockets, SSL contexts: nothing to share
+            container, where, node, _, scope, _ = found[0]
             line = self.span(node).line
             message = f"module-level {container.kind} `{name}` is mutated at run time ({where}, line {line}): {_PER_PROCESS}"
             self.report(container.target, message, **self.explain(scope))
 
-    def _mutations(self, state: ModuleState) -> Iterator[tuple[Container, str, cst.CSTNode, bool, Scope]]:
-        """Run-time writes to module containers: (container, where, node, pure memo write, scope)."""
+    def _mutations(self, state: ModuleState) -> Iterator[tuple[Container, str, cst.CSTNode, bool, Scope, bool | None]]:
+        """Run-time writes to module containers: (container, where, node, pure memo write, scope,
+        stores a process-local resource: True, nothing: None, anything else: False)."""
         extra = tuple(self.options.get("extra-container-classes", ()))
         startup = self.startup()
         skip = state.clock_state().module_names  # reported as SL403
@@ -86,11 +90,12 @@ class MutatedModuleContainer(StateRule):
             if container is None or container.name in skip or state.logged_once(write, container.name):
                 continue
             if not state.runs_at_import(write.scope, startup):
-                yield container, f"{write.how} in {describe(write.scope)}", write.node, state.pure_memo(write), write.scope
+                where = f"{write.how} in {describe(write.scope)}"
+                yield container, where, write.node, state.pure_memo(write), write.scope, state.stores_resource(write)
         for rebind in state.rebinds:  # `global X; X += [...]` on a container mutates it in place
             container = state.container(rebind.target.value, extra) if rebind.augmented else None
             if container is not None and container.name not in skip and not state.runs_at_import(rebind.scope, startup):
-                yield container, f"augmented assignment in {describe(rebind.scope)}", rebind.node, False, rebind.scope
+                yield container, f"augmented assignment in {describe(rebind.scope)}", rebind.node, False, rebind.scope, False
 
 
 class ModuleNameRebound(StateRule):
