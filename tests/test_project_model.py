@@ -179,6 +179,39 @@ def test_run_contexts_come_from_callers_not_names() -> None:
     assert not model.is_lifecycle("plugins.orphan")
 
 
+def test_a_method_called_on_what_nothing_types_may_be_any_project_method_of_that_name() -> None:
+    """A class taken from a project dict and called (``self.kinds.get(name)(engine).initialize()``)
+    makes an object nothing types, so every project method of that name is called from there; a
+    method of a library's object (``httpx.Client().post``) is the library's, never a project one."""
+    model = model_of(
+        {
+            "app": """
+                from flask import Flask
+                import httpx
+                import engines
+                app = Flask(__name__)
+                CLIENT = httpx.Client()
+                class Loader:
+                    kinds = {"online": engines.Online}
+                    def init(self, name):
+                        self.kinds.get(name)(name).initialize()
+                Loader().init("online")
+                @app.post("/send")
+                def send():
+                    return CLIENT.post("/x")
+            """,
+            "engines": """
+                class Online:
+                    def initialize(self): ...
+                class Upload:
+                    def post(self): ...
+            """,
+        }
+    )
+    assert model.context("engines.Online.initialize") == {"startup"}
+    assert model.context("engines.Upload.post") == frozenset()  # nothing calls it: unknown
+
+
 def test_an_unparseable_file_contributes_an_empty_summary_and_its_sl001(tmp_path: Path) -> None:
     (tmp_path / "good.py").write_text("from bad import x\nx.run(host='127.0.0.1')\n")
     (tmp_path / "bad.py").write_text("def broken(:\n")

@@ -311,8 +311,8 @@ class ProjectModel:
                     reached = self.functions_called(callee)
                     for function in reached:
                         edges.setdefault(source, set()).add(function)
-                    if not reached and self._loaded_plugin(callee):
-                        # a method of a module a loader chose at run time: it may be a plugin module's hook
+                    if not reached and self._untyped_method(callee):
+                        # a method of a module or object chosen at run time: it may be a plugin's hook
                         dynamic.setdefault(_terminal(callee), set()).add(source)
             for caller, names in summary.dynamic.items():
                 for name in names:
@@ -412,16 +412,23 @@ class ProjectModel:
                     edges.setdefault(caller, set()).add(function)
                     self._guessed.add((caller, function))
 
-    def _loaded_plugin(self, callee: str) -> bool:
-        """Whether ``callee`` is a method called on what a plugin loader returned
-        (``importlib.import_module().setup``), as the catalog's ``plugin_loaders`` list them."""
+    def _untyped_method(self, callee: str) -> bool:
+        """Whether ``callee`` is a method called on an object nothing here types, which may be any
+        project module or class: what a plugin loader returned (``importlib.import_module().setup``,
+        the catalog's ``plugin_loaders``), or a value project code hands over without a definition
+        to resolve to (``self.kinds.get(name)(engine).initialize``). A method of a library's object
+        (``requests.Session().post``, also through a project subclass) is that library's."""
         receiver, dot, _ = callee.rpartition(".")
-        if not dot or not receiver.endswith("()"):
+        if not dot or "()" not in receiver or callee.startswith("builtins."):
             return False
         loaders = self._plugin_loaders
         if loaders is None:
             loaders = self._plugin_loaders = frozenset(self.knowledge.get("plugin_loaders", ()))
-        return receiver[:-2] in loaders
+        if receiver.endswith("()") and receiver[:-2] in loaders:
+            return True
+        if self.module_of(callee) is None:
+            return False  # made by a library
+        return all(self.module_of(name) is not None for name in self.expand(callee))
 
     def _loops(self, function: str) -> bool:
         """Whether ``function`` runs a ``while`` loop (it, or a project function it calls directly)."""
