@@ -32,14 +32,14 @@ class Run:
         return [(f["code"], f["line"], f["column"]) for f in self.findings]
 
 
-def run_cli(*args: str, cwd: Path | str | None = None, env: dict[str, str] | None = None) -> Run:
-    """``statelint ARGS`` in-process, from ``cwd``."""
+def run_cli(*args: str, cwd: Path | str | None = None, env: dict[str, str] | None = None, input: str | bytes | None = None) -> Run:
+    """``statelint ARGS`` in-process, from ``cwd``, with ``input`` on standard input."""
     runner = CliRunner()
     previous = Path.cwd()
     if cwd is not None:
         os.chdir(cwd)
     try:
-        result = runner.invoke(cli, list(args), env=env, catch_exceptions=False)
+        result = runner.invoke(cli, list(args), input=input, env=env, catch_exceptions=False)
     finally:
         os.chdir(previous)
     return Run(result.exit_code, result.stdout, result.stderr)

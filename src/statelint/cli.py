@@ -77,6 +77,11 @@ def cli() -> None:
 @click.option("--extend-exclude", multiple=True, help="Patterns to exclude in addition to the configured ones.")
 @click.option("--force-exclude", is_flag=True, help="Apply exclusions even to files named on the command line (for pre-commit).")
 @click.option(
+    "--stdin-filename",
+    type=click.Path(path_type=str),
+    help="With PATH `-`: the path standard input is checked as (configuration, reports); it is never read.",
+)
+@click.option(
     "--output-format",
     type=click.Choice(OUTPUT_FORMATS),
     envvar="STATELINT_OUTPUT_FORMAT",
@@ -132,6 +137,7 @@ def check(
     exclude: tuple[str, ...],
     extend_exclude: tuple[str, ...],
     force_exclude: bool,
+    stdin_filename: str | None,
     output_format: str,
     output_file: Path | None,
     exit_zero: bool,
@@ -147,13 +153,14 @@ def check(
     cache_dir: Path | None,
     file_timeout: float | None,
 ) -> None:
-    """Scan PATHS (default: the current directory) for hidden state."""
+    """Scan PATHS (default: the current directory; `-`: standard input) for hidden state."""
     from statelint.baseline import BaselineError, load_baseline, new_findings
     from statelint.config import ConfigError, load_settings
     from statelint.engine.runner import default_jobs
     from statelint.output import write_report
     from statelint.reporters.base import Report
 
+    read_stdin = _reads_stdin(paths, stdin_filename)
     catalog = _catalog()
     cwd = Path.cwd()
     try:
@@ -179,7 +186,13 @@ def check(
         except BaselineError as exc:
             _fail(str(exc))
     cache = None if no_cache else (cwd / cache_dir if cache_dir else settings.root / ".statelint_cache")
-    result = _scan(list(paths) or ["."], settings, cwd, jobs or default_jobs(), quiet, cache_dir=cache)
+    if read_stdin:
+        from statelint.stdin import scan_stdin
+
+        data = _read_stdin()
+        result = scan_stdin(data, stdin_filename, settings, cwd, jobs or default_jobs(), cache)
+    else:
+        result = _scan(list(paths) or ["."], settings, cwd, jobs or default_jobs(), quiet, cache_dir=cache)
     for path in result.missing_paths:
         click.echo(f"statelint: error: {path}: no such file or directory", err=True)
     for error in result.errors:
@@ -201,6 +214,26 @@ def check(
     if result.errors or result.missing_paths:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
+
+
+def _read_stdin() -> bytes:
+    """Standard input's bytes (decoded later, as a file's are: PEP 263 cookies and BOMs apply)."""
+    if sys.stdin is None:  # closed: `statelint check - <&-`
+        _fail("cannot read standard input: it is closed")
+    try:
+        return sys.stdin.buffer.read()
+    except (OSError, ValueError) as exc:  # unreadable, or closed by the caller
+        _fail(f"cannot read standard input: {getattr(exc, 'strerror', None) or exc}")
+        raise  # not reached: _fail exits
+
+
+def _reads_stdin(paths: tuple[str, ...], stdin_filename: str | None) -> bool:
+    """Whether the check reads standard input (PATH ``-``, or no PATH and ``--stdin-filename``, as in ruff)."""
+    if "-" in paths and len(paths) > 1:
+        _fail("`-` (standard input) cannot be combined with other paths")
+    if stdin_filename is not None and paths and paths != ("-",):
+        _fail("--stdin-filename names standard input's path: give `-` as the only PATH, or no PATH")
+    return paths == ("-",) or (not paths and stdin_filename is not None)
 
 
 def _scan(paths: list[str], settings: Any, cwd: Path, jobs: int, quiet: bool, **options: Any) -> Any:

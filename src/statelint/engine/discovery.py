@@ -199,7 +199,7 @@ def discover(
         elif os.path.lexists(start):
             if settings.force_exclude and _excluded_with_parents(start, ignorer):
                 continue
-            kind = _explicit_kind(start)
+            kind = explicit_kind(start)
             target = Target(display_path(start, cwd), str(start), kind)
             found.setdefault(target.display, target)
         else:
@@ -207,12 +207,17 @@ def discover(
     return sorted(found.values()), missing
 
 
-def _explicit_kind(path: Path) -> str:
+def explicit_kind(path: Path) -> str:
     """A named file is Python if it looks like Python (``.py``, ``.pyi``, or a script with no
     suffix); anything else is a text file that only rules with a matching pattern read."""
     if path.name.endswith(PYTHON_SUFFIXES) or not path.suffix:
         return "python"
     return "text"
+
+
+def excluded(path: Path, settings: Settings) -> bool:
+    """Whether a file named on the command line is excluded (what ``--force-exclude`` drops)."""
+    return _excluded_with_parents(path, _Ignorer(settings))
 
 
 def _excluded_with_parents(path: Path, ignorer: _Ignorer) -> bool:
