@@ -7,8 +7,10 @@ by the commands that need them, so ``statelint --version`` starts instantly.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,8 @@ import click
 from statelint import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+#: Interrupted by Ctrl-C (SIGINT): 128 + the signal's number, as shells report it.
+EXIT_INTERRUPTED = 130
 OUTPUT_FORMATS = ("full", "concise", "json", "json-lines", "sarif", "github", "gitlab")
 
 
@@ -51,6 +55,34 @@ def _stderr_is_terminal() -> bool:
 
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _silence_stdout() -> None:
+    """The reader of stdout has gone (``statelint check . | head -1``): send whatever is still
+    buffered to /dev/null, so neither this run nor the interpreter's last flush reports a broken pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no file descriptor (a test's captured stdout): nothing to flush there
+        pass
+
+
+def _interruptible(command: Callable[..., None]) -> Callable[..., None]:
+    """Ctrl-C ends ``command`` with exit code 130 and no message (not click's "Aborted!" nor a
+    traceback); the worker pools kill their processes as the interruption unwinds through them."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except KeyboardInterrupt:
+            sys.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:  # stdout or stderr closed before the report: nothing more can be said
+            _silence_stdout()
+            sys.exit(EXIT_ERROR)
+
+    return run
 
 
 def _catalog() -> Any:
@@ -129,6 +161,7 @@ def cli() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Record every current finding in this baseline file and exit 0.",
 )
+@_interruptible
 def check(
     paths: tuple[str, ...],
     select: tuple[str, ...],
@@ -208,6 +241,10 @@ def check(
     report = Report(result, catalog, color=color, quiet=quiet, enabled=settings.enabled, root=cwd)
     try:
         write_report(report, output_format, output_file, statistics)
+    except BrokenPipeError:
+        if output_file is not None:
+            _fail(f"{output_file}: cannot write report: broken pipe")
+        _silence_stdout()  # the reader took what it wanted (`| head`): the usual exit code, quietly
     except OSError as exc:
         _fail(f"{output_file or 'stdout'}: cannot write report: {exc.strerror or exc}")
 
@@ -302,6 +339,8 @@ def main() -> None:
         code: object = 0
     except SystemExit as done:
         code = done.code
+    except KeyboardInterrupt:  # Ctrl-C before a command started (while click parses, or imports)
+        code = EXIT_INTERRUPTED
     if code is None:
         code = 0
     elif not isinstance(code, int):  # what the interpreter does with sys.exit("message")
