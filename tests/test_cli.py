@@ -240,3 +240,15 @@ def test_installed_console_script_in_a_subprocess(project: Path) -> None:
     assert result.stdout.startswith("svc/app.py:3:14: SL301 ")
     version = subprocess.run([sys.executable, "-m", "statelint", "--version"], capture_output=True, text=True, timeout=60)
     assert version.stdout.strip() == f"statelint {__version__}"
+
+
+def test_output_file_in_a_missing_folder_fails_before_the_scan(project: Path) -> None:
+    (project / "svc" / "broken.py").write_text("def (\n")
+    run = run_cli("check", "-o", "reports/ci/x.sarif", "--output-format", "sarif", "svc", cwd=project)
+    assert run.exit_code == 2
+    assert run.stderr.strip() == "statelint: error: --output-file reports/ci/x.sarif: the folder reports/ci does not exist (create it first)"
+    assert run.stdout == ""  # nothing scanned: no report, no summary
+    assert not (project / ".statelint_cache").exists()
+    (project / "report").write_text("")
+    on_a_file = run_cli("check", "-o", "report/x.json", "svc", cwd=project)
+    assert on_a_file.exit_code == 2 and "report is not a folder" in on_a_file.stderr

@@ -194,6 +194,7 @@ def check(
     from statelint.reporters.base import Report
 
     read_stdin = _reads_stdin(paths, stdin_filename)
+    _check_folder("--output-file", output_file)
     catalog = _catalog()
     cwd = Path.cwd()
     try:
@@ -251,6 +252,18 @@ def check(
     if result.errors or result.missing_paths:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
+
+
+def _check_folder(option: str, path: Path | None) -> None:
+    """Fail before the scan when ``path`` cannot be written for want of its folder: a long
+    CI scan must not end by losing its report."""
+    if path is None:
+        return
+    folder = path.parent
+    if not folder.exists():
+        _fail(f"{option} {path}: the folder {folder} does not exist (create it first)")
+    if not folder.is_dir():
+        _fail(f"{option} {path}: {folder} is not a folder")
 
 
 def _read_stdin() -> bytes:
