@@ -252,3 +252,26 @@ def test_output_file_in_a_missing_folder_fails_before_the_scan(project: Path) ->
     (project / "report").write_text("")
     on_a_file = run_cli("check", "-o", "report/x.json", "svc", cwd=project)
     assert on_a_file.exit_code == 2 and "report is not a folder" in on_a_file.stderr
+
+
+def test_a_folder_with_nothing_to_check_says_why(tmp_path: Path) -> None:
+    pyenv = tmp_path / "pyenv"  # a pyenv-installed stdlib: its repository's .gitignore hides versions/
+    (pyenv / ".git").mkdir(parents=True)
+    (pyenv / ".gitignore").write_text("/versions/\n")
+    (pyenv / "versions" / "3.12" / "lib").mkdir(parents=True)
+    (pyenv / "versions" / "3.12" / "lib" / "app.py").write_text(LOOPBACK)
+    hidden = run_cli("check", "--no-color", "pyenv/versions/3.12/lib", cwd=tmp_path)
+    assert hidden.exit_code == 0
+    assert hidden.stderr == (
+        f"statelint: warning: pyenv/versions/3.12/lib: no file to check: it is ignored by {pyenv / '.gitignore'} "
+        f"of the git repository {pyenv} (set respect-gitignore = false in the configuration to check it)\n"
+    )
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "app.py").write_text(LOOPBACK)
+    excluded = run_cli("check", "build", cwd=tmp_path)
+    assert excluded.stderr == "statelint: warning: build: no file to check: the folder build is excluded by the pattern 'build'\n"
+    (tmp_path / "empty").mkdir()
+    empty = run_cli("check", "empty", cwd=tmp_path)
+    assert "empty: no file to check: it holds no Python file that is not excluded or ignored by a .gitignore" in empty.stderr
+    checked = run_cli("check", "--output-format", "concise", "pyenv", "build/app.py", cwd=tmp_path)
+    assert checked.exit_code == 1 and checked.stderr == ""  # a run that checked something warns of nothing

@@ -229,6 +229,8 @@ def check(
         result = _scan(list(paths) or ["."], settings, cwd, jobs or default_jobs(), quiet, cache_dir=cache)
     for path in result.missing_paths:
         click.echo(f"statelint: error: {path}: no such file or directory", err=True)
+    if not read_stdin and result.files_scanned == 0 and not result.missing_paths:
+        _warn_nothing_checked(list(paths) or ["."], settings, cwd)
     for error in result.errors:
         click.echo(f"statelint: error: {error.path}: {error.message}", err=True)
     if write_baseline_file is not None:
@@ -252,6 +254,17 @@ def check(
     if result.errors or result.missing_paths:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
+
+
+def _warn_nothing_checked(paths: list[str], settings: Any, cwd: Path) -> None:
+    """Say why each named folder gave no file to check (asked only when none was checked, so a
+    normal run never walks twice): "0 files scanned" alone reads as a clean bill of health."""
+    from statelint.engine.discovery import nothing_to_check, printable
+
+    for path in paths:
+        reason = nothing_to_check(path, settings, cwd)
+        if reason is not None:
+            click.echo(f"statelint: warning: {printable(path)}: no file to check: {reason}", err=True)
 
 
 def _check_folder(option: str, path: Path | None) -> None:

@@ -283,3 +283,50 @@ def _link_wanted(path: Path, root: Path) -> bool:
     if not os.path.exists(real):
         return True
     return os.path.isfile(real)
+
+
+def nothing_to_check(given: str, settings: Settings, cwd: Path) -> str | None:
+    """Why the folder ``given`` yields no file to check (None if it is no folder): asked only
+    when a run checked nothing, so that "0 files scanned" is never left unexplained."""
+    start = (cwd / given).absolute()
+    if not os.path.isdir(start):
+        return None
+    ignorer = _Ignorer(settings)
+    for folder in (start, *start.parents):
+        if folder == settings.root or settings.root not in folder.parents:
+            break
+        pattern = _excluding_pattern(folder, settings)
+        if pattern is not None:
+            return f"the folder {display_path(folder, cwd)} is excluded by the pattern {pattern!r}"
+    if settings.respect_gitignore:
+        hidden = _hiding_gitignore(start, ignorer)
+        if hidden is not None:
+            gitignore, repository = hidden
+            where = f" of the git repository {printable(str(repository))}" if repository is not None else ""
+            return (
+                f"it is ignored by {printable(str(gitignore))}{where} (set respect-gitignore = false "
+                "in the configuration to check it)"
+            )
+    return "it holds no Python file that is not excluded or ignored by a .gitignore"
+
+
+def _excluding_pattern(folder: Path, settings: Settings) -> str | None:
+    """The exclude pattern that matches ``folder`` (relative to the project root), if any."""
+    relative = folder.relative_to(settings.root).as_posix() + "/"
+    for pattern in (*settings.exclude, *settings.extend_exclude):
+        if _Patterns([pattern]).match_file(relative):
+            return pattern
+    return None
+
+
+def _hiding_gitignore(start: Path, ignorer: _Ignorer) -> tuple[Path, Path | None] | None:
+    """The .gitignore (and its repository's root) that ignores ``start`` or a folder above it, as
+    :meth:`_Ignorer.ignored` looks them up: up to the project root or the repository's root."""
+    for directory in start.parents:
+        spec = ignorer._gitignore(directory)
+        if spec is not None and spec.match_file(start.relative_to(directory).as_posix() + "/"):
+            repository = next((d for d in (directory, *directory.parents) if ignorer._repository_root(d)), None)
+            return directory / ".gitignore", repository
+        if directory == ignorer.root or ignorer._repository_root(directory):
+            break
+    return None
