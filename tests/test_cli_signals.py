@@ -66,11 +66,12 @@ def test_ctrl_c_exits_130_silently_and_leaves_no_worker(tmp_path: Path) -> None:
     deadline = time.monotonic() + 120
     while len(_session(process.pid)) < 2 and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)  # until the workers run
+    time.sleep(0.5)  # a person's Ctrl-C: the workers are past their start-up
     assert process.poll() is None, "the scan ended before it could be interrupted"
     os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C sends: to the whole group, workers included
     stdout, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130
-    assert stderr == "" and stdout == ""  # not click's "Aborted!", no traceback
+    assert process.returncode == 130, stderr
+    assert stderr == "" and stdout == "", stderr  # not click's "Aborted!", no traceback
     deadline = time.monotonic() + 10
     while _session(process.pid) and time.monotonic() < deadline:
         time.sleep(0.05)
