@@ -275,3 +275,19 @@ def test_a_folder_with_nothing_to_check_says_why(tmp_path: Path) -> None:
     assert "empty: no file to check: it holds no Python file that is not excluded or ignored by a .gitignore" in empty.stderr
     checked = run_cli("check", "--output-format", "concise", "pyenv", "build/app.py", cwd=tmp_path)
     assert checked.exit_code == 1 and checked.stderr == ""  # a run that checked something warns of nothing
+
+
+def test_an_invalid_regex_option_is_reported_with_re_s_reason(project: Path) -> None:
+    (project / "pyproject.toml").write_text('[tool.statelint.options.SL601]\nhealth-paths = "(health"\n')
+    toml = run_cli("check", "svc", cwd=project)
+    assert toml.exit_code == 2
+    assert toml.stderr.strip() == (
+        f"statelint: error: {project / 'pyproject.toml'}: tool.statelint.options.SL601.health-paths: "
+        "invalid regular expression '(health': missing ), unterminated subpattern at position 0"
+    )
+    (project / ".statelint.yaml").write_text("options:\n  SL601:\n    health-paths: '[z-a]'\n")
+    yaml = run_cli("check", "svc", cwd=project)
+    assert yaml.exit_code == 2
+    assert "options.SL601.health-paths: invalid regular expression '[z-a]': bad character range z-a" in yaml.stderr
+    (project / ".statelint.yaml").write_text("options:\n  SL601:\n    health-paths: 3\n")
+    assert "options.SL601.health-paths: expected regex, got int" in run_cli("check", "svc", cwd=project).stderr

@@ -37,7 +37,7 @@ CASES = [
     (".statelint.yaml", "select: [SL999]\n", "select: unknown rule code or prefix 'SL999'"),
     (".statelint.yaml", "options:\n  SL999: {}\n", "options.SL999: unknown rule code"),
     (".statelint.yaml", "options:\n  SL303:\n    follow-parameters: 'yes'\n", "options.SL303.follow-parameters: expected bool, got str"),
-    (".statelint.yaml", "options:\n  SL601:\n    health-paths: '" + "(" * 2000 + ")" * 2000 + "'\n", "options.SL601.health-paths: expected regex, got str"),
+    (".statelint.yaml", "options:\n  SL601:\n    health-paths: '" + "(" * 2000 + ")" * 2000 + "'\n", "options.SL601.health-paths: invalid regular expression '" + "(" * 77 + "'...: RecursionError: maximum recursion depth exceeded"),
     (".statelint.yaml", "select: [SL3]\nignore: []\nselect: [SL1]\n", "select: invalid YAML: duplicate key (lines 1 and 3)"),
     (".statelint.yaml", "extend-exclude: ['[z-a]']\n", "extend-exclude: invalid pattern '[z-a]'"),
     (".statelint.yaml", "extend-exclude: ['[a--b]']\n", "extend-exclude: invalid pattern '[a--b]'"),  # and no FutureWarning

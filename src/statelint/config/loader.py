@@ -334,7 +334,7 @@ def _validate_options(
                 known = ", ".join(doc.options) or "none"
                 raise fail(f"{key}.{code}.{name}", f"unknown option (known: {known})")
             if not _accepts(option, value):
-                raise fail(f"{key}.{code}.{name}", f"expected {option.type}, got {type(value).__name__}")
+                raise fail(f"{key}.{code}.{name}", _wrong_value(option, value))
             options.setdefault(doc.code, {})[name] = value
     return options
 
@@ -354,6 +354,19 @@ def _invalid_pattern(patterns: Iterable[str]) -> str | None:
             except (ValueError, re.error):
                 return pattern
     return None
+
+
+def _wrong_value(option: Any, value: Any) -> str:
+    """What is wrong with ``value``: a regex option's pattern that does not compile gets re's reason."""
+    if option.type == "regex" and isinstance(value, str):
+        shown = repr(value) if len(value) <= 80 else f"{value[:77]!r}..."  # one line, even for a hostile pattern
+        try:
+            re.compile(value)
+        except re.error as exc:
+            return f"invalid regular expression {shown}: {exc}"
+        except (RecursionError, OverflowError, ValueError) as exc:  # nested too deeply, a huge repeat
+            return f"invalid regular expression {shown}: {type(exc).__name__}: {exc}"
+    return f"expected {option.type}, got {type(value).__name__}"
 
 
 def _accepts(option: Any, value: Any) -> bool:
