@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import libcst as cst
 
@@ -65,23 +65,22 @@ class MutatedModuleContainer(StateRule):
         return container_needles(knowledge, options.get("extra-container-classes", ()))
 
     def judge(self, state: ModuleState) -> None:
-        sites: dict[str, list[tuple[Container, str, cst.CSTNode, bool, Scope, bool | None]]] = {}
-        for container, where, node, memo, scope, stored in self._mutations(state):
-            sites.setdefault(container.name, []).append((container, where, node, memo, scope, stored))
+        sites: dict[str, list[_Mutation]] = {}
+        for mutation in self._mutations(state):
+            sites.setdefault(mutation.container.name, []).append(mutation)
         for name, found in sites.items():
-            if all(site[3] for site in found):
+            if all(site.memo for site in found):
                 continue  # a memo table of a pure function
-            kinds = {site[5] for site in found}
-            if True in kinds and False not in kinds:
+            stored = {site.stores_resource for site in found}
+            if True in stored and False not in stored:
                 continue  # a registry of this process's own threads, sockets, SSL contexts: nothing to share
-            container, where, node, _, scope, _ = found[0]
-            line = self.span(node).line
-            message = f"module-level {container.kind} `{name}` is mutated at run time ({where}, line {line}): {_PER_PROCESS}"
-            self.report(container.target, message, **self.explain(scope))
+            first = found[0]
+            line = self.span(first.node).line
+            message = f"module-level {first.container.kind} `{name}` is mutated at run time ({first.where}, line {line}): {_PER_PROCESS}"
+            self.report(first.container.target, message, **self.explain(first.scope))
 
-    def _mutations(self, state: ModuleState) -> Iterator[tuple[Container, str, cst.CSTNode, bool, Scope, bool | None]]:
-        """Run-time writes to module containers: (container, where, node, pure memo write, scope,
-        stores a process-local resource: True, nothing: None, anything else: False)."""
+    def _mutations(self, state: ModuleState) -> Iterator[_Mutation]:
+        """Run-time writes to module containers."""
         extra = tuple(self.options.get("extra-container-classes", ()))
         startup = self.startup()
         skip = state.clock_state().module_names  # reported as SL403
@@ -91,11 +90,23 @@ class MutatedModuleContainer(StateRule):
                 continue
             if not state.runs_at_import(write.scope, startup):
                 where = f"{write.how} in {describe(write.scope)}"
-                yield container, where, write.node, state.pure_memo(write), write.scope, state.stores_resource(write)
+                yield _Mutation(container, where, write.node, write.scope, state.pure_memo(write), state.stores_resource(write))
         for rebind in state.rebinds:  # `global X; X += [...]` on a container mutates it in place
             container = state.container(rebind.target.value, extra) if rebind.augmented else None
             if container is not None and container.name not in skip and not state.runs_at_import(rebind.scope, startup):
-                yield container, f"augmented assignment in {describe(rebind.scope)}", rebind.node, False, rebind.scope, False
+                where = f"augmented assignment in {describe(rebind.scope)}"
+                yield _Mutation(container, where, rebind.node, rebind.scope, False, False)
+
+
+class _Mutation(NamedTuple):
+    """A run-time write to a module container, as SL101 weighs it."""
+
+    container: Container
+    where: str  # "append() in `add()`"
+    node: cst.CSTNode
+    scope: Scope
+    memo: bool  # a write of a pure function's memo table
+    stores_resource: bool | None  # stores a process-local resource: True; nothing (pop, del): None; anything else: False
 
 
 class ModuleNameRebound(StateRule):
