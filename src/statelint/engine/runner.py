@@ -385,10 +385,6 @@ def join(results: list[FileResult], plan: Plan, missing: list[str]) -> ScanResul
         if result.suppressions:
             scan.suppressions[result.path] = [(s, id(s) in used) for s in result.suppressions]
     kept.sort(key=Finding.sort_key)
-    if any(f.related for f in kept):
-        from statelint.project.locate import place
-
-        kept = place(kept)
     scan.findings = with_fingerprints(kept, scan.lines, plan.settings.project_path)
     scan.errors.sort(key=lambda e: (e.path, e.code or "", e.message))
     return scan

@@ -3,7 +3,8 @@
 The summaries hold no line numbers (an edit that only moves code must leave them, and
 the model, as they were), and a cached result must not keep the lines of other files
 (they move while it stays valid). So the few findings that show a path get their lines
-here, as each run reports, once per file, from CPython's tree of the file.
+here, when a format that links them (SARIF, JSON) reports, once per file, from CPython's
+tree of the file (:meth:`statelint.reporters.base.Report.located_findings`).
 """
 
 from __future__ import annotations

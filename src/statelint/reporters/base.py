@@ -31,10 +31,24 @@ class Report:
         #: The folder paths are displayed relative to (SARIF's %SRCROOT%).
         self.root = root
         self._sources: dict[str, list[str]] = {}
+        self._located: list[Finding] | None = None
 
     @property
     def findings(self) -> list[Finding]:
         return self.scan.findings
+
+    def located_findings(self) -> list[Finding]:
+        """The findings with the line of each path step's ``def`` filled in, for the formats that
+        link them (SARIF, JSON). Only those pay for it: finding a step's line parses its file, the
+        bulk of a warm run's time when the text formats, which show no such line, asked for it too."""
+        if self._located is None:
+            findings = self.scan.findings
+            if any(f.related for f in findings):
+                from statelint.project.locate import place
+
+                findings = place(findings)
+            self._located = findings
+        return self._located
 
     def rule_name(self, code: str) -> str:
         doc = self.catalog.rules.get(code)

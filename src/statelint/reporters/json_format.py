@@ -27,5 +27,5 @@ def finding_record(report: Report, f: Finding) -> dict[str, Any]:
 
 
 def render(report: Report, stream: TextIO) -> None:
-    json.dump([finding_record(report, f) for f in report.findings], stream, indent=2, ensure_ascii=False)
+    json.dump([finding_record(report, f) for f in report.located_findings()], stream, indent=2, ensure_ascii=False)
     stream.write("\n")

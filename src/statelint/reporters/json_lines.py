@@ -10,5 +10,5 @@ from statelint.reporters.json_format import finding_record
 
 
 def render(report: Report, stream: TextIO) -> None:
-    for finding in report.findings:
+    for finding in report.located_findings():
         stream.write(json.dumps(finding_record(report, finding), ensure_ascii=False) + "\n")

@@ -45,7 +45,7 @@ def sarif_log(report: Report) -> dict[str, Any]:
         },
         "invocations": [_invocation(report)],
         "columnKind": "utf16CodeUnits",
-        "results": [_result(report, finding, index) for finding in report.findings],
+        "results": [_result(report, finding, index) for finding in report.located_findings()],
     }
     if report.root is not None:
         run["originalUriBaseIds"] = {SRCROOT: {"uri": report.root.as_uri().rstrip("/") + "/"}}
