@@ -9,7 +9,7 @@ name is still unset (lazy singletons).
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import libcst as cst
@@ -359,33 +359,6 @@ def _ifs(body: cst.BaseSuite) -> Iterator[cst.If]:
                 pending.extend(_statements(handler.body))
 
 
-def _logged_once_block(statements: list[Any], name: str, key: cst.BaseExpression, log_calls: frozenset[str]) -> set[int]:
-    adds: set[int] = set()
-    logs = False
-    for statement in statements:
-        if not isinstance(statement, cst.SimpleStatementLine):
-            return set()
-        for small in statement.body:
-            call = small.value if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) else None
-            if call is None:
-                return set()
-            func = call.func
-            if terminal(call) in log_calls:
-                logs = True
-            elif (
-                isinstance(func, cst.Attribute)
-                and isinstance(func.value, cst.Name)
-                and func.value.value == name
-                and func.attr.value in ("add", "append")
-                and len(call.args) == 1
-                and call.args[0].value.deep_equals(key)
-            ):
-                adds |= {id(statement), id(small), id(call)}
-            else:
-                return set()
-    return adds if logs else set()
-
-
 def _unset_flag(test: cst.BaseExpression, name: str) -> bool:
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         return isinstance(test.expression, cst.Name) and test.expression.value == name
@@ -402,7 +375,45 @@ def _unset_flag(test: cst.BaseExpression, name: str) -> bool:
 
 
 def _log_once_block(statements: list[Any], name: str, log_calls: frozenset[str]) -> set[int]:
-    sets: set[int] = set()
+    def sets_flag(small: cst.BaseSmallStatement) -> set[int] | None:
+        if (
+            isinstance(small, cst.Assign)
+            and len(small.targets) == 1
+            and isinstance(small.targets[0].target, cst.Name)
+            and small.targets[0].target.value == name
+            and isinstance(small.value, cst.Name)
+            and small.value.value == "True"
+        ):
+            return {id(small)}
+        return None
+
+    return _only_logs_and(statements, log_calls, sets_flag)
+
+
+def _logged_once_block(statements: list[Any], name: str, key: cst.BaseExpression, log_calls: frozenset[str]) -> set[int]:
+    def records_key(small: cst.BaseSmallStatement) -> set[int] | None:
+        call = small.value if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) else None
+        if (
+            call is not None
+            and isinstance(call.func, cst.Attribute)
+            and isinstance(call.func.value, cst.Name)
+            and call.func.value.value == name
+            and call.func.attr.value in ("add", "append")
+            and len(call.args) == 1
+            and call.args[0].value.deep_equals(key)
+        ):
+            return {id(small), id(call)}
+        return None
+
+    return _only_logs_and(statements, log_calls, records_key)
+
+
+def _only_logs_and(
+    statements: list[Any], log_calls: frozenset[str], marks: Callable[[cst.BaseSmallStatement], set[int] | None]
+) -> set[int]:
+    """The ids ``marks`` gives (with their statements') in a block made only of log calls and of
+    statements ``marks`` accepts (a flag set, a key recorded), when the block logs; else none."""
+    marked: set[int] = set()
     logs = False
     for statement in statements:
         if not isinstance(statement, cst.SimpleStatementLine):
@@ -410,17 +421,12 @@ def _log_once_block(statements: list[Any], name: str, log_calls: frozenset[str])
         for small in statement.body:
             if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and terminal(small.value) in log_calls:
                 logs = True
-            elif (
-                isinstance(small, cst.Assign)
-                and [t.target for t in small.targets if isinstance(t.target, cst.Name) and t.target.value == name]
-                and len(small.targets) == 1
-                and isinstance(small.value, cst.Name)
-                and small.value.value == "True"
-            ):
-                sets |= {id(statement), id(small)}
-            else:
+                continue
+            ids = marks(small)
+            if ids is None:
                 return set()
-    return sets if logs else set()
+            marked |= {id(statement), *ids}
+    return marked if logs else set()
 
 
 def guarded(body: cst.BaseSuite, name: str, refresh: bool = False) -> set[int]:
