@@ -291,3 +291,23 @@ def test_an_invalid_regex_option_is_reported_with_re_s_reason(project: Path) -> 
     assert "options.SL601.health-paths: invalid regular expression '[z-a]': bad character range z-a" in yaml.stderr
     (project / ".statelint.yaml").write_text("options:\n  SL601:\n    health-paths: 3\n")
     assert "options.SL601.health-paths: expected regex, got int" in run_cli("check", "svc", cwd=project).stderr
+
+
+def test_show_files_lists_what_a_run_would_check_without_scanning(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.statelint]\nextend-exclude = ['build']\n")
+    (tmp_path / "app.py").write_text("SESSIONS = {}\n")
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "jobs.py").write_text("")
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "gen.py").write_text("")  # excluded
+    (tmp_path / "k8s").mkdir()
+    (tmp_path / "k8s" / "deploy.yaml").write_text("kind: Deployment\n")  # a manifest the SL6 rules read
+    (tmp_path / "notes.txt").write_text("")  # no rule reads it
+    run = run_cli("check", "--show-files", ".", cwd=tmp_path)
+    assert (run.exit_code, run.stdout.splitlines()) == (0, ["app.py", "k8s/deploy.yaml", "svc/jobs.py"])
+    assert not (tmp_path / ".statelint_cache").exists()  # nothing was scanned
+    narrowed = run_cli("check", "--show-files", "--select", "SL1", "svc", "missing.py", cwd=tmp_path)
+    assert (narrowed.exit_code, narrowed.stdout.splitlines()) == (2, ["svc/jobs.py"])
+    assert "missing.py: no such file or directory" in narrowed.stderr
+    stdin = run_cli("check", "--show-files", "--stdin-filename", "svc/jobs.py", "-", cwd=tmp_path, input="X = 1\n")
+    assert (stdin.exit_code, stdin.stdout) == (0, "svc/jobs.py\n")

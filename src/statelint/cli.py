@@ -149,6 +149,7 @@ def cli() -> None:
     help="Seconds one file may take before it is reported as not analysed (default: 60, or file-timeout in the config; 0: no limit).",
 )
 @click.option("--statistics", is_flag=True, help="Print a table of finding counts per rule instead of the findings.")
+@click.option("--show-files", is_flag=True, help="List the files a run would check, one per line, and exit without scanning.")
 @click.option(
     "--baseline",
     "baseline_file",
@@ -180,6 +181,7 @@ def check(
     no_color: bool,
     jobs: int | None,
     statistics: bool,
+    show_files: bool,
     baseline_file: Path | None,
     write_baseline_file: Path | None,
     no_cache: bool,
@@ -213,6 +215,11 @@ def check(
         _fail(str(exc))
     if file_timeout is not None:
         settings = settings.replace(file_timeout=file_timeout)
+    if show_files and read_stdin:
+        click.echo(stdin_filename or "-")  # the one file a run on standard input checks
+        sys.exit(EXIT_CLEAN)
+    if show_files:
+        _show_files(list(paths) or ["."], settings, cwd)
     baseline = None
     if baseline_file is not None and write_baseline_file is None:
         try:
@@ -254,6 +261,20 @@ def check(
     if result.errors or result.missing_paths:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
+
+
+def _show_files(paths: list[str], settings: Any, cwd: Path) -> None:
+    """``--show-files``: the files a run would check, as reports show their paths (a Python file
+    or a text file some enabled rule reads), then exit: 0, or 2 when a given path does not exist."""
+    from statelint.engine.analyze import Plan
+    from statelint.engine.discovery import discover
+
+    targets, missing = discover(paths, settings, cwd, Plan.build(settings).text_patterns)
+    for target in targets:
+        click.echo(target.display)
+    for path in missing:
+        click.echo(f"statelint: error: {path}: no such file or directory", err=True)
+    sys.exit(EXIT_ERROR if missing else EXIT_CLEAN)
 
 
 def _warn_nothing_checked(paths: list[str], settings: Any, cwd: Path) -> None:
