@@ -31,7 +31,7 @@ class Span(NamedTuple):
 class Related(NamedTuple):
     """One step of the path that makes a finding matter (``views.cart()``): the file and the name
     within it of the function (empty for a step that is none, such as ``@get('/cart')``), and the
-    line of its ``def``, looked up as each run reports (0 until then, or when not found)."""
+    line of its ``def``, looked up by the formats that link it (0 until then, or when not found)."""
 
     label: str
     path: str = ""

@@ -71,11 +71,13 @@ def _place_in_project(plan: Any, real: Target, copy: Path, cwd: Path, jobs: int)
 @contextmanager
 def _written(data: bytes, real: Path | None) -> Iterator[Path]:
     """``data`` in a private temporary file named as ``real`` is, in copies of its package folders."""
+    from statelint.engine.analyze import package_chain
+
     folder = Path(tempfile.mkdtemp(prefix="statelint-stdin-"))
     try:
         place = folder
         if real is not None:
-            for package in reversed(_packages(real.parent)):
+            for package in reversed(package_chain(str(real.parent))):
                 place = place / package
                 place.mkdir()
                 (place / "__init__.py").write_bytes(b"")
@@ -85,12 +87,3 @@ def _written(data: bytes, real: Path | None) -> Iterator[Path]:
         yield copy
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _packages(directory: Path) -> list[str]:
-    """The package folders ``directory`` is in, innermost first (it included)."""
-    names: list[str] = []
-    while (directory / "__init__.py").is_file() and directory.name:
-        names.append(directory.name)
-        directory = directory.parent
-    return names

@@ -247,7 +247,7 @@ class Plan:
         directory, filename = os.path.split(os.path.abspath(path))
         packages = self._packages.get(directory)
         if packages is None:
-            packages = self._packages[directory] = _package_chain(directory)
+            packages = self._packages[directory] = package_chain(directory)
         return _module_name(filename, packages)
 
     def preset_views(self, views: dict[str, ModuleView], builder: Callable[[], ProjectModel] | None) -> None:
@@ -343,14 +343,14 @@ def _reference(function: Callable[..., Any]) -> str:
     return f"{function.__module__}:{function.__qualname__}"
 
 
-def _package_chain(directory: str) -> tuple[str, ...]:
+def package_chain(directory: str) -> tuple[str, ...]:
     """The names of the packages ``directory`` is in, innermost first (it included)."""
     chain: list[str] = []
     while os.path.isfile(os.path.join(directory, "__init__.py")):
         directory, package = os.path.split(directory)
-        chain.append(package)
-        if not package:
+        if not package:  # the file system's root
             break
+        chain.append(package)
     return tuple(chain)
 
 

@@ -85,7 +85,8 @@ class ProjectModel:
         self._deps: dict[str, frozenset[str]] = {}  # definition -> the definitions it expands through
         self._memo: dict[tuple[str, str, Any], str | None] = {}  # contexts of (kind, api or decorator, literal)
         self._apps: set[str] | None = None  # the catalog's app classes of libraries the project mentions
-        self._plugin_loaders: frozenset[str] | None = None  # the catalog's calls that return a module chosen at run time
+        #: the catalog's calls that return a module chosen at run time (``importlib.import_module``)
+        self._plugin_loaders: frozenset[str] = frozenset(self.knowledge.get("plugin_loaders", ()))
         self._exports_by_module: dict[str, list[str]] | None = None  # module -> its module-level names
 
     @classmethod
@@ -421,10 +422,7 @@ class ProjectModel:
         receiver, dot, _ = callee.rpartition(".")
         if not dot or "()" not in receiver or callee.startswith("builtins."):
             return False
-        loaders = self._plugin_loaders
-        if loaders is None:
-            loaders = self._plugin_loaders = frozenset(self.knowledge.get("plugin_loaders", ()))
-        if receiver.endswith("()") and receiver[:-2] in loaders:
+        if receiver.endswith("()") and receiver[:-2] in self._plugin_loaders:
             return True
         if self.module_of(callee) is None:
             return False  # made by a library
@@ -822,8 +820,8 @@ class ModuleView:
     def explain(self, function: str, what: str = "written") -> tuple[str, tuple[Related, ...]] | None:
         """``written on the request path: @get('/cart') -> views.cart() -> store.add()``: the path that makes
         a write in ``function`` matter, for a finding's hint (None when the model knows none); and each
-        step with the file and name defining it (SARIF's related locations, whose lines are looked up
-        as each run reports: :func:`statelint.project.locate.place`)."""
+        step with the file and name defining it (SARIF's related locations, whose lines the formats
+        that link them look up: :meth:`statelint.reporters.base.Report.located_findings`)."""
         model = self.model
         if model is None:
             return None
