@@ -83,10 +83,13 @@ def triage_source(text: str, module: str = "app") -> Any:
     return Source(f"{module}.py", text, ast.parse(text), module)
 
 
-def requirement_met(code: str, text: str, module: str = "app", options: dict[str, Any] | None = None) -> bool:
+def requirement_met(
+    code: str, text: str, module: str = "app", options: dict[str, Any] | None = None, path: str | None = None
+) -> bool:
     """Whether rule ``code``'s ``requires`` accepts ``text`` as module ``module`` of its own (its
     definitions expand its names, as before the project model is built), with the rule's default
-    options updated by ``options``."""
+    options updated by ``options``. With ``path`` (``pkg/__init__.py``), the module is the one the
+    engine names there in a tree whose folders are packages."""
     import textwrap
 
     from statelint.catalog import load_catalog
@@ -95,10 +98,14 @@ def requirement_met(code: str, text: str, module: str = "app", options: dict[str
     from statelint.project.summary import summarize
     from statelint.rules import all_rules
 
+    is_package = False
+    if path is not None:
+        is_package = path.endswith("__init__.py")
+        module = path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
     text = textwrap.dedent(text)
     source = triage_source(text, module)
-    summary = summarize(source.tree, module, is_package=False)
-    facts = FileFacts(text, summary, ProjectModel.alone(summary).expand, lambda: source.strings)
+    summary = summarize(source.tree, module, is_package=is_package)
+    facts = FileFacts(text, summary, ProjectModel.alone(summary).expand, lambda: source.strings, path or f"{module}.py")
     requires = all_rules()[code].requires
     assert requires is not None, f"{code} declares no requires"
     catalog = load_catalog()

@@ -117,6 +117,24 @@ def test_team_extensions(tmp_path: Path) -> None:
             "    with open(os.path.join(plugin.data_dir, 'api.yaml')) as f:\n        return f.read()\n"),
             [("SL104", 2, 2)],
         ),
+        # ... through a loop over the package's own folders (locales/<code>/meta.json)
+        (
+            ("import functools, json, os\n@functools.cache\ndef locales():\n"
+            "    base = os.path.join(os.path.dirname(__file__), 'locales')\n    found = []\n"
+            "    for folder in [os.path.join(base, name) for name in os.listdir(base)]:\n"
+            "        with open(os.path.join(folder, 'meta.json')) as f:\n            found.append(json.load(f))\n"
+            "    return found\n"),
+            [],
+        ),
+        # ... near miss: the same loop over a folder named by the environment
+        (
+            ("import functools, json, os\n@functools.cache\ndef locales():\n"
+            "    base = os.environ['LOCALES']\n    found = []\n"
+            "    for folder in [os.path.join(base, name) for name in os.listdir(base)]:\n"
+            "        with open(os.path.join(folder, 'meta.json')) as f:\n            found.append(json.load(f))\n"
+            "    return found\n"),
+            [("SL104", 2, 2)],
+        ),
         # a path check reads no data
         ("import functools, os\n@functools.cache\ndef where():\n    return 'a' if os.path.exists('/opt/a') else 'b'\n", []),
         # ... near miss: a file at a path from the working folder may change under the process

@@ -233,6 +233,78 @@ def test_cross_module_needs_the_defining_module(tmp_path: Path) -> None:
             "    try:\n        probe()\n    except Exception:\n        _ok = False\n    else:\n        _ok = True\n    return _ok\n",
             [],
         ),
+        # a container filled once, while empty, from data that does not change (a library's constant
+        # table, the module's own constants): the same in every process, a lazy load of shipped data
+        (
+            "from pygments.lexers import LEXERS\n_langs = []\ndef valid(code):\n    if not _langs:\n"
+            "        for lexer in LEXERS.values():\n            for alias in lexer[2]:\n"
+            "                _langs.append(alias.lower())\n    return code in _langs\n",
+            [],
+        ),
+        (
+            "UNITS = {'m': 1.0, 'km': 1000.0}\nBY_FACTOR = {}\ndef by_factor(f):\n    if BY_FACTOR:\n"
+            "        return BY_FACTOR.get(f)\n    for name, factor in UNITS.items():\n"
+            "        BY_FACTOR[factor] = name\n    return BY_FACTOR.get(f)\n",
+            [],
+        ),
+        # ... and a table built, once, from another table built once
+        (
+            "TABLE = {'m': 1.0}\n_PAIRS = []\ndef pairs():\n    if _PAIRS:\n        return _PAIRS\n"
+            "    for name, f in TABLE.items():\n        _PAIRS.append((name, f))\n    return _PAIRS\n"
+            "_BY = {}\ndef by(f):\n    if _BY:\n        return _BY[f]\n    for name, factor in pairs():\n"
+            "        _BY[factor] = name\n    return _BY[f]\n",
+            [],
+        ),
+        # ... near miss: when the first table comes from a remote service, both are state
+        (
+            "import requests\n_PAIRS = []\ndef pairs():\n    if _PAIRS:\n        return _PAIRS\n"
+            "    _PAIRS.extend(requests.get('http://svc/pairs').json())\n    return _PAIRS\n"
+            "_BY = {}\ndef by(f):\n    if _BY:\n        return _BY[f]\n    for name, factor in pairs():\n"
+            "        _BY[factor] = name\n    return _BY[f]\n",
+            [("SL101", 2, 1), ("SL101", 8, 1)],
+        ),
+        # ... near misses: filled from a remote service, from the first caller's argument, or written
+        # again outside the guard
+        (
+            "import requests\n_rows = []\ndef rows():\n    if not _rows:\n"
+            "        _rows.extend(requests.get('http://svc/rows').json())\n    return _rows\n",
+            [("SL101", 2, 1)],
+        ),
+        ("SEEN = []\ndef remember(items):\n    if not SEEN:\n        SEEN.extend(items)\n", [("SL101", 1, 1)]),
+        (
+            "UNITS = {'m': 1.0}\nNAMES = []\ndef names(extra):\n    if not NAMES:\n"
+            "        NAMES.extend(UNITS)\n    NAMES.append(extra)\n",
+            [("SL101", 2, 1)],
+        ),
+        # a global holding a resource of this process only (the event loop of the thread that runs it)
+        (
+            "import asyncio\n_loop = None\ndef run():\n    global _loop\n    loop = asyncio.new_event_loop()\n"
+            "    _loop = loop\n    loop.run_forever()\n",
+            [],
+        ),
+        # ... near miss: the same global also set to request data
+        (
+            "import asyncio\n_loop = None\ndef run():\n    global _loop\n    _loop = asyncio.new_event_loop()\n"
+            "def adopt(loop):\n    global _loop\n    _loop = loop\n",
+            [("SL102", 8, 5)],
+        ),
+        # a module's __getattr__ (PEP 562) runs only while the attribute is missing: setting it there is
+        # a one-time init, whatever the guard
+        (
+            "PAGES: dict\ndef __getattr__(name):\n    if name == 'PAGES':\n        global PAGES\n"
+            "        PAGES = build_pages()\n        return PAGES\n    raise AttributeError(name)\n",
+            [],
+        ),
+        # ... near misses: a global the module already binds (its __getattr__ runs for other names), and
+        # a class's __getattr__ (runs at every lookup it misses)
+        (
+            "COUNT = 0\ndef __getattr__(name):\n    global COUNT\n    COUNT += 1\n    raise AttributeError(name)\n",
+            [("SL102", 4, 5)],
+        ),
+        (
+            "class Lazy:\n    def __getattr__(self, name):\n        global LAST\n        LAST = name\n        return None\n",
+            [("SL102", 4, 9)],
+        ),
         # a pure "still unset" guard is a one-time init
         ("_data = None\ndef data():\n    global _data\n    if _data is None:\n        _data = fetch()\n    return _data\n", []),
     ],

@@ -21,10 +21,14 @@ declaration as plain data.
 
 from __future__ import annotations
 
+import fnmatch
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from statelint.project.summary import Summary
+from statelint.project.summary import MAIN, MODULE, Summary
+
+_STDLIB = frozenset(sys.stdlib_module_names) | {"builtins"}
 
 
 class Requires:
@@ -38,13 +42,18 @@ class Requires:
     * ``options``: the same, for the qualified names these rule options list;
     * ``methods``: a call of a method these paths name, on any receiver;
     * ``mentions``: the last name of a string these paths list (``RotatingFileHandler`` of
-      ``logging.handlers.RotatingFileHandler``, a settings key) occurring in the text.
+      ``logging.handlers.RotatingFileHandler``, a settings key) occurring in the text;
+    * ``assigns``: an attribute assignment to a qualified name these paths list
+      (``hypercorn.config.Config().bind``), also through a project subclass;
+    * ``files``: the file's name is one these paths list (``gunicorn.conf.py``);
+    * ``writes``: a function writes state of one of these kinds (:data:`WRITES`), as the
+      summary's ``writes`` record it.
 
     A path is a dotted path into the rule's catalog knowledge; where it meets a list of
     entries it goes on in each (``executors.calls``: every executor's ``calls``).
     """
 
-    __slots__ = ("words", "calls", "options", "methods", "mentions")
+    __slots__ = ("words", "calls", "options", "methods", "mentions", "assigns", "files", "writes")
 
     def __init__(
         self,
@@ -54,12 +63,21 @@ class Requires:
         options: Iterable[str] = (),
         methods: Iterable[str] = (),
         mentions: Iterable[str] = (),
+        assigns: Iterable[str] = (),
+        files: Iterable[str] = (),
+        writes: Iterable[str] = (),
     ) -> None:
         self.words = tuple(words)
         self.calls = tuple(calls)
         self.options = tuple(options)
         self.methods = tuple(methods)
         self.mentions = tuple(mentions)
+        self.assigns = tuple(assigns)
+        self.files = tuple(files)
+        self.writes = tuple(writes)
+        unknown = set(self.writes) - set(WRITES)
+        if unknown:
+            raise ValueError(f"unknown kinds of writes: {sorted(unknown)} (known: {sorted(WRITES)})")
 
     def __repr__(self) -> str:
         return f"Requires({self.to_json()!r})"
@@ -77,7 +95,7 @@ class Requires:
     def met(self, facts: FileFacts, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
         if not all(facts.mentions(word) for word in self.words):
             return False
-        if not (self.calls or self.options or self.methods or self.mentions):
+        if not any(getattr(self, name) for name in self.__slots__[1:]):
             return True
         qualnames = {name for path in self.calls for name in lookup(knowledge, path)}
         qualnames.update(name for option in self.options for name in options.get(option, ()))
@@ -86,7 +104,14 @@ class Requires:
         methods = {name for path in self.methods for name in lookup(knowledge, path)}
         if methods and facts.calls_method(methods):
             return True
-        return any(facts.mentions(_last_name(name)) for path in self.mentions for name in lookup(knowledge, path))
+        if any(facts.mentions(_last_name(name)) for path in self.mentions for name in lookup(knowledge, path)):
+            return True
+        assigned = {name for path in self.assigns for name in lookup(knowledge, path)}
+        if assigned and facts.assigns_any(assigned):
+            return True
+        if any(facts.basename == name for path in self.files for name in lookup(knowledge, path)):
+            return True
+        return any(WRITES[kind](facts, knowledge, options) for kind in self.writes)
 
 
 def lookup(knowledge: Mapping[str, Any], path: str) -> list[str]:
@@ -110,7 +135,7 @@ class FileFacts:
     """One file's summary, as declarations ask it. ``expand`` gives what a qualified name stands
     for through the project's definitions (:meth:`ProjectModel.expand`)."""
 
-    __slots__ = ("text", "summary", "expand", "strings", "_called", "_methods")
+    __slots__ = ("text", "summary", "expand", "strings", "basename", "_called", "_methods")
 
     def __init__(
         self,
@@ -118,11 +143,13 @@ class FileFacts:
         summary: Summary,
         expand: Callable[[str], frozenset[str]],
         strings: Callable[[], Iterable[str]] = tuple,
+        path: str = "",
     ) -> None:
         self.text = text
         self.summary = summary
         self.expand = expand
         self.strings = strings  # the file's string constants, escapes decoded (asked only when the text has one)
+        self.basename = path.replace("\\", "/").rsplit("/", 1)[-1]
         self._called: set[str] | None = None
         self._methods: set[str] | None = None
 
@@ -148,6 +175,37 @@ class FileFacts:
                 return True
         return False
 
+    def assigns_any(self, qualnames: set[str]) -> bool:
+        """Some attribute assignment writes one of ``qualnames`` (``X().attr``), also through what the
+        written object's name expands to (an instance of a project subclass)."""
+        for records in self.summary.writes.values():
+            for how, target, _ in records:
+                if how != "attr":
+                    continue
+                if target in qualnames:
+                    return True
+                owner, _, attribute = target.rpartition(".")
+                if any(f"{name}.{attribute}" in qualnames for name in self.expand(owner)):
+                    return True
+        return False
+
+    def function_writes(self) -> Iterator[tuple[str, str, str, list[str]]]:
+        """``(caller, how, target, stored)`` for each write a function (or lambda) makes: code that runs
+        while the module is imported, or under ``if __name__ == "__main__":``, sets up the process."""
+        for caller, records in self.summary.writes.items():
+            if caller not in (MODULE, MAIN):
+                for how, target, stored in records:
+                    yield caller, how, target, stored
+
+    def is_instance_of(self, value: str, classes: set[str]) -> bool:
+        """Whether ``value`` (``X()``) makes an instance of one of ``classes``, through the project's
+        definitions too (a project subclass, a factory returning one)."""
+        if not value.endswith("()"):
+            return False
+        if value[:-2] in classes:
+            return True
+        return not self.expand(value).isdisjoint({f"{name}()" for name in classes})
+
     def calls_method(self, names: set[str]) -> bool:
         """Some call of the file is of a method (or function) named one of ``names``."""
         return not self.methods.isdisjoint(names)
@@ -172,6 +230,89 @@ class FileFacts:
             self._methods = {_last_name(callee) for callee in self.called}
             self._methods.update(name for names in self.summary.dynamic.values() for name in names)
         return self._methods
+
+
+# -- the kinds of writes a rule may require -------------------------------------------------
+def _mutates(facts: FileFacts, how: str, knowledge: Mapping[str, Any]) -> bool:
+    """Whether a write recorded as ``how`` changes what it is made through, as the SL1 catalog says:
+    an item assignment or deletion, an augmented assignment, a mutating method or function."""
+    if how in ("item", "augmented"):
+        return True
+    if how.startswith("."):
+        return how[1:] in knowledge.get("mutating_methods", ())
+    if how.endswith("()"):
+        functions = {entry["call"] for entry in knowledge.get("mutating_functions", ())}
+        return how[:-2] in functions or not facts.expand(how[:-2]).isdisjoint(functions)
+    return False
+
+
+def _module_containers(facts: FileFacts, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
+    """A function writes through a container the module binds at module level: a display or
+    comprehension, or an instance of ``knowledge.container_calls`` or of the option
+    ``extra-container-classes`` (SL101)."""
+    summary = facts.summary
+    prefix = f"{summary.module}."
+    containers = set(summary.containers)
+    classes = {*knowledge.get("container_calls", ()), *options.get("extra-container-classes", ())}
+    for qualname, values in summary.values.items():
+        if qualname.startswith(prefix) and "." not in qualname[len(prefix):]:
+            if any(facts.is_instance_of(value, classes) for value in values):
+                containers.add(qualname)
+    if not containers:
+        return False
+    return any(
+        target in containers and _mutates(facts, how, knowledge) for _, how, target, _ in facts.function_writes()
+    )
+
+
+def _rebound_globals(facts: FileFacts, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
+    """A function rebinds a module global it declares ``global`` (not a dunder; not to None; not in a
+    one-time initialisation), and is not named like the option ``startup-functions`` (SL102)."""
+    startup = tuple(options.get("startup-functions", ()))
+    for caller, how, target, _ in facts.function_writes():
+        if how not in ("global", "augmented"):
+            continue
+        name = target.rsplit(".", 1)[-1]
+        if name.startswith("__") and name.endswith("__"):
+            continue
+        function = caller.rsplit(".", 1)[-1]
+        if not any(fnmatch.fnmatchcase(function, pattern) for pattern in startup):
+            return True
+    return False
+
+
+def _imported_state(facts: FileFacts, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
+    """A function writes through a name imported from a module outside the standard library, by an
+    item or attribute assignment or a mutating method or function (SL103)."""
+    imported = [name for name in facts.summary.imports if name.split(".", 1)[0] not in _STDLIB]
+    if not imported:
+        return False
+    for _, how, target, _ in facts.function_writes():
+        if "()" in target or not any(target == name or target.startswith(f"{name}.") for name in imported):
+            continue
+        if how == "attr" or _mutates(facts, how, knowledge):
+            return True
+    return False
+
+
+def _stored_clock(facts: FileFacts, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
+    """A function stores a reading of one of ``knowledge.clocks`` where it outlives the call: in a
+    module variable or an attribute of ``self`` (SL403)."""
+    clocks = set(knowledge.get("clocks", ()))
+    for _, _, _, stored in facts.function_writes():
+        for name in stored:
+            if name in clocks or not facts.expand(name).isdisjoint(clocks):
+                return True
+    return False
+
+
+#: The kinds of writes a :class:`Requires` may ask for, each with its test of a file's facts.
+WRITES: dict[str, Callable[[FileFacts, Mapping[str, Any], Mapping[str, Any]], bool]] = {
+    "module-containers": _module_containers,
+    "rebound-globals": _rebound_globals,
+    "imported-state": _imported_state,
+    "stored-clock": _stored_clock,
+}
 
 
 def _last_name(qualname: str) -> str:

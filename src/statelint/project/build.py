@@ -293,7 +293,7 @@ def _same_summaries(files: list[_File], recorded: dict[str, Any], fresh: dict[st
         if file.key == old:
             continue
         before = cache.get_summary(old) if cache is not None else None
-        if before is None or file.real not in fresh or fresh[file.real] != before:
+        if before is None or file.real not in fresh or not fresh[file.real].joins_as(before):
             return False
     return True
 

@@ -20,6 +20,7 @@ import ast
 import builtins
 from typing import Any
 
+from statelint.project.guards import declared_globals, lazily_set
 from statelint.triage import bound_names, walk
 
 MODULE = "<module>"  #: the caller of code that runs while the module is imported
@@ -43,7 +44,7 @@ class Summary:
 
     FIELDS = (
         "module", "is_package", "kinds", "values", "literals", "calls", "callbacks", "decorators", "methods",
-        "dynamic", "loops", "containers", "imports",
+        "dynamic", "loops", "containers", "imports", "writes",
     )
     __slots__ = FIELDS
 
@@ -62,6 +63,7 @@ class Summary:
         loops: list[str] | None = None,
         containers: dict[str, str] | None = None,
         imports: list[str] | None = None,
+        writes: dict[str, list[list[Any]]] | None = None,
     ) -> None:
         self.module = module
         self.is_package = is_package
@@ -92,9 +94,26 @@ class Summary:
         self.containers = containers if containers is not None else {}
         #: every name an import statement binds, at any depth (what the file may refer to elsewhere)
         self.imports = imports if imports is not None else []
+        #: caller -> ``[how, target, stored]`` for each write that may outlive the call: ``target`` is
+        #: the variable written (``pkg.state.CACHE``: a module variable, or an imported name, a local
+        #: alias followed) or, through ``self`` and for attribute assignments, what is written
+        #: (``pkg.Limiter().hits``, ``hypercorn.config.Config().bind``); ``how`` is ``item``
+        #: (``X[k] = v``, ``del X[k]``), ``attr`` (``X.a = v``), ``.name`` (a method called on it),
+        #: ``f()`` (it is a positional argument of a call of ``f``), ``global`` (rebound where it is
+        #: declared global, not to None and not in a one-time initialisation, see :mod:`.guards`) or
+        #: ``augmented`` (``global X; X += ...``); ``stored``: the qualified names called to make
+        #: what is stored (through the locals it is computed from). A write in a lambda has the
+        #: caller ``<caller>.<lambda>``.
+        self.writes = writes if writes is not None else {}
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Summary) and self.to_json() == other.to_json()
+
+    def joins_as(self, other: Summary) -> bool:
+        """Whether the project model joins ``other`` as it joins this summary: the same in every field
+        but ``writes``, which only the rules' declarations read (an edit of what a function writes
+        leaves the model as it was)."""
+        return all(getattr(self, name) == getattr(other, name) for name in self.FIELDS if name != "writes")
 
     def __repr__(self) -> str:
         return f"Summary({self.module!r}, {len(self.kinds)} names)"
@@ -116,7 +135,7 @@ class Summary:
 class _Scope:
     """A module, class or function scope: its bindings and how qualified names are built in it."""
 
-    __slots__ = ("kind", "prefix", "parent", "names", "global_names", "bases")
+    __slots__ = ("kind", "prefix", "parent", "names", "global_names", "bases", "lazy")
 
     def __init__(self, kind: str, prefix: str, parent: _Scope | None) -> None:
         self.kind = kind
@@ -127,6 +146,8 @@ class _Scope:
         self.names: dict[str, list[tuple[Any, ...]]] = {}
         self.global_names: set[str] = set()
         self.bases: list[ast.expr] = []  # a class scope: its base expressions (what ``super()`` is)
+        #: a function scope: id of a statement -> the globals it sets only while unset (:mod:`.guards`)
+        self.lazy: dict[int, frozenset[str]] = {}
 
     def child_prefix(self, name: str) -> str:
         return f"{self.prefix}.<locals>.{name}" if self.kind == "function" else f"{self.prefix}.{name}"
@@ -189,10 +210,12 @@ class _Summarizer:
             self.block(node.body, scope, MAIN)
             self.block(node.orelse, scope, caller)
         else:
+            if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Delete)):
+                self.record_writes(node, scope, caller)
             if isinstance(node, (ast.Assign, ast.AnnAssign)):
                 self.assign(node, scope)
             elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
-                scope.bind(node.target.id, ("unknown",))
+                scope.bind(node.target.id, ("augmented", node.value, scope))
             elif isinstance(node, (ast.For, ast.AsyncFor)):
                 for name in bound_names(node.target):
                     scope.bind(name, ("unknown",))
@@ -285,6 +308,9 @@ class _Summarizer:
         for param in (*params, *args.kwonlyargs, args.vararg, args.kwarg):
             if param is not None:
                 inner.bind(param.arg, ("unknown",))
+        declared = declared_globals(node.body)
+        if declared:
+            inner.lazy = lazily_set(node.body, declared)
         self.block(node.body, inner, qualname)
 
     def klass(self, node: ast.ClassDef, scope: _Scope, caller: str) -> None:
@@ -346,17 +372,84 @@ class _Summarizer:
     def expressions(self, node: ast.expr, scope: _Scope, caller: str, skip_top: bool = False) -> None:
         """Record the calls in an expression (lambdas and comprehensions run where it does)."""
         pending = self.pending
-        for current in walk(node):
+        nodes = walk(node)
+        in_lambda = _lambda_bodies(nodes)
+        for current in nodes:
             kind = current.__class__
             if kind is ast.Call:
                 if skip_top and current is node:
                     continue
-                pending.append((caller, "call", current.func, scope, None))  # type: ignore[attr-defined]
+                func = current.func  # type: ignore[attr-defined]
+                pending.append((caller, "call", func, scope, None))
                 for argument in (*current.args, *(k.value for k in current.keywords)):  # type: ignore[attr-defined]
                     if argument.__class__ in _REFERENCES:
-                        pending.append((caller, "callback", argument, scope, (current.func, _first_literal(current))))  # type: ignore[attr-defined]
+                        pending.append((caller, "callback", argument, scope, (func, _first_literal(current))))
+                params = in_lambda.get(id(current))
+                if params is None:
+                    self.record_call_writes(current, scope, caller, frozenset())  # type: ignore[arg-type]
+                else:
+                    self.record_call_writes(current, scope, f"{caller}.<lambda>", params)  # type: ignore[arg-type]
             elif kind is ast.NamedExpr and isinstance(current.target, ast.Name):  # type: ignore[attr-defined]
-                scope.bind(current.target.id, ("assign", current.value, scope))  # type: ignore[attr-defined]
+                target = current.target  # type: ignore[attr-defined]
+                scope.bind(target.id, ("assign", current.value, scope))  # type: ignore[attr-defined]
+                if scope.kind == "function" and target.id in scope.global_names and id(current) not in in_lambda:
+                    pending.append((caller, "write", target, scope, ("global", [current.value])))  # type: ignore[attr-defined]
+
+    # -- writes that may outlive the call -----------------------------------------------------
+    def record_writes(self, node: ast.Assign | ast.AnnAssign | ast.AugAssign | ast.Delete, scope: _Scope, caller: str) -> None:
+        """Record what an assignment or ``del`` statement writes (resolved with the other pending names)."""
+        if isinstance(node, ast.Delete):
+            for target in node.targets:
+                self.write_target(target, None, node, scope, caller)
+            return
+        if node.value is None:
+            return
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            self.write_target(target, node.value, node, scope, caller, augmented=isinstance(node, ast.AugAssign))
+
+    def write_target(
+        self, target: ast.expr, value: ast.expr | None, statement: ast.stmt, scope: _Scope, caller: str, augmented: bool = False
+    ) -> None:
+        stored = [value] if value is not None else []
+        if isinstance(target, ast.Name):
+            if scope.kind != "function" or target.id not in scope.global_names:
+                return  # a local, or a module or class name while it is defined
+            if augmented:
+                how = "augmented"
+            elif isinstance(value, ast.Constant) and value.value is None:
+                return  # a reset to None is not state
+            elif target.id in scope.lazy.get(id(statement), ()):
+                return  # a one-time initialisation
+            else:
+                how = "global"
+            self.pending.append((caller, "write", target, scope, (how, stored)))
+        elif isinstance(target, ast.Subscript):
+            root = _strip_subscripts(target.value)
+            if isinstance(root, _REFERENCES):
+                self.pending.append((caller, "write", root, scope, ("item", stored)))
+        elif isinstance(target, ast.Attribute):
+            self.pending.append((caller, "write", target, scope, ("attr", stored)))
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                self.write_target(element, value, statement, scope, caller, augmented)
+        elif isinstance(target, ast.Starred):
+            self.write_target(target.value, value, statement, scope, caller, augmented)
+
+    def record_call_writes(self, call: ast.Call, scope: _Scope, caller: str, params: frozenset[str]) -> None:
+        """A method called on a variable (``CACHE.append(x)``), and the variables passed to a call
+        (``heapq.heappush(QUEUE, x)``): the rules' catalogs say which of them write. ``params``:
+        the parameters of the lambdas the call is in, which hide outer names."""
+        stored = [*call.args, *(k.value for k in call.keywords)]
+        func = call.func
+        if isinstance(func, ast.Attribute):
+            receiver = _strip_subscripts(func.value)
+            if isinstance(receiver, _REFERENCES) and _head_name(receiver) not in params:
+                self.pending.append((caller, "write", receiver, scope, (f".{func.attr}", stored)))
+        for argument in call.args:
+            root = _strip_subscripts(argument)
+            if isinstance(root, _REFERENCES) and _head_name(root) not in params:
+                self.pending.append((caller, "write", root, scope, (func, stored)))
 
     def import_base(self, node: ast.ImportFrom) -> str | None:
         module = node.module or ""
@@ -374,7 +467,7 @@ class _Summarizer:
     def resolve_pending(self) -> None:
         summary = self.summary
         for where, kind, expr, scope, extra in self.pending:
-            names = sorted(self.resolve(expr, scope, 0)) if kind != "callback" else []
+            names = sorted(self.resolve(expr, scope, 0)) if kind not in ("callback", "write") else []
             if kind == "call":
                 for name in names:
                     _add(summary.calls, where, name)
@@ -391,9 +484,101 @@ class _Summarizer:
             elif kind == "decorator":
                 for name in names:
                     _add(summary.decorators, where, [name, extra])
+            elif kind == "write":
+                self.resolve_write(where, expr, scope, extra)
             else:  # return, base, value
                 for name in names:
                     _add(summary.values, where, name)
+
+    def resolve_write(self, caller: str, target: ast.expr, scope: _Scope, how_stored: tuple[Any, list[ast.expr]]) -> None:
+        how, stored = how_stored
+        if how in ("global", "augmented") and isinstance(target, ast.Name):
+            targets = {f"{self.summary.module}.{target.id}"}  # declared global: the module's, bound or not
+        else:
+            targets = self.written(target, scope, attribute=how == "attr")
+        if not targets:
+            return
+        if isinstance(how, ast.expr):  # passed to a call: one record per function it may call
+            hows = [f"{name}()" for name in sorted(self.resolve(how, scope, 0))]
+        else:
+            hows = [how]
+        if not hows:
+            return
+        calls = sorted(self.stored_calls(stored, scope, set()))
+        for written in sorted(targets):
+            for each in hows:
+                _add(self.summary.writes, caller, [each, written, calls])
+
+    def written(self, node: ast.expr, scope: _Scope, attribute: bool) -> set[str]:
+        """What a write through ``node`` changes: the variable it names (module-level or imported, a
+        local alias followed), or, through ``self`` or ``cls`` and for an attribute assignment, what
+        ``node`` resolves to. Nothing for a local of the function."""
+        found: set[str] = set()
+        variable = self.variable(node, scope, 0)
+        if variable is not None and "." in variable:  # ``json``, an imported module, holds no state of ours
+            found.add(variable)
+        head = node
+        while isinstance(head, ast.Attribute):
+            head = head.value
+        if attribute or (isinstance(head, ast.Name) and any(b[0] in ("instance", "class") for b in self.lookup(head.id, scope))):
+            if isinstance(node, ast.Attribute):
+                found |= {f"{q}.{node.attr}" for q in self.resolve(node.value, scope, 0)}
+            else:
+                found |= self.resolve(node, scope, 0)
+        return found
+
+    def variable(self, node: ast.expr, scope: _Scope, depth: int) -> str | None:
+        """The qualified name of the variable ``node`` names (not of its value): ``pkg.mod.X`` for a
+        module variable, an import's target, the variable a local alias copies; None for a local."""
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(node, ast.Attribute):
+            base = self.variable(node.value, scope, depth + 1)
+            return None if base is None else f"{base}.{node.attr}"
+        if not isinstance(node, ast.Name):
+            return None
+        owner = self.owner(node.id, scope)
+        if owner is None:
+            return None
+        bindings = owner.names.get(node.id, [])
+        imports = [b[1] for b in bindings if b[0] == "import"]
+        if imports and len(imports) == len(bindings):
+            return imports[0]
+        if owner is self.module_scope:
+            return f"{self.summary.module}.{node.id}"
+        if owner.kind == "function" and all(b[0] == "assign" and isinstance(b[1], ast.Name) for b in bindings):
+            return self.variable(bindings[0][1], bindings[0][2], depth + 1)  # ``table = TABLE``
+        return None
+
+    def owner(self, name: str, scope: _Scope) -> _Scope | None:
+        """The scope whose binding of ``name`` a reference from ``scope`` finds (as :meth:`lookup`)."""
+        current: _Scope | None = scope
+        first = True
+        while current is not None:
+            if current.kind == "class" and not first:
+                current = current.parent
+                continue
+            if name in current.global_names:
+                return self.module_scope if name in self.module_scope.names else None
+            if current.names.get(name):
+                return current
+            first = False
+            current = current.parent
+        return None
+
+    def stored_calls(self, values: list[ast.expr], scope: _Scope, seen: set[int]) -> set[str]:
+        """The qualified names called to compute ``values``, through the locals they read."""
+        found: set[str] = set()
+        for value in values:
+            for node in walk(value):
+                if node.__class__ is ast.Call:
+                    found |= self.resolve(node.func, scope, 0)  # type: ignore[attr-defined]
+                elif node.__class__ is ast.Name:
+                    for binding in self.lookup(node.id, scope):  # type: ignore[attr-defined]
+                        if binding[0] in ("assign", "augmented") and binding[2].kind == "function" and id(binding[1]) not in seen:
+                            seen.add(id(binding[1]))
+                            found |= self.stored_calls([binding[1]], binding[2], seen)
+        return found
 
     def lookup(self, name: str, scope: _Scope) -> list[tuple[Any, ...]]:
         current: _Scope | None = scope
@@ -440,7 +625,7 @@ class _Summarizer:
                 if bases is not None:
                     return bases
             return {f"{q}()" for q in self.resolve(func, scope, depth + 1, shallow)}
-        if kind is ast.Await:
+        if kind is ast.Await or kind is ast.Starred:  # ``await f()``; a starred base, ``class S(*bases)``
             return self.resolve(node.value, scope, depth + 1, shallow)  # type: ignore[attr-defined]
         return set()
 
@@ -496,6 +681,35 @@ def summarize(tree: ast.Module, module: str, is_package: bool = False) -> Summar
     return _Summarizer(module, is_package).run(tree)
 
 
+def _head_name(node: ast.expr) -> str | None:
+    """``a`` for ``a.b.c``."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _strip_subscripts(node: ast.expr) -> ast.expr:
+    """``X`` for ``X[a][b]``: what a subscript chain starts from."""
+    while isinstance(node, ast.Subscript):
+        node = node.value
+    return node
+
+
+def _lambda_bodies(nodes: list[ast.AST]) -> dict[int, frozenset[str]]:
+    """Id of each node inside a lambda among ``nodes`` (whose calls run when the lambda is called)
+    -> the parameters of the lambdas around it (locals there, which the summary does not bind)."""
+    inside: dict[int, frozenset[str]] = {}
+    for node in nodes:  # outer lambdas come first: an inner one adds its parameters to theirs
+        if node.__class__ is ast.Lambda:
+            arguments = node.args  # type: ignore[attr-defined]
+            params = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
+            params.update(a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None)
+            names = inside.get(id(node), frozenset()) | params
+            for inner in walk(node.body):  # type: ignore[attr-defined]
+                inside[id(inner)] = names
+    return inside
+
+
 def _add(table: dict[str, list[Any]], key: str, value: Any) -> None:
     found = table.setdefault(key, [])
     if value not in found:
@@ -512,6 +726,15 @@ def _well_formed(field: str, value: Any) -> bool:
         return all(isinstance(v, str) for v in value.values())
     if field == "literals":
         return all(_plain_literal(v) for v in value.values())
+    if field == "writes":
+        return all(
+            isinstance(v, list) and all(
+                isinstance(r, list) and len(r) == 3 and isinstance(r[0], str) and isinstance(r[1], str)
+                and isinstance(r[2], list) and all(isinstance(x, str) for x in r[2])
+                for r in v
+            )
+            for v in value.values()
+        )
     if field in ("callbacks", "decorators"):
         size = 3 if field == "callbacks" else 2
         return all(

@@ -26,6 +26,7 @@ import libcst as cst
 from statelint.catalog import load_catalog
 from statelint.engine.names import Scope
 from statelint.rules._state_clock import ClockAnalysis, ClockFinding, ClockState
+from statelint.rules._state_fill import FillOnce
 from statelint.rules._state_code import (
     DataSources,
     body_nodes,
@@ -128,6 +129,7 @@ class ModuleState:
         self._import_time: dict[tuple[str, ...], set[str]] = {}
         self._clock: ClockState | None = None
         self._mutable: set[str] | None = None
+        self._fill: FillOnce | None = None
         self.sources = DataSources(sl1.get("data_sources", {}))
 
     # -- collection (called from the walk) ---------------------------------------------
@@ -385,6 +387,17 @@ class ModuleState:
                 return False
         return True
 
+    def close(self) -> None:
+        """Called when the file is done (``FileContext.close``): the fill analysis refers back to this one."""
+        self._fill = None
+
+    def filled_once(self, write: Write, container: str) -> bool:
+        """``if not C: C.extend(TABLE)``: filled once, while empty, from data that does not change
+        (see :mod:`statelint.rules._state_fill`)."""
+        if self._fill is None:
+            self._fill = FillOnce(self)
+        return self._fill.filled_once(write, container)
+
     # -- registries of process-local resources ------------------------------------------------
     def stores_resource(self, write: Write) -> bool | None:
         """True when the write stores a resource that only exists in this process (a thread, a
@@ -432,12 +445,24 @@ class ModuleState:
             return False
         if id(rebind.node) in guarded(func.body, rebind.target.value):
             return True
+        if self._set_by_module_getattr(rebind, func):
+            return True
         if self._initialised_with_another(rebind, func):
             return True
         if id(rebind.node) not in guarded(func.body, rebind.target.value, refresh=True):
             return False
         calls = calls_in(rebind.value) if rebind.value is not None else ()
         return not any(self.sources.read_by(call, self.ctx, rebind.scope) for call in calls)
+
+    def _set_by_module_getattr(self, rebind: Rebind, func: cst.FunctionDef) -> bool:
+        """A module's ``__getattr__`` (PEP 562) setting a global the module does not bind otherwise:
+        Python calls it only while the attribute is missing, so once set it is never called for it
+        again, a one-time init."""
+        parent = rebind.scope.parent
+        if func.name.value != "__getattr__" or parent is None or parent.kind != "module":
+            return False
+        bound = self.module_scope.bindings(rebind.target.value)
+        return not any(b.kind in ("import", "def", "class") or (b.kind == "assign" and b.value is not None) for b in bound)
 
     def _initialised_with_another(self, rebind: Rebind, func: cst.FunctionDef) -> bool:
         """True when the assignment sits in a one-time init of another global of the function

@@ -122,6 +122,8 @@ def _from_module_file(expr: cst.CSTNode, ctx: Any, scope: Scope, depth: int) -> 
                 if binding.kind == "assign" and binding.value is not None:
                     if _from_module_file(binding.value, ctx, binding.scope, depth + 1):
                         return True
+                elif isinstance(binding.node, cst.For) and _from_module_file(binding.node.iter, ctx, binding.scope, depth + 1):
+                    return True  # `for d in dirs:` over paths under the package
             continue
         if isinstance(node, cst.Attribute):
             if node.attr.value == "__file__":

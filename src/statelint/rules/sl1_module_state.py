@@ -15,8 +15,8 @@ from typing import Any, ClassVar, NamedTuple
 import libcst as cst
 
 from statelint.engine.names import Scope, dotted_name
+from statelint.engine.requirements import Requires
 from statelint.rules._state import Container, ModuleState, Rebind, StateRule, Write
-from statelint.triage import module_state
 
 _AUGMENTED = ("+=", "-=", "*=", "/=", "//=", "%=", "**=", "|=", "&=", "^=", ">>=", "<<=", "@=")
 _PER_PROCESS = "each worker process and replica keeps its own copy, and a restart empties it"
@@ -58,7 +58,7 @@ def describe(scope: Scope) -> str:
 
 class MutatedModuleContainer(StateRule):
     code = "SL101"
-    triage = staticmethod(module_state.mutated_container)
+    requires = Requires(writes=["module-containers"])
 
     @classmethod
     def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:
@@ -90,7 +90,8 @@ class MutatedModuleContainer(StateRule):
                 continue
             if not state.runs_at_import(write.scope, startup):
                 where = f"{write.how} in {describe(write.scope)}"
-                yield _Mutation(container, where, write.node, write.scope, state.pure_memo(write), state.stores_resource(write))
+                memo = state.pure_memo(write) or state.filled_once(write, container.name)
+                yield _Mutation(container, where, write.node, write.scope, memo, state.stores_resource(write))
         for rebind in state.rebinds:  # `global X; X += [...]` on a container mutates it in place
             container = state.container(rebind.target.value, extra) if rebind.augmented else None
             if container is not None and container.name not in skip and not state.runs_at_import(rebind.scope, startup):
@@ -105,14 +106,14 @@ class _Mutation(NamedTuple):
     where: str  # "append() in `add()`"
     node: cst.CSTNode
     scope: Scope
-    memo: bool  # a write of a pure function's memo table
+    memo: bool  # a write of a pure function's memo table, or of a table filled once from unchanging data
     stores_resource: bool | None  # stores a process-local resource: True; nothing (pop, del): None; anything else: False
 
 
 class ModuleNameRebound(StateRule):
     code = "SL102"
     needles: ClassVar[tuple[str, ...]] = ("global ",)
-    triage = staticmethod(module_state.rebound_global)
+    requires = Requires(writes=["rebound-globals"])
 
     def judge(self, state: ModuleState) -> None:
         startup = self.startup()
@@ -125,6 +126,7 @@ class ModuleNameRebound(StateRule):
                 continue
             kept = [r for r in rebinds if not _is_none(r.value) and not (r.augmented and state.container(name))]
             kept = [r for r in kept if not state.lazily_initialised(r) and not state.log_once_flag(r)]
+            kept = [r for r in kept if r.value is None or not state.process_local(r.value, r.scope, 0)]
             if not kept or state.runs_at_import(kept[0].scope, startup):
                 continue
             self.report(
@@ -144,7 +146,7 @@ class CrossModuleMutation(StateRule):
     covers the whole project: a run on one file (pre-commit) reports what a run on all does."""
 
     code = "SL103"
-    triage = staticmethod(module_state.mutated_import)
+    requires = Requires(writes=["imported-state"])
 
     @classmethod
     def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:

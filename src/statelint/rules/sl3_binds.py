@@ -16,12 +16,12 @@ from typing import Any, ClassVar
 import libcst as cst
 
 from statelint.engine.names import Scope, dotted_name
+from statelint.engine.requirements import Requires
 from statelint.rules._syntax import ABSENT as _ABSENT
 from statelint.rules._syntax import UNKNOWN as _UNKNOWN
 from statelint.rules._syntax import argument as _argument
 from statelint.rules._syntax import literal_string
 from statelint.rules.base import Rule
-from statelint.triage import binds
 
 _MAX_DEPTH = 8
 _ENV_GETTERS = frozenset({"os.environ.get", "os.getenv", "os.environ.setdefault", "os.getenvb"})
@@ -64,7 +64,8 @@ class _BindDetector(Rule):
     """Shared detection; each subclass reports the verdicts of its own kind."""
 
     code: ClassVar[str]
-    triage = staticmethod(binds.could_bind)
+    # A server entry point called, a bind attribute assigned, or a gunicorn configuration file.
+    requires = Requires(calls=["entry_points.calls"], assigns=["bind_attributes.targets"], files=["gunicorn_config_files"])
 
     @classmethod
     def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from statelint.engine.requirements import Requires
 from statelint.rules._state import ClockFinding, ModuleState, StateRule
-from statelint.triage.module_state import clock_state
 
 _CONSEQUENCE = (
     "each worker process and replica throttles or trips on its own count, "
@@ -22,7 +22,7 @@ _CONSEQUENCE = (
 
 class HandRolledLimiter(StateRule):
     code = "SL403"
-    triage = staticmethod(clock_state)
+    requires = Requires(writes=["stored-clock"])  # a clock reading kept beyond the call
 
     @classmethod
     def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:

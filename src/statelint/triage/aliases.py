@@ -23,7 +23,7 @@ The API, each answer memoised per file and per set of qualified names:
 * :func:`called`: some call's callee may resolve to one of them;
 * :func:`may_call`: the same, narrowed by where the callee's attribute chain starts;
 * :func:`mentioned`: the cheap necessary condition on its own;
-* :func:`heads` and :func:`reachable`: which qualified names the file's imports can reach at all.
+* :func:`heads`: the first parts of the qualified names the file's imports can reach at all.
 """
 
 from __future__ import annotations
@@ -165,14 +165,6 @@ def importable(source: Source, qualnames: Iterable[str]) -> bool:
     return not heads(source).isdisjoint(q.split(".")[0] for q in qualnames)
 
 
-def reachable(source: Source, qualnames: Iterable[str]) -> frozenset[str]:
-    """The ``qualnames`` some root of the file (an import target as the resolver binds it, the
-    module itself, ``builtins``) is a prefix of: the others cannot be resolved to here."""
-    wanted = frozenset(qualnames)
-    found: frozenset[str] = source.memo("aliases:reachable:" + ",".join(sorted(wanted)), lambda s: _reachable(s, wanted))
-    return found
-
-
 # -- names ----------------------------------------------------------------------------------
 def local_names(source: Source, qualnames: Iterable[str]) -> frozenset[str]:
     """The tails of ``qualnames`` and the local names imported for them (or for such a name), to a fixed point:
@@ -306,32 +298,6 @@ def _heads(source: Source) -> frozenset[str]:
     return frozenset(out)
 
 
-def _reachable(source: Source, qualnames: frozenset[str]) -> frozenset[str]:
-    roots = source.memo("aliases:roots", _roots)
-    firsts = {r.split(".", 1)[0] for r in roots}
-    candidates = [q for q in qualnames if q.split(".", 1)[0].split("(", 1)[0] in firsts]
-    return frozenset(q for q in candidates if any(q == r or q.startswith((r + ".", r + "(")) for r in roots))
-
-
-def _roots(source: Source) -> frozenset[str]:
-    """Import targets as the resolver binds them (``import a.b`` binds ``a``; relative ones made
-    absolute), the module's own prefix, and ``builtins``."""
-    roots = {"builtins"}
-    if source.module:
-        roots.add(source.module)
-    package = _package(source)
-    for local, targets in source.imports.items():
-        for target in targets:
-            if target.startswith("."):
-                absolute = _absolute(target, package)
-                if absolute is None:
-                    continue  # beyond the top-level package: the resolver binds nothing either
-                target = absolute
-            head = target.split(".")[0]
-            roots.add(head if local == head else target)  # a shorter root only accepts more
-    return frozenset(roots)
-
-
 def _package(source: Source) -> str:
     """The package relative imports start from, as :class:`statelint.engine.names.NameResolver` computes it."""
     if source.path.replace("\\", "/").rsplit("/", 1)[-1] == "__init__.py":
@@ -361,6 +327,5 @@ __all__ = [
     "local_names",
     "may_call",
     "mentioned",
-    "reachable",
     "tail",
 ]
