@@ -273,3 +273,9 @@ def test_a_walrus_target_is_the_functions_own_local(tmp_path: Path) -> None:
 def test_lambda_parameters_hide_module_names() -> None:
     assert sl101("QUEUE = []\nf = lambda QUEUE: QUEUE.append(1)\n") is False
     assert sl101("QUEUE = []\nf = lambda item: QUEUE.append(item)\n") is True
+
+
+def test_a_private_double_underscore_name_is_a_container_like_any_other() -> None:
+    """``__cache = {}`` (no trailing underscores) is no dunder: the rule judges it, so the file is parsed."""
+    assert sl101("__cache = {}\ndef put(k, v):\n    __cache[k] = v\n") is True
+    assert sl101("__all__ = []\ndef put(k):\n    __all__.append(k)\n") is False

@@ -348,7 +348,7 @@ class _Summarizer:
                     if isinstance(value, ast.Constant) and _plain_literal(value.value):
                         self.summary.literals[qualname] = value.value
                     kind = _CONTAINER_DISPLAYS.get(value.__class__)
-                    if kind is not None and scope.kind == "module" and not target.id.startswith("__"):
+                    if kind is not None and scope.kind == "module" and not _is_dunder(target.id):
                         self.summary.containers.setdefault(qualname, kind)
             elif isinstance(target, ast.Attribute) and value is not None and self.is_self(target.value, scope):
                 # ``self.client = Client()`` in a method: what instances of the class hold
@@ -686,6 +686,12 @@ def _head_name(node: ast.expr) -> str | None:
     while isinstance(node, ast.Attribute):
         node = node.value
     return node.id if isinstance(node, ast.Name) else None
+
+
+def _is_dunder(name: str) -> bool:
+    """``__all__``, ``__slots__``: the module's own machinery, never state (``__cache``, a private
+    name, is a name like any other)."""
+    return len(name) > 4 and name.startswith("__") and name.endswith("__")
 
 
 def _strip_subscripts(node: ast.expr) -> ast.expr:
