@@ -85,6 +85,19 @@ def test_schedulers() -> None:
     assert needs("SL506", loop) is True
 
 
+def test_consumers() -> None:
+    assert needs("SL508", "from confluent_kafka import Consumer\nC = Consumer({})\n") is True
+    assert needs("SL508", "import redis\nr = redis.Redis()\np = r.pubsub()\n") is True
+    assert needs("SL508", "import nats\nasync def f():\n    nc = await nats.connect()\n") is True
+    # `.pubsub()` on a client of unknown type: the rule accepts it whatever its receiver resolves to
+    assert needs("SL508", "class L:\n    def __init__(self, client):\n        self.p = client.pubsub()\n") is True
+    assert needs("SL508", "from confluent_kafka import Producer\nP = Producer({})\n") is False
+    assert needs("SL508", "import redis\nr = redis.Redis()\nr.get('k')\n") is False
+    assert needs("SL508", "from app.bus import OrderConsumer\nC = OrderConsumer()\n") is False
+    options = {"extra-consumer-classes": ["app.bus.OrderConsumer"]}
+    assert requirement_met("SL508", "from app.bus import OrderConsumer\nC = OrderConsumer()\n", options=options) is True
+
+
 def test_server_loops_and_signal_handlers() -> None:
     assert needs("SL701", "from http.server import HTTPServer\nHTTPServer(('', 80), H).serve_forever()\n") is True
     assert needs("SL701", "from http.server import HTTPServer\nclass S(HTTPServer):\n    pass\nS(('', 80), H).serve_forever()\n")

@@ -7,7 +7,8 @@ these rules need:
 
 * every call with the qualified names of what it calls, and where each fresh object
   created by a call is kept (``storage``: a name, an attribute, a container, a ``with``,
-  an ``await``, dropped, or a method chained onto it);
+  an ``await`` (with the name its result is kept in, if any), dropped, or a method
+  chained onto it), and the ``for`` loops and comprehensions (what they iterate);
 * the operations applied to kept objects (``t.join()``, ``await task``, ``pool.shutdown``
   passed to ``atexit.register``, ``t`` passed to a call or returned ...), filed by the
   last identifier of their subject so they can be matched cheaply;
@@ -76,7 +77,7 @@ class Where:
 class Event:
     """One thing the module does: a call, or an operation on an object."""
 
-    kind: str  # call | method | ref | await | arg | with | assign | alias | exit
+    kind: str  # call | method | ref | await | arg | with | assign | alias | exit | loop
     node: cst.CSTNode  # the call, statement or expression it happens in
     scope: Scope
     where: Where
@@ -94,7 +95,7 @@ class Event:
 class Storage:
     """Where the object a call creates is kept."""
 
-    kind: str  # target | container | with | await | dropped | chain
+    kind: str  # target | container | with | await (target: where the awaited result is kept) | dropped | chain
     target: cst.BaseExpression | None = None
     scope: Scope | None = None
     where: Where | None = None
@@ -236,6 +237,7 @@ class ShutdownIndex:
         self.call_events: dict[int, Event] = {}  # id(call node) -> its event
         self.ops: dict[str, list[Event]] = {}
         self.aliases: list[Event] = []
+        self.loops: list[Event] = []  # for statements and comprehensions: target (subject), iterated (other)
         self.exits: list[Event] = []
         self.storage: dict[int, Storage] = {}
         self.hooks: list[Hook] = []
@@ -370,6 +372,9 @@ class ShutdownIndex:
             for t, v in zip(target.elements, value.elements, strict=True):  # type: ignore[union-attr]
                 self._assignment(t.value, v.value, node)
             return
+        if isinstance(value, cst.Await) and isinstance(value.expression, cst.Call):
+            # ``nc = await nats.connect()``: awaited (so no task is left behind), its result kept here
+            self._store(value.expression, "await", target)
         for call, container in _produced(value):
             self._store(call, "container" if container else "target", target)
         if isinstance(value, (cst.Name, cst.Attribute, cst.Subscript)):
@@ -387,18 +392,21 @@ class ShutdownIndex:
             yield target
 
     def _visit_WithItem(self, node: cst.WithItem) -> None:
-        if isinstance(node.item, cst.Call):
-            self._store(node.item, "with")
+        item = node.item.expression if isinstance(node.item, cst.Await) else node.item
+        if isinstance(item, cst.Call):
+            self._store(item, "with")  # ``async with await aio_pika.connect(...) as connection``
         elif isinstance(node.item, (cst.Name, cst.Attribute)):
             self._op("with", node.item, node)
 
     def _visit_For(self, node: cst.For) -> None:
+        self.loops.append(self._event("loop", node, subject=node.target, other=node.iter))
         self._push(self._looping([(node.target, node.iter)]))
 
     def _visit_ListComp(self, node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp) -> None:
         pairs = []
         comp: cst.CompFor | None = node.for_in
         while comp is not None:
+            self.loops.append(self._event("loop", node, subject=comp.target, other=comp.iter))
             pairs.append((comp.target, comp.iter))
             comp = comp.inner_for_in
         self._push(self._looping(pairs))

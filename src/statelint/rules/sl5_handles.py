@@ -116,7 +116,8 @@ class Lifecycles:
         storage = index.storage.get(id(call.node))
         key = None
         ops: list[Event] = []
-        if storage is not None and storage.kind in ("target", "container") and storage.scope is not None:
+        # kept in a name, an attribute or a container (an awaited result too: ``nc = await nats.connect()``)
+        if storage is not None and storage.scope is not None and storage.target is not None:
             key = index.key(storage.target, storage.scope, storage.where or call.where)
         if key is not None:
             group = self.group(key)
@@ -130,7 +131,7 @@ class Lifecycles:
         if storage is None or storage.target is None:
             return ""
         text = self.index.ctx.module.code_for_node(storage.target)
-        return f"`{text}`" if storage.kind == "target" else f"the container `{text}`"
+        return f"the container `{text}`" if storage.kind == "container" else f"`{text}`"
 
 
 __all__ = ["Lifecycles", "Resource"]
