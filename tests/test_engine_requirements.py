@@ -54,6 +54,12 @@ def test_near_miss_threads_are_skipped(text: str) -> None:
     assert needs("SL501", text) is False
 
 
+def test_threads_of_the_thread_module() -> None:
+    assert needs("SL501", "import _thread\n_thread.start_new_thread(f, ())\n") is True
+    assert needs("SL502", "from _thread import start_new_thread\nstart_new_thread(f, ())\n") is True
+    assert needs("SL501", "import _thread\nlock = _thread.allocate_lock()\nserver.start()\n") is False
+
+
 def test_timer_and_process() -> None:
     assert needs("SL503", "from threading import Timer\nTimer(5, f).start()\n") is True
     assert needs("SL503", "import threading\nthreading.Thread(target=f).start()\n") is False
@@ -75,6 +81,9 @@ def test_tasks() -> None:
     assert needs("SL505", "def f(loop):\n    loop.create_task(g())\n") is True
     assert needs("SL505", "import asyncio\nasync def f():\n    await asyncio.sleep(1)\n") is False
     assert needs("SL505", "# asyncio.create_task(g())\nimport asyncio\n") is False
+    # a job for the default executor, on a loop of any type
+    assert needs("SL505", "import asyncio\nasyncio.get_event_loop().run_in_executor(None, f)\n") is True
+    assert needs("SL505", "def f(loop):\n    loop.run_in_executor(None, g)\n") is True
 
 
 def test_schedulers() -> None:

@@ -91,6 +91,55 @@ def test_processes(tmp_path: Path) -> None:
     ]
 
 
+RAW_THREADS = [
+    ("SL501", 28, 5),  # _thread.start_new_thread in a request handler: one job, never joinable
+    ("SL502", 31, 1),  # its target loops and nothing stops it
+    ("SL502", 33, 9),  # the identifier it returns is no handle
+]
+
+
+def test_threads_of_the_thread_module(tmp_path: Path) -> None:
+    # Judged as daemon threads: SL502 when the target loops, SL501 otherwise. Not reported: a loop
+    # that reads an Event a shutdown path sets, one-shot work in an app factory.
+    assert lint_fixture("sl5/raw_threads.py", tmp_path, "SL5") == RAW_THREADS
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "reported"),
+    [
+        ("atexit.register(stop.set)", "stop.is_set()", ("SL502", 37, 1)),  # no shutdown path sets the Event
+        ("    return Flask(__name__)", "    return None", ("SL501", 42, 5)),  # no app factory: not known as startup
+    ],
+)
+def test_what_keeps_the_thread_module_near_misses_quiet(tmp_path: Path, old: str, new: str, reported: tuple) -> None:
+    found = lint_variant(tmp_path, "sl5/raw_threads.py", old, new, "SL5")
+    assert found == sorted([*RAW_THREADS, reported], key=lambda t: (t[1], t[2]))
+
+
+LISTED = [
+    ("SL501", 25, 1),  # a name the shutdown loop over threading.enumerate() does not compare
+    ("SL501", 26, 1),  # the default name (Thread-N)
+    ("SL501", 27, 1),  # compared by a loop that is on no shutdown path
+]
+
+
+def test_threads_joined_through_threading_enumerate(tmp_path: Path) -> None:
+    # Not reported: threads named "flusher", f"uploader-{n}" and "uploader-main", which an atexit
+    # hook joins while walking threading.enumerate() (== and startswith on thread.name).
+    assert lint_fixture("sl5/listed_joins.py", tmp_path, "SL5") == LISTED
+
+
+def test_a_listing_loop_joining_all_but_the_main_thread_joins_every_thread(tmp_path: Path) -> None:
+    old = 'if thread.name == "flusher" or thread.name.startswith("uploader"):'
+    found = lint_variant(tmp_path, "sl5/listed_joins.py", old, "if thread is not threading.main_thread():", "SL5")
+    assert found == []
+
+
+def test_a_listing_loop_joins_only_on_a_shutdown_path(tmp_path: Path) -> None:
+    found = lint_variant(tmp_path, "sl5/listed_joins.py", "atexit.register(_join_named)", "print(_join_named)", "SL5")
+    assert found == [("SL501", 11, 1), ("SL501", 12, 1), ("SL501", 13, 1), *LISTED]
+
+
 def test_odd_syntax_does_not_crash(tmp_path: Path) -> None:
     assert lint_fixture("sl5/odd_syntax.py", tmp_path, "SL5,SL7") == [
         ("SL501", 12, 10),  # walrus

@@ -53,8 +53,8 @@ class _Worker:
         call = resource.call
         assert isinstance(call.node, cst.Call)
         self.node: cst.Call = call.node
-        spec = knowledge["workers"][kind]["target"]
-        self.target = argument(self.node, spec["keyword"], spec["position"])
+        self.spec = knowledge["workers"][kind]
+        self.target = argument(self.node, self.spec["target"]["keyword"], self.spec["target"]["position"])
         self.classes = [index.classes[q] for q in call.names if q in index.classes]
         self.functions = self._functions(call)
         self.reach = index.closure(self.functions) if self.functions else set()
@@ -70,7 +70,10 @@ class _Worker:
 
     @property
     def started(self) -> bool:
-        return self.resource.uses(("start",)) or any(self._self_started(c) for c in self.classes)
+        """``start()`` called, a subclass starting itself, or an API that runs it at once (``_thread``)."""
+        if self.spec.get("starts") or self.resource.uses(("start",)):
+            return True
+        return any(self._self_started(c) for c in self.classes)
 
     def _self_started(self, cls: cst.ClassDef) -> bool:
         """A subclass whose ``__init__`` calls ``self.start()``."""
@@ -101,7 +104,7 @@ class _Worker:
 
     @property
     def daemon(self) -> bool:
-        if literal(argument(self.node, "daemon", None)) is True:
+        if self.spec.get("daemon") or literal(argument(self.node, "daemon", None)) is True:
             return True
         for op in self.resource.ops:
             set_daemon = op.kind == "method" and op.name == "setDaemon" and isinstance(op.node, cst.Call)
@@ -162,12 +165,109 @@ class _Worker:
                 found |= self._tokens(callee, callee)
         return found
 
+    @property
+    def listed_and_joined(self) -> bool:
+        """Joined by a shutdown path's loop over ``threading.enumerate()`` (see :func:`listing_joins`)."""
+        joins = listing_joins(self.index, self.knowledge)
+        if not joins:
+            return False
+        name = self._name()
+        return any(join is None or _name_matches(name, *join) for join in joins)
+
+    def _name(self) -> tuple[str, str] | None:
+        """The thread's name: ``("exact", text)``, ``("prefix", text)`` (an f-string's leading text, or
+        the default ``Thread-N``), or None when it cannot be told."""
+        spec = self.knowledge["thread_name"]
+        value = argument(self.node, spec["keyword"], spec["position"]) if self.kind == "thread" else None
+        if value is None:
+            return ("prefix", spec["default_prefix"]) if self.kind == "thread" and not self.classes else None
+        text = literal(value)
+        if isinstance(text, str):
+            return ("exact", text)
+        if isinstance(value, cst.FormattedString) and value.parts and isinstance(value.parts[0], cst.FormattedStringText):
+            return ("prefix", value.parts[0].value)
+        return None
+
     def self_rescheduling(self) -> Function | None:
         """A timer created inside the very function it runs."""
         for func in self.functions:
             if func in self.resource.call.where.funcs:
                 return func
         return None
+
+
+def listing_joins(index: ShutdownIndex, knowledge: Mapping[str, Any]) -> list[tuple[frozenset[str], frozenset[str]] | None]:
+    """What each loop over ``threading.enumerate()`` on a shutdown path joins: None for every thread,
+    or the ``(names, prefixes)`` it compares the listed thread's name with (computed once per file)."""
+    found = index.cache.get("sl5:listing-joins")
+    if found is None:
+        found = index.cache["sl5:listing-joins"] = []
+        listings = set(knowledge["thread_listings"])
+        for loop in index.loops:
+            iterated = unwrap(loop.other) if loop.other is not None else None
+            if not isinstance(iterated, cst.Call) or not isinstance(loop.subject, cst.Name):
+                continue
+            if not index.ctx.match(iterated.func, listings, loop.scope) or not index.on_shutdown(loop):
+                continue
+            thread = loop.subject.value
+            if any(_is_call_on(node, thread, ("join",)) for node in subtree(loop.node)):
+                found.append(_compared_names(loop.node, thread))
+    return found
+
+
+def _is_call_on(node: cst.CSTNode, receiver: str, methods: Iterable[str]) -> bool:
+    func = node.func if isinstance(node, cst.Call) else None
+    return (
+        isinstance(func, cst.Attribute)
+        and func.attr.value in methods
+        and isinstance(func.value, cst.Name)
+        and func.value.value == receiver
+    )
+
+
+def _is_name_of(node: cst.CSTNode, thread: str) -> bool:
+    """``thread.name`` or ``thread.getName()``."""
+    if isinstance(node, cst.Attribute):
+        return node.attr.value == "name" and isinstance(node.value, cst.Name) and node.value.value == thread
+    return _is_call_on(node, thread, ("getName",))
+
+
+def _strings(node: cst.BaseExpression | None) -> set[str]:
+    """The literal strings of ``"a"`` or of ``("a", "b")``; empty when any element is not one."""
+    values = [e.value for e in node.elements] if isinstance(node, (cst.Tuple, cst.List, cst.Set)) else [node]
+    found = {literal(v) for v in values}
+    return found if all(isinstance(v, str) for v in found) else set()
+
+
+def _compared_names(loop: cst.CSTNode, thread: str) -> tuple[frozenset[str], frozenset[str]] | None:
+    """The names (``==``, ``in``) and prefixes (``startswith``) ``loop`` compares ``thread``'s name with;
+    None (every thread) when it compares none, or compares otherwise (``!=``: all but one)."""
+    names: set[str] = set()
+    prefixes: set[str] = set()
+    for node in subtree(loop):
+        if isinstance(node, cst.Comparison) and _is_name_of(node.left, thread):
+            for target in node.comparisons:
+                if not isinstance(target.operator, (cst.Equal, cst.In)):
+                    return None
+                names |= _strings(target.comparator)
+        elif isinstance(node, cst.Comparison) and any(_is_name_of(t.comparator, thread) for t in node.comparisons):
+            if not all(isinstance(t.operator, cst.Equal) for t in node.comparisons):
+                return None
+            names |= _strings(node.left)
+        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "startswith":
+            if _is_name_of(node.func.value, thread):
+                prefixes |= _strings(argument(node, None, 0))
+    return (frozenset(names), frozenset(prefixes)) if names or prefixes else None
+
+
+def _name_matches(name: tuple[str, str] | None, names: frozenset[str], prefixes: frozenset[str]) -> bool:
+    """Whether a thread named ``name`` may be one a listing loop comparing ``names``/``prefixes`` joins."""
+    if name is None:
+        return True  # a name that cannot be told may be the one compared
+    kind, text = name
+    if kind == "exact":
+        return text in names or any(text.startswith(p) for p in prefixes)
+    return any(n.startswith(text) for n in names) or any(p.startswith(text) or text.startswith(p) for p in prefixes)
 
 
 def _group(index: ShutdownIndex, key: str) -> set[str]:
@@ -276,7 +376,7 @@ def _judge(worker: _Worker, handle: str) -> Verdict | None:
     where = f"kept in {handle} but " if handle else "its handle is dropped, so it is "
     target = _target_text(worker)
     if worker.kind == "timer":
-        if resource.uses(("cancel", "join")):
+        if resource.uses(("cancel", "join")) or worker.listed_and_joined:
             return None
         again = worker.self_rescheduling()
         if again is not None:
@@ -290,16 +390,21 @@ def _judge(worker: _Worker, handle: str) -> Verdict | None:
             return None
         return Verdict("SL507", worker.node, f"process{target} is started and {where}never joined or terminated: "
                        "SIGTERM leaves it running orphaned or kills it mid-work")
-    if resource.uses(("join",)) or worker.signalled:
+    raw = worker.kind == "raw_thread"  # never listed by threading.enumerate(): it cannot be joined
+    if resource.uses(("join",)) or worker.signalled or (not raw and worker.listed_and_joined):
         return None
+    thread = "thread started by _thread.start_new_thread" if raw else "thread"
     if worker.runs_schedule:
-        return Verdict("SL506", worker.node, f"thread{target} runs a `schedule` loop that no shutdown path stops: "
+        return Verdict("SL506", worker.node, f"{thread}{target} runs a `schedule` loop that no shutdown path stops: "
                        "SIGTERM cuts off the job it is running")
     if worker.daemon and worker.long_lived:
-        return Verdict("SL502", worker.node, f"daemon thread{target} runs long-lived work that no shutdown path stops: "
-                       "at exit it is killed mid-work, without cleanup")
+        return Verdict("SL502", worker.node, f"{'' if raw else 'daemon '}{thread}{target} runs long-lived work that no "
+                       "shutdown path stops: at exit it is killed mid-work, without cleanup")
     if worker.functions and not worker.long_lived and _started_at_startup(worker):
         return None  # one-shot work while the process starts (loading, warming up): a cut-off start loses nothing
+    if raw:
+        return Verdict("SL501", worker.node, f"{thread}{target} can never be joined, and no shutdown path signals it "
+                       "to stop: SIGTERM (or the exit of the main thread) cuts it off mid-work")
     return Verdict("SL501", worker.node, f"thread{target} is started and {where}never joined, and no shutdown path "
                    "signals it to stop: SIGTERM cuts it off mid-work")
 
@@ -338,14 +443,15 @@ class _WorkerRule(ShutdownAwareRule):
 
 class ThreadNeverStopped(_WorkerRule):
     code = "SL501"
-    requires = Requires(words=["start"], calls=["workers.thread.calls"])  # a thread started here
-    kinds = ("thread",)
+    # a thread started here (``_thread.start_new_thread`` spells "start" too)
+    requires = Requires(words=["start"], calls=["workers.thread.calls", "workers.raw_thread.calls"])
+    kinds = ("thread", "raw_thread")
 
 
 class DaemonThreadLongLived(_WorkerRule):
     code = "SL502"
-    requires = Requires(words=["start"], calls=["workers.thread.calls"])
-    kinds = ("thread",)
+    requires = Requires(words=["start"], calls=["workers.thread.calls", "workers.raw_thread.calls"])
+    kinds = ("thread", "raw_thread")
 
 
 class TimerThread(_WorkerRule):
