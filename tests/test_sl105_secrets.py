@@ -163,10 +163,13 @@ def test_startup_function_names(tmp_path: Path) -> None:
         # only named, as a default factory: no call of it in the file
         ("import secrets\nfrom pydantic import Field\nfrom pydantic_settings import BaseSettings\n"
          "class S(BaseSettings):\n    secret_key: str = Field(default_factory=secrets.token_hex)\n", True, True),
+        ("import random\nrng = random.SystemRandom()\nSECRET_KEY = ''.join(rng.choice('ab') for _ in range(50))\n",
+         True, True),
         ("import random\nJITTER = random.random()\n", True, False),
         ("import os\nSECRET_KEY = os.environ['SECRET_KEY']\n", False, False),
+        ("import random\nSECRET_KEY = 'a random choice'\n", False, False),
     ],
-    ids=["call", "alias", "default_factory", "not_a_key", "no_generator"],
+    ids=["call", "alias", "default_factory", "instance_method", "not_a_key", "no_generator", "names_in_a_string"],
 )
 def test_what_a_file_needs_for_it(tmp_path: Path, source: str, met: bool, reported: bool) -> None:
     """The declaration keeps every file SL105 reports in, even with the prefilter off."""

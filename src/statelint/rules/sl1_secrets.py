@@ -58,8 +58,9 @@ class _Key:
 
 class PerProcessSecret(Rule):
     code = "SL105"
-    # a generator is called here (or through a project function), or named as a default_factory
-    requires = Requires(calls=["per_process_secrets.generators.calls"], mentions=["per_process_secrets.generators.calls"])
+    # a generator is called here (or through a project function), or a settings field names one as its
+    # default_factory (the only place a generator counts without being called)
+    requires = Requires(calls=["per_process_secrets.generators.calls"], mentions=["per_process_secrets.deferred_defaults"])
 
     @classmethod
     def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:
