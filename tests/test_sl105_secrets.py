@@ -45,14 +45,17 @@ def test_django_settings(tmp_path: Path) -> None:
     ]
 
 
-def test_pydantic_settings_and_an_app_factory(tmp_path: Path) -> None:
-    # Not reported: instance_id's default factory (no key), the OAuth state made in a route, and the
-    # default factory of a model that is not a settings class (it runs per object).
-    assert lint_fixture("sl1/secrets_pydantic.py", tmp_path, "SL1") == [
-        ("SL105", 12, 23),  # secret_key: str = secrets.token_urlsafe(32)
-        ("SL105", 13, 53),  # Field(default_factory=lambda: secrets.token_hex(32))
-        ("SL105", 14, 61),  # Field(default_factory=partial(secrets.token_urlsafe, 32))
-        ("SL105", 27, 54),  # add_middleware(SessionMiddleware, secret_key=secrets.token_urlsafe()) in create_app()
+def test_pydantic_settings_an_app_factory_and_a_memoized_getter(tmp_path: Path) -> None:
+    # Not reported: instance_id's default factory (no key), the OAuth state made in a route, the
+    # default factory of a model that is not a settings class (it runs per object), and the same
+    # settings made per call by a function no memoizer keeps.
+    # (SL104 reports the lru_cache of get_settings() too: it memoizes a function that reads randomness.)
+    assert lint_fixture("sl1/secrets_pydantic.py", tmp_path, "SL105") == [
+        ("SL105", 13, 23),  # secret_key: str = secrets.token_urlsafe(32)
+        ("SL105", 14, 53),  # Field(default_factory=lambda: secrets.token_hex(32))
+        ("SL105", 15, 61),  # Field(default_factory=partial(secrets.token_urlsafe, 32))
+        ("SL105", 28, 54),  # add_middleware(SessionMiddleware, secret_key=secrets.token_urlsafe()) in create_app()
+        ("SL105", 46, 59),  # Settings(secret_key=... or secrets.token_hex(32)) in an lru_cache'd get_settings()
     ]
 
 

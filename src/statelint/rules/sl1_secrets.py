@@ -77,6 +77,12 @@ class PerProcessSecret(Rule):
         self.settings_classes = frozenset(k.get("settings_classes", ()))
         self.environment_reads = frozenset(k.get("environment_reads", ()))
         self.startup = tuple(self.options.get("startup-functions", ()))
+        # in-process memoizers that need no cache or backend argument (functools.lru_cache ...): what a
+        # function they decorate returns is made once per process (per argument set) and kept
+        self.memoizers = frozenset(
+            c for m in self.knowledge.get("memoizers", ()) if not ({"cache_argument", "backend_argument"} & set(m))
+            for c in m["calls"]
+        )
         self.generated: dict[int, _Generated] = {}
         self.keys: list[_Key] = []
         self.deferred: set[int] = set()  # lambdas given as a settings field's default_factory
@@ -298,9 +304,21 @@ class PerProcessSecret(Rule):
         while scope is not None and scope.kind != "module":
             if scope.kind == "function":
                 if not (isinstance(scope.node, cst.Lambda) and id(scope.node) in self.deferred):
-                    return module_state(self).runs_at_import(scope, self.startup)
+                    return module_state(self).runs_at_import(scope, self.startup) or self._memoized(scope)
             scope = scope.parent
         return True
+
+    def _memoized(self, scope: Scope) -> bool:
+        """A function under an in-process memoizer (``@lru_cache def get_settings()``): it runs once per
+        process (per argument set), and what it makes lives as long as the process."""
+        node = scope.node
+        if not isinstance(node, cst.FunctionDef) or scope.parent is None:
+            return False
+        for decorator in node.decorators:
+            expr = decorator.decorator
+            if self.ctx.match(expr.func if isinstance(expr, cst.Call) else expr, self.memoizers, scope.parent):
+                return True
+        return False
 
     def _kept(self, item: _Generated) -> bool:
         """A key generator's value is kept by the process: assigned to a module or class name or an
