@@ -32,12 +32,13 @@ FLASK_AND_SINKS = [
 def test_keys_generated_at_import_flask_style_and_key_sinks(tmp_path: Path) -> None:
     # Not reported: API_TOKEN (only looks secret), os.environ["SECRET_KEY"], os.getenv("JWT_SECRET")
     # without a fallback, a constant default, new_csrf_token(), a request id, a nonce and a key made
-    # per call in handle(), a key printed under __main__.
+    # per call in handle(), keys printed under __main__, a key a function writes to a file.
     assert lint_fixture("sl1/secrets.py", tmp_path, "SL1") == FLASK_AND_SINKS
 
 
 def test_django_settings(tmp_path: Path) -> None:
-    # Not reported: INSTANCE_SUFFIX = get_random_string(6) (no key), a password read from /run/secrets.
+    # Not reported: INSTANCE_SUFFIX = get_random_string(6) (no key), a password read from /run/secrets,
+    # keys generated only when DEBUG is on (if DEBUG: ... else: raise; ... if DEBUG else None).
     assert lint_fixture("sl1/secrets_django.py", tmp_path, "SL1") == [
         ("SL105", 12, 50),  # SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", get_random_secret_key())
         ("SL105", 15, 61),  # SECRET_KEY_FALLBACKS = [os.environ.get(...) or get_random_string(50)]

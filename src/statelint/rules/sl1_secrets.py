@@ -76,6 +76,7 @@ class PerProcessSecret(Rule):
         self.deferred_keywords = frozenset(k.get("deferred_defaults", ()))
         self.settings_classes = frozenset(k.get("settings_classes", ()))
         self.environment_reads = frozenset(k.get("environment_reads", ()))
+        self.debug_flags = {n.upper() for n in k.get("debug_flags", ())}
         self.startup = tuple(self.options.get("startup-functions", ()))
         # in-process memoizers that need no cache or backend argument (functools.lru_cache ...): what a
         # function they decorate returns is made once per process (per argument set) and kept
@@ -89,6 +90,7 @@ class PerProcessSecret(Rule):
         self.fallbacks: list[cst.BaseExpression] = []  # what a setting falls back to: ``X or Y``, ``os.getenv(X, Y)``: Y
         self._assigns: list[cst.Assign | cst.AnnAssign] = []
         self._mains: set[int] = set()
+        self.debug_only: list[cst.CSTNode] = []  # branches that run only in development (``if DEBUG:``)
         self._per_process: dict[int, bool] = {}
 
     # -- collection ---------------------------------------------------------------------
@@ -111,6 +113,10 @@ class PerProcessSecret(Rule):
     def visit_If(self, node: cst.If) -> None:
         if _is_main(node.test):
             self._mains.add(id(node))
+        self._debug_branch(node.test, node.body, node.orelse)
+
+    def visit_IfExp(self, node: cst.IfExp) -> None:
+        self._debug_branch(node.test, node.body, node.orelse)
 
     def leave_If(self, node: cst.If) -> None:
         self._mains.discard(id(node))
@@ -148,8 +154,35 @@ class PerProcessSecret(Rule):
 
     def _key_target(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
         name = _target_name(target)
-        if name is not None and name.upper() in self.key_names:
-            self._key(value, f"`{self.ctx.module.code_for_node(target)}`")
+        if name is None or name.upper() not in self.key_names:
+            return
+        if isinstance(target, cst.Name) and not self._kept_name(target.value):
+            return  # a local of a function or of a script's __main__ block: followed only where it goes
+        self._key(value, f"`{self.ctx.module.code_for_node(target)}`")
+
+    def _kept_name(self, name: str) -> bool:
+        """A name bound here outlives the code binding it: a module global (not in a ``__main__``
+        block, which is a script's body) or a class attribute."""
+        scope = self.ctx.scope
+        if scope.kind == "function":
+            return name in scope.global_names
+        return scope.kind == "class" or not self._mains
+
+    def _debug_branch(self, test: cst.BaseExpression, body: cst.CSTNode, orelse: cst.CSTNode | None) -> None:
+        """``if DEBUG:`` (or ``settings.DEBUG``, ``app.debug``, ``os.getenv("DEBUG")``) runs its body
+        only in development, ``if not DEBUG:`` its ``else``: a key generated there is never deployed."""
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            debug, branch = self._debug_read(test.expression), orelse
+        else:
+            debug, branch = self._debug_read(test), body
+        if debug and branch is not None:
+            self.debug_only.append(branch)
+
+    def _debug_read(self, test: cst.BaseExpression) -> bool:
+        if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+            return self._debug_read(test.left) or self._debug_read(test.right)
+        name = _first_string(test) if isinstance(test, cst.Call) else _target_name(test)
+        return name is not None and name.upper() in self.debug_flags
 
     def _key(self, value: cst.BaseExpression, label: str, fallback: bool = False) -> None:
         self.keys.append(_Key(value, self.ctx.scope, label, fallback))
@@ -220,9 +253,15 @@ class PerProcessSecret(Rule):
     def leave_Module(self, node: cst.Module) -> None:
         if not self.generated:
             return
-        fallbacks = {id(node) for root in self.fallbacks for node in self._value_nodes(root)}
+        fallbacks = self._inside(self.fallbacks)
+        debug_only = self._inside(self.debug_only)
         for item, label, fallback in self._findings().values():
-            self._report(item, label, fallback or id(item.node) in fallbacks)
+            if id(item.node) not in debug_only:
+                self._report(item, label, fallback or id(item.node) in fallbacks)
+
+    def _inside(self, roots: list[cst.CSTNode]) -> set[int]:
+        """The generators under ``roots`` (by id)."""
+        return {id(node) for root in roots for node in _walk(root) if id(node) in self.generated}
 
     def _findings(self) -> dict[int, tuple[_Generated, str, bool]]:
         """One per generator: named after the first key it becomes (a fallback when any such key is),
@@ -388,8 +427,18 @@ def _returned(func: cst.FunctionDef) -> Iterator[cst.BaseExpression]:
             stack.extend(children(node))
 
 
+def _walk(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Every node under ``root``, nested scopes included."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(children(node))
+
+
 def _short(code: str) -> str:
     return code if len(code) <= 60 else f"{code[:57]}..."
 
 
 __all__ = ["PerProcessSecret"]
+
