@@ -38,11 +38,13 @@ def test_keys_generated_at_import_flask_style_and_key_sinks(tmp_path: Path) -> N
 
 def test_django_settings(tmp_path: Path) -> None:
     # Not reported: INSTANCE_SUFFIX = get_random_string(6) (no key), a password read from /run/secrets,
-    # keys generated only when DEBUG is on (if DEBUG: ... else: raise; ... if DEBUG else None).
+    # keys generated only when DEBUG is on (if DEBUG: ... else: raise; ... if DEBUG else None;
+    # if os.environ.get("DJANGO_DEBUG") == "True": ...).
     assert lint_fixture("sl1/secrets_django.py", tmp_path, "SL1") == [
         ("SL105", 12, 50),  # SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", get_random_secret_key())
         ("SL105", 15, 61),  # SECRET_KEY_FALLBACKS = [os.environ.get(...) or get_random_string(50)]
         ("SL105", 19, 28),  # SIMPLE_JWT["SIGNING_KEY"]: "".join(random.choice(...) for _ in range(50))
+        ("SL105", 41, 19),  # global SIGNING_KEY set by init_signing(), a startup function
     ]
 
 

@@ -24,10 +24,12 @@ from statelint.engine.names import Scope, dotted_name
 from statelint.engine.requirements import Requires
 from statelint.engine.walker import children
 from statelint.rules._state import module_state
+from statelint.rules._state_code import globals_of
 from statelint.rules._syntax import ABSENT, UNKNOWN, argument, literal_string
 from statelint.rules.base import Rule
 
 _MAX_DEPTH = 4  # how far a key is followed back through names and return values
+_ON = frozenset({"1", "true", "True", "TRUE", "yes", "on"})  # a debug flag compared with these is on
 _CONSEQUENCE = (
     "each replica signs and encrypts with its own key, so sessions, tokens and data one replica "
     "issued are rejected by the others and after every restart"
@@ -115,11 +117,11 @@ class PerProcessSecret(Rule):
             self._mains.add(id(node))
         self._debug_branch(node.test, node.body, node.orelse)
 
-    def visit_IfExp(self, node: cst.IfExp) -> None:
-        self._debug_branch(node.test, node.body, node.orelse)
-
     def leave_If(self, node: cst.If) -> None:
         self._mains.discard(id(node))
+
+    def visit_IfExp(self, node: cst.IfExp) -> None:
+        self._debug_branch(node.test, node.body, node.orelse)
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         name = literal_string(node.key)
@@ -165,7 +167,7 @@ class PerProcessSecret(Rule):
         block, which is a script's body) or a class attribute."""
         scope = self.ctx.scope
         if scope.kind == "function":
-            return name in scope.global_names
+            return name in globals_of(scope)
         return scope.kind == "class" or not self._mains
 
     def _debug_branch(self, test: cst.BaseExpression, body: cst.CSTNode, orelse: cst.CSTNode | None) -> None:
@@ -179,8 +181,15 @@ class PerProcessSecret(Rule):
             self.debug_only.append(branch)
 
     def _debug_read(self, test: cst.BaseExpression) -> bool:
+        """``test`` holds only while a debug flag is on: the flag, ``DEBUG and ...``, ``DEBUG == "1"``."""
         if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
             return self._debug_read(test.left) or self._debug_read(test.right)
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            target = test.comparisons[0]
+            on = literal_string(target.comparator) in _ON or (
+                isinstance(target.comparator, cst.Name) and target.comparator.value == "True"
+            )
+            return isinstance(target.operator, cst.Equal) and on and self._debug_read(test.left)
         name = _first_string(test) if isinstance(test, cst.Call) else _target_name(test)
         return name is not None and name.upper() in self.debug_flags
 
