@@ -38,8 +38,11 @@ def test_pyproject_without_a_statelint_table_is_skipped(project: Path) -> None:
 def test_closest_config_wins(project: Path) -> None:
     (project / "pyproject.toml").write_text('[tool.statelint]\nignore = ["SL302"]\n')
     (project / "pkg" / ".statelint.yaml").write_text("ignore: [SL301]\n")
+    (project / "main.py").write_text(LOOPBACK)
     assert codes(project / "pkg") == ["SL302"]
-    assert codes(project) == ["SL301"]
+    # From the top too, each file is checked with the closest configuration above it (as in ruff).
+    run = check_json(".", cwd=project)
+    assert [(f["path"], f["code"]) for f in run.findings] == [("main.py", "SL301"), ("pkg/sub/srv.py", "SL302")]
 
 
 def test_select_extend_select_and_per_file_ignores(project: Path) -> None:

@@ -101,11 +101,12 @@ def test_several_paths_are_deduplicated_and_sorted(tmp_path: Path) -> None:
     assert [f["path"] for f in run.findings] == ["a/y.py", "b/x.py"]
 
 
-def test_paths_outside_the_working_directory_are_reported_as_given(tmp_path: Path) -> None:
-    write(tmp_path, "elsewhere/srv.py")
-    (tmp_path / "here").mkdir()
+def test_paths_outside_the_working_directory_are_shown_relative_to_their_project(tmp_path: Path) -> None:
+    write(tmp_path, "elsewhere/srv.py", "here/own.py")
     run = check_json(str(tmp_path / "elsewhere"), cwd=tmp_path / "here")
-    assert [f["path"] for f in run.findings] == [(tmp_path / "elsewhere" / "srv.py").as_posix()]
+    assert [f["path"] for f in run.findings] == ["srv.py"]  # no configuration: the checked folder is the project
+    both = check_json(".", str(tmp_path / "elsewhere"), cwd=tmp_path / "here")
+    assert [f["path"] for f in both.findings] == ["../elsewhere/srv.py", "own.py"]  # relative to the working directory
 
 
 def test_explicit_non_python_files_are_not_parsed_as_python(tmp_path: Path) -> None:

@@ -123,7 +123,12 @@ def cli() -> None:
 )
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to this file.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Use this config file instead of searching.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Check every path with this configuration file (statelint keys at its top level, or a [tool.statelint] table) instead of each file's closest one.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
 @click.option(
     "--color",
@@ -150,6 +155,11 @@ def cli() -> None:
 )
 @click.option("--statistics", is_flag=True, help="Print a table of finding counts per rule instead of the findings.")
 @click.option("--show-files", is_flag=True, help="List the files a run would check, one per line, and exit without scanning.")
+@click.option(
+    "--show-settings",
+    is_flag=True,
+    help="Print the settings PATH (one file or folder) is checked with: configuration file, rules, options, exclusions; then exit.",
+)
 @click.option(
     "--baseline",
     "baseline_file",
@@ -182,62 +192,81 @@ def check(
     jobs: int | None,
     statistics: bool,
     show_files: bool,
+    show_settings: bool,
     baseline_file: Path | None,
     write_baseline_file: Path | None,
     no_cache: bool,
     cache_dir: Path | None,
     file_timeout: float | None,
 ) -> None:
-    """Scan PATHS (default: the current directory; `-`: standard input) for hidden state."""
+    """Scan PATHS (default: the current directory; `-`: standard input) for hidden state.
+
+    Each file is checked with the closest configuration file above it (or --config's).
+    """
     from statelint.baseline import BaselineError, load_baseline, new_findings
-    from statelint.config import ConfigError, load_settings
-    from statelint.engine.runner import default_jobs
+    from statelint.config import ConfigError
+    from statelint.engine.runner import ScanResult, default_jobs
     from statelint.output import write_report
     from statelint.reporters.base import Report
 
     read_stdin = _reads_stdin(paths, stdin_filename)
+    given = list(paths) or ["."]
+    if show_settings:
+        _settings_target(given, read_stdin)
     _check_folder("--output-file", output_file)
     catalog = _catalog()
     cwd = Path.cwd()
-    try:
-        settings = load_settings(
-            catalog,
-            cwd=cwd,
-            config_file=config_file,
-            select=_split_codes(select) if select else None,
-            extend_select=_split_codes(extend_select),
-            ignore=_split_codes(ignore),
-            exclude=_split_codes(exclude) if exclude else None,
-            extend_exclude=_split_codes(extend_exclude),
-            force_exclude=force_exclude,
-        )
-    except ConfigError as exc:
-        _fail(str(exc))
-    if file_timeout is not None:
-        settings = settings.replace(file_timeout=file_timeout)
+    options = {
+        "select": _split_codes(select) if select else None,
+        "extend_select": _split_codes(extend_select),
+        "ignore": _split_codes(ignore),
+        "exclude": _split_codes(exclude) if exclude else None,
+        "extend_exclude": _split_codes(extend_exclude),
+        "force_exclude": force_exclude,
+    }
+    space = _workspace(catalog, cwd, [stdin_filename or "."] if read_stdin else given, config_file, options, file_timeout)
+
+    def cache_for(settings: Any) -> Path | None:
+        from statelint.workspace import default_cache_dir
+
+        return None if no_cache else (cwd / cache_dir if cache_dir else default_cache_dir(settings))
+
+    if show_settings:
+        _show_settings(space, given[0], cwd, catalog, cache_for, output_format)
     if show_files and read_stdin:
         click.echo(stdin_filename or "-")  # the one file a run on standard input checks
         sys.exit(EXIT_CLEAN)
     if show_files:
-        _show_files(list(paths) or ["."], settings, cwd)
+        _show_files(space, cwd)
     baseline = None
     if baseline_file is not None and write_baseline_file is None:
         try:
             baseline = load_baseline(baseline_file)
         except BaselineError as exc:
             _fail(str(exc))
-    cache = None if no_cache else (cwd / cache_dir if cache_dir else settings.root / ".statelint_cache")
-    if read_stdin:
-        from statelint.stdin import scan_stdin
+    result = ScanResult()
+    enabled: set[str] = set()
+    data = _read_stdin() if read_stdin else b""
 
-        data = _read_stdin()
-        result = scan_stdin(data, stdin_filename, settings, cwd, jobs or default_jobs(), cache)
-    else:
-        result = _scan(list(paths) or ["."], settings, cwd, jobs or default_jobs(), quiet, cache_dir=cache)
+    def run(group: Any) -> list[Path]:
+        if read_stdin:
+            from statelint.stdin import scan_stdin
+
+            found = scan_stdin(data, stdin_filename, group.settings, cwd, jobs or default_jobs(), cache_for(group.settings))
+        else:
+            found = _scan(group.paths, group.settings, cwd, jobs or default_jobs(), quiet, cache_dir=cache_for(group.settings))
+        result.add(found)
+        enabled.update(group.settings.enabled)
+        return found.nested
+
+    try:
+        space.visit(run)
+    except ConfigError as exc:  # a nested project's configuration file
+        _fail(str(exc))
     for path in result.missing_paths:
         click.echo(f"statelint: error: {path}: no such file or directory", err=True)
     if not read_stdin and result.files_scanned == 0 and not result.missing_paths:
-        _warn_nothing_checked(list(paths) or ["."], settings, cwd)
+        _warn_nothing_checked(given, space, cwd)
     for error in result.errors:
         click.echo(f"statelint: error: {error.path}: {error.message}", err=True)
     if write_baseline_file is not None:
@@ -248,7 +277,15 @@ def check(
             click.echo(f"statelint: {_plural(hidden, 'finding')} hidden by the baseline {baseline_file}", err=True)
 
     color = output_file is None and _colour(color_mode, no_color)
-    report = Report(result, catalog, color=color, quiet=quiet, enabled=settings.enabled, root=cwd)
+    report = Report(
+        result,
+        catalog,
+        color=color,
+        quiet=quiet,
+        enabled=tuple(sorted(enabled)),
+        root=space.display_base,
+        repository=space.repository_root,
+    )
     try:
         write_report(report, output_format, output_file, statistics)
     except BrokenPipeError:
@@ -263,27 +300,77 @@ def check(
     sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
 
 
-def _show_files(paths: list[str], settings: Any, cwd: Path) -> None:
+def _workspace(
+    catalog: Any, cwd: Path, paths: list[str], config_file: Path | None, options: dict[str, Any], file_timeout: float | None
+) -> Any:
+    """The run's groups of paths, each with the settings of the closest configuration file (or
+    ``--config``'s) and the command line's ``options``; exits 2 on a configuration error."""
+    from statelint.config import ConfigError, load_settings
+    from statelint.workspace import Workspace
+
+    def load(config: Path | None, root: Path | None) -> Any:
+        settings = load_settings(catalog, cwd=cwd, config_file=config, root=root, search=False, **options)
+        return settings if file_timeout is None else settings.replace(file_timeout=file_timeout)
+
+    try:
+        return Workspace.resolve(paths, cwd, load, config_file)
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+def _settings_target(given: list[str], read_stdin: bool) -> None:
+    """``--show-settings`` describes one file or folder, which must exist."""
+    if read_stdin or len(given) != 1:
+        _fail("--show-settings takes exactly one PATH: the file (or folder) whose settings to show")
+    if not os.path.lexists(given[0]):
+        _fail(f"{given[0]}: no such file or directory")
+
+
+def _show_settings(space: Any, given: str, cwd: Path, catalog: Any, cache_for: Any, output_format: str) -> None:
+    """``--show-settings``: the settings ``given`` is checked with, then exit 0."""
+    from statelint.show_settings import describe, render_json, render_text
+
+    settings = space.settings_for(given)
+    described = describe(Path(cwd, given), settings, catalog, cwd, cache_for(settings))
+    click.echo(render_json(described) if output_format in ("json", "json-lines") else render_text(described), nl=False)
+    sys.exit(EXIT_CLEAN)
+
+
+def _show_files(space: Any, cwd: Path) -> None:
     """``--show-files``: the files a run would check, as reports show their paths (a Python file
     or a text file some enabled rule reads), then exit: 0, or 2 when a given path does not exist."""
+    from statelint.config import ConfigError
     from statelint.engine.analyze import Plan
     from statelint.engine.discovery import discover
 
-    targets, missing = discover(paths, settings, cwd, Plan.build(settings).text_patterns)
-    for target in targets:
+    targets: list[Any] = []
+    missing: list[str] = []
+
+    def run(group: Any) -> list[Path]:
+        nested: list[Path] = []
+        found, lost = discover(group.paths, group.settings, cwd, Plan.build(group.settings).text_patterns, nested)
+        targets.extend(found)
+        missing.extend(lost)
+        return nested
+
+    try:
+        space.visit(run)
+    except ConfigError as exc:
+        _fail(str(exc))
+    for target in sorted(targets):
         click.echo(target.display)
     for path in missing:
         click.echo(f"statelint: error: {path}: no such file or directory", err=True)
     sys.exit(EXIT_ERROR if missing else EXIT_CLEAN)
 
 
-def _warn_nothing_checked(paths: list[str], settings: Any, cwd: Path) -> None:
+def _warn_nothing_checked(paths: list[str], space: Any, cwd: Path) -> None:
     """Say why each named folder gave no file to check (asked only when none was checked, so a
     normal run never walks twice): "0 files scanned" alone reads as a clean bill of health."""
     from statelint.engine.discovery import nothing_to_check, printable
 
     for path in paths:
-        reason = nothing_to_check(path, settings, cwd)
+        reason = nothing_to_check(path, space.settings_for(path), cwd)
         if reason is not None:
             click.echo(f"statelint: warning: {printable(path)}: no file to check: {reason}", err=True)
 

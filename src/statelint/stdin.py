@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from statelint.engine.discovery import Target, display_path, excluded, explicit_kind
+from statelint.engine.discovery import Target, excluded, explicit_kind, shown
 
 #: What reports show for standard input read without ``--stdin-filename`` (as ruff does).
 STDIN_DISPLAY = "-"
@@ -44,7 +44,7 @@ def _scan(copy: Path, real: Path | None, settings: Any, cwd: Path, jobs: int, ca
     from statelint.engine.runner import analyze_all, join
 
     kind = explicit_kind(real) if real is not None else "python"
-    display = display_path(real, cwd) if real is not None else STDIN_DISPLAY
+    display = shown(real, settings, cwd) if real is not None else STDIN_DISPLAY
     plan = Plan.build(settings)
     if real is not None and kind == "python" and os.path.isfile(real):
         if cache_dir is not None:  # the project model's record only: it holds what is on disk

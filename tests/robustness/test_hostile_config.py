@@ -35,7 +35,7 @@ CASES = [
     (".statelint.yaml", "select: " + "[" * 5000 + "\n", "invalid YAML: nested too deeply"),
     (".statelint.yaml", b"select: ['SL\xff']\n", "cannot read: 'utf-8' codec can't decode byte 0xff in position 12: invalid start byte"),
     (".statelint.yaml", "select: [SL999]\n", "select: unknown rule code or prefix 'SL999'"),
-    (".statelint.yaml", "options:\n  SL999: {}\n", "options.SL999: unknown rule code"),
+    (".statelint.yaml", "options:\n  SL999: {}\n", "options.SL999: unknown rule code or family"),
     (".statelint.yaml", "options:\n  SL303:\n    follow-parameters: 'yes'\n", "options.SL303.follow-parameters: expected bool, got str"),
     (".statelint.yaml", "options:\n  SL601:\n    health-paths: '" + "(" * 2000 + ")" * 2000 + "'\n", "options.SL601.health-paths: invalid regular expression '" + "(" * 77 + "'...: RecursionError: maximum recursion depth exceeded"),
     (".statelint.yaml", "select: [SL3]\nignore: []\nselect: [SL1]\n", "select: invalid YAML: duplicate key (lines 1 and 3)"),

@@ -1,19 +1,22 @@
-"""Find, parse and validate the configuration file.
+"""Find, parse and validate configuration files.
 
-The closest ``.statelint.yaml`` or ``pyproject.toml`` with a ``[tool.statelint]``
-table, from the working directory upward, wins. Every problem is a
-:class:`ConfigError` whose message names the file and the key, so the CLI can
+A folder's configuration file is its ``.statelint.yaml`` (or ``.yml``),
+``.statelint.toml``, ``statelint.toml``, or its ``pyproject.toml`` when that has a
+``[tool.statelint]`` table, in that order; the closest one above a file applies to
+it (see :mod:`statelint.workspace`). A file may ``extend`` another. Every problem
+is a :class:`ConfigError` whose message names the file and the key, so the CLI can
 print one line and exit 2.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from statelint.catalog import Catalog
 from statelint.config.settings import (
@@ -28,8 +31,12 @@ from statelint.config.settings import (
 if TYPE_CHECKING:
     import yaml
 
-YAML_NAMES = (".statelint.yaml", ".statelint.yml")
+#: A folder's configuration file, by precedence (a pyproject.toml counts only with a statelint table).
+CONFIG_NAMES = (".statelint.yaml", ".statelint.yml", ".statelint.toml", "statelint.toml", "pyproject.toml")
+#: How messages name the keys of a pyproject.toml-style file.
+PYPROJECT_PREFIX = "tool.statelint."
 KNOWN_KEYS = {
+    "extend",
     "select",
     "extend-select",
     "ignore",
@@ -50,16 +57,33 @@ class ConfigError(Exception):
     """A configuration problem; the message is ``file: key: problem``."""
 
 
-def find_config_file(start: Path) -> Path | None:
-    """The closest config file from ``start`` upward, or None."""
+def find_config_file(start: Path, memo: dict[Path, Path | None] | None = None) -> Path | None:
+    """The closest config file from the folder ``start`` upward, or None; ``memo`` keeps the
+    answer for each folder asked about (a pre-commit run names many files in few folders)."""
+    visited: list[Path] = []
+    found: Path | None = None
     for directory in (start, *start.parents):
-        for name in YAML_NAMES:
-            candidate = directory / name
-            if candidate.is_file():
-                return candidate
-        pyproject = directory / "pyproject.toml"
-        if pyproject.is_file() and _has_statelint_table(pyproject):
-            return pyproject
+        if memo is not None and directory in memo:
+            found = memo[directory]
+            break
+        visited.append(directory)
+        found = config_in(directory)
+        if found is not None:
+            break
+    if memo is not None:
+        memo.update(dict.fromkeys(visited, found))
+    return found
+
+
+def config_in(directory: Path, names: Collection[str] | None = None) -> Path | None:
+    """``directory``'s own configuration file, or None; ``names``, when the caller listed the
+    folder, are its entries (no file system call for a folder that has none of them)."""
+    for name in CONFIG_NAMES:
+        if names is not None and name not in names:
+            continue
+        candidate = directory / name
+        if candidate.is_file() and (name != "pyproject.toml" or _has_statelint_table(candidate)):
+            return candidate
     return None
 
 
@@ -162,6 +186,15 @@ def _vet_yaml(path: Path, root: yaml.Node) -> None:
 
 def read_config_file(path: Path) -> dict[str, Any]:
     """The statelint table of a config file (empty when it has none)."""
+    return _read_table(path)[0]
+
+
+def _read_table(path: Path) -> tuple[dict[str, Any], str]:
+    """The statelint table of a config file, and the prefix messages name its keys with.
+
+    A TOML file holds the keys at its top level (``statelint.toml``), or, like a
+    ``pyproject.toml`` (a top-level ``tool`` table), under ``[tool.statelint]``.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -169,18 +202,65 @@ def read_config_file(path: Path) -> dict[str, Any]:
     if path.suffix in (".yaml", ".yml"):
         data = _read_yaml(path, text)
         if data is None:
-            return {}
+            return {}, ""
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: top level: expected a mapping")
-        return data
+        return data, ""
     data = _read_toml(path, text)
-    if path.name == "pyproject.toml":
-        tool = data.get("tool", {})
-        table = tool.get("statelint", {}) if isinstance(tool, dict) else {}
-        if not isinstance(table, dict):
-            raise ConfigError(f"{path}: tool.statelint: expected a table")
-        return table
-    return data
+    if path.name != "pyproject.toml" and "tool" not in data:
+        return data, ""
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: tool: expected a table")
+    if path.name != "pyproject.toml" and "statelint" not in tool:
+        raise ConfigError(f"{path}: no [tool.statelint] table (or statelint keys at the top level, as in statelint.toml)")
+    table = tool.get("statelint", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: tool.statelint: expected a table")
+    return table, PYPROJECT_PREFIX
+
+
+def config_chain(path: Path) -> list[tuple[Path, dict[str, Any], str]]:
+    """``path`` and the files it ``extend``s, as (file, table, key prefix), the deepest base first.
+
+    A relative ``extend`` is relative to the folder of the file that names it; a loop is an error.
+    """
+    chain: list[tuple[Path, dict[str, Any], str]] = []
+    seen: list[Path] = []
+    current = path
+    while True:
+        seen.append(current.resolve())
+        table, prefix = _read_table(current)
+        chain.append((current, table, prefix))
+        target = table.get("extend")
+        if target is None:
+            return chain[::-1]
+        if not isinstance(target, str) or not target.strip():
+            raise ConfigError(f"{current}: {prefix}extend: expected the path of a configuration file")
+        following = Path(os.path.normpath(current.parent / os.path.expanduser(target)))
+        if not following.is_file():
+            raise ConfigError(f"{current}: {prefix}extend: no such configuration file {following}")
+        if following.resolve() in seen:
+            loop = " -> ".join(str(file) for file in [*(file for file, _, _ in chain), following])
+            raise ConfigError(f"{current}: {prefix}extend: circular extension: {loop}")
+        current = following
+
+
+class _Layer(NamedTuple):
+    """What one configuration file sets, validated (None: the key is absent)."""
+
+    select: tuple[str, ...] | None
+    extend_select: tuple[str, ...]
+    ignore: tuple[str, ...]
+    exclude: tuple[str, ...] | None
+    extend_exclude: tuple[str, ...]
+    per_file_ignores: dict[str, tuple[str, ...]]
+    respect_gitignore: bool | None
+    file_timeout: float | None
+    not_deployed: tuple[str, ...] | None
+    extend_not_deployed: tuple[str, ...]
+    options: dict[str, dict[str, Any]]  # only what the file sets, families expanded
+    overrides: tuple[Override, ...]
 
 
 def load_settings(
@@ -188,40 +268,78 @@ def load_settings(
     *,
     cwd: Path,
     config_file: Path | None = None,
+    root: Path | None = None,
     select: Sequence[str] | None = None,
     extend_select: Sequence[str] = (),
     ignore: Sequence[str] = (),
     exclude: Sequence[str] | None = None,
     extend_exclude: Sequence[str] = (),
     force_exclude: bool = False,
+    search: bool = True,
 ) -> Settings:
-    """Merge the config file and command-line options into validated settings."""
-    path = config_file if config_file is not None else find_config_file(cwd)
-    raw: dict[str, Any] = {}
+    """Merge a config file (and those it extends) and command-line options into validated settings.
+
+    Without ``config_file``, the closest one above ``cwd`` is used when ``search`` is on. The
+    project root is the config file's folder, or ``root`` (else ``cwd``) when there is none.
+    """
+    path = config_file if config_file is not None or not search else find_config_file(cwd)
+    chain: list[tuple[Path, dict[str, Any], str]] = []
     if path is not None:
         if not path.is_file():
             raise ConfigError(f"{path}: no such config file")
-        raw = read_config_file(path)
-    return _validate(catalog, raw, path, cwd, select, extend_select, ignore, exclude, extend_exclude, force_exclude)
+        chain = config_chain(path)
+    layers = [_layer(catalog, table, f"{file}: {prefix}") for file, table, prefix in chain]
+    cli = _command_line(catalog, select, extend_select, ignore, exclude, extend_exclude)
+    folder = path.parent if path is not None else (root if root is not None else cwd)
+    extends = tuple(file for file, _, _ in chain[-2::-1])
+    return _combine(catalog, layers, cli, force_exclude, folder.resolve(), path, extends, cwd.resolve())
 
 
-def _validate(
+class _CommandLine(NamedTuple):
+    """The command line's selection and exclusions, validated (they apply on top of every file)."""
+
+    select: list[str] | None
+    extend_select: list[str]
+    ignore: set[str]
+    exclude: list[str] | None
+    extend_exclude: list[str]
+
+
+def _command_line(
     catalog: Catalog,
-    raw: Mapping[str, Any],
-    path: Path | None,
-    cwd: Path,
-    cli_select: Sequence[str] | None,
-    cli_extend_select: Sequence[str],
-    cli_ignore: Sequence[str],
-    cli_exclude: Sequence[str] | None,
-    cli_extend_exclude: Sequence[str],
-    force_exclude: bool,
-) -> Settings:
-    where = str(path) if path else "command line"
-    prefix = "tool.statelint." if path is not None and path.name == "pyproject.toml" else ""
+    select: Sequence[str] | None,
+    extend_select: Sequence[str],
+    ignore: Sequence[str],
+    exclude: Sequence[str] | None,
+    extend_exclude: Sequence[str],
+) -> _CommandLine:
+    def codes(key: str, values: Sequence[str]) -> list[str]:
+        out: list[str] = []
+        for value in values:
+            matched = catalog.matching(value.strip().upper())
+            if not matched:
+                raise ConfigError(f"command line: {key}: unknown rule code or prefix {value!r}")
+            out.extend(matched)
+        return out
+
+    for key, patterns in (("--exclude", exclude or ()), ("--extend-exclude", extend_exclude)):
+        bad = _invalid_pattern(patterns)
+        if bad is not None:
+            raise ConfigError(f"command line: {key}: invalid pattern {bad!r}")
+    return _CommandLine(
+        codes("--select", select) if select is not None else None,
+        codes("--extend-select", extend_select),
+        set(codes("--ignore", ignore)),
+        list(exclude) if exclude is not None else None,
+        list(extend_exclude),
+    )
+
+
+def _layer(catalog: Catalog, raw: Mapping[str, Any], where: str) -> _Layer:
+    """Validate one file's table; ``where`` (``file: prefix``) starts every message."""
 
     def fail(key: str, problem: str) -> ConfigError:
-        return ConfigError(f"{where}: {prefix}{key}: {problem}")
+        return ConfigError(f"{where}{key}: {problem}")
 
     for key in raw:
         if key not in KNOWN_KEYS:
@@ -235,108 +353,162 @@ def _validate(
             raise fail(key, "expected a list of strings")
         return value
 
-    def codes(key: str, values: Sequence[str], source: str | None = None) -> list[str]:
+    def codes(key: str, values: Sequence[str]) -> list[str]:
         out: list[str] = []
         for value in values:
             matched = catalog.matching(value.strip().upper())
             if not matched:
-                if source == "cli":
-                    raise ConfigError(f"command line: {key}: unknown rule code or prefix {value!r}")
                 raise fail(key, f"unknown rule code or prefix {value!r}")
             out.extend(matched)
         return out
 
-    default = [code for code, doc in catalog.rules.items() if doc.default_enabled]
-    if cli_select is not None:
-        enabled = codes("--select", cli_select, "cli")
-    elif (configured := str_list("select")) is not None:
-        enabled = codes("select", configured)
-    else:
-        enabled = default
-    enabled += codes("extend-select", str_list("extend-select") or [])
-    enabled += codes("--extend-select", cli_extend_select, "cli")
-    ignored = set(codes("ignore", str_list("ignore") or []))
-    cli_ignored = set(codes("--ignore", cli_ignore, "cli"))
-    ignored |= cli_ignored
-    final = tuple(sorted({code for code in enabled if code not in ignored}))
-
-    excludes = list(cli_exclude) if cli_exclude is not None else (str_list("exclude") or [])
-    extend = (str_list("extend-exclude") or []) + list(cli_extend_exclude)
-    for key, patterns in (("exclude", excludes), ("extend-exclude", extend)):
-        bad = _invalid_pattern(patterns)
+    def patterns(key: str) -> tuple[str, ...] | None:
+        listed = str_list(key)
+        bad = _invalid_pattern(listed or ())
         if bad is not None:
-            from_cli = bad in (cli_exclude or ()) or bad in cli_extend_exclude
-            raise ConfigError(f"command line: --{key}: invalid pattern {bad!r}") if from_cli else fail(key, f"invalid pattern {bad!r}")
+            raise fail(key, f"invalid pattern {bad!r}")
+        return tuple(listed) if listed is not None else None
 
-    per_file: list[tuple[str, tuple[str, ...]]] = []
+    selected = str_list("select")
+    per_file: dict[str, tuple[str, ...]] = {}
     pfi = raw.get("per-file-ignores", {})
     if not isinstance(pfi, dict):
         raise fail("per-file-ignores", "expected a mapping of glob -> list of codes")
     for pattern, listed in pfi.items():
         if not isinstance(listed, list) or not all(isinstance(v, str) for v in listed):
             raise fail(f"per-file-ignores.{pattern}", "expected a list of rule codes")
-        per_file.append((str(pattern), tuple(codes(f"per-file-ignores.{pattern}", listed))))
+        per_file[str(pattern)] = tuple(codes(f"per-file-ignores.{pattern}", listed))
 
-    respect = raw.get("respect-gitignore", True)
-    if not isinstance(respect, bool):
+    respect = raw.get("respect-gitignore")
+    if respect is not None and not isinstance(respect, bool):
         raise fail("respect-gitignore", "expected true or false")
-
-    timeout = raw.get("file-timeout", DEFAULT_FILE_TIMEOUT)
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout >= 0:  # NaN too
+    timeout = raw.get("file-timeout")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout >= 0):  # NaN too
         raise fail("file-timeout", "expected a number of seconds (0: no limit)")
-
     not_deployed = str_list("not-deployed")
-    not_deployed_patterns = (
-        tuple(not_deployed) if not_deployed is not None else DEFAULT_NOT_DEPLOYED
-    ) + tuple(str_list("extend-not-deployed") or ())
-
-    options = _validate_options(catalog, raw.get("options", {}), fail)
-    # --ignore on the command line wins over overrides that would enable a code again.
-    overrides = tuple(o.without(cli_ignored) for o in _validate_overrides(raw.get("overrides", []), fail, codes, catalog))
-    everywhere = set(final)
-    for override in overrides:
-        everywhere |= set(override.select or ()) | set(override.extend_select)
-    root = path.parent if path is not None else cwd
-    return Settings(
-        root=root.resolve(),
-        config_path=path,
-        enabled=tuple(sorted(everywhere)),
-        base_enabled=final if overrides else None,
-        overrides=overrides,
-        cwd=cwd.resolve(),
-        exclude=DEFAULT_EXCLUDES + tuple(excludes),
-        extend_exclude=tuple(extend),
-        per_file_ignores=tuple(per_file),
-        options=options,
+    return _Layer(
+        select=tuple(codes("select", selected)) if selected is not None else None,
+        extend_select=tuple(codes("extend-select", str_list("extend-select") or [])),
+        ignore=tuple(codes("ignore", str_list("ignore") or [])),
+        exclude=patterns("exclude"),
+        extend_exclude=patterns("extend-exclude") or (),
+        per_file_ignores=per_file,
         respect_gitignore=respect,
-        force_exclude=force_exclude,
-        file_timeout=float(timeout) if timeout <= MAX_FILE_TIMEOUT else 0.0,  # longer (even 10**400): none
-        not_deployed=not_deployed_patterns,
+        # longer than a day (even 10**400): no limit
+        file_timeout=None if timeout is None else float(timeout) if timeout <= MAX_FILE_TIMEOUT else 0.0,
+        not_deployed=tuple(not_deployed) if not_deployed is not None else None,
+        extend_not_deployed=tuple(str_list("extend-not-deployed") or ()),
+        options=_validate_options(catalog, raw.get("options", {}), fail),
+        overrides=_validate_overrides(raw.get("overrides", []), fail, codes, catalog),
     )
 
 
-def _validate_options(
-    catalog: Catalog, raw: Any, fail: Any, key: str = "options", defaults: bool = True
-) -> dict[str, dict[str, Any]]:
-    """Per-rule options; ``defaults=False`` keeps only what ``raw`` sets (for overrides)."""
+def _combine(
+    catalog: Catalog,
+    layers: Sequence[_Layer],
+    cli: _CommandLine,
+    force_exclude: bool,
+    root: Path,
+    path: Path | None,
+    extends: tuple[Path, ...],
+    cwd: Path,
+) -> Settings:
+    """The settings of ``layers`` (the deepest base first: each file's keys override the files it
+    extends) with the command line on top. ``select`` replaces the set so far, ``extend-select``
+    adds to it and ``ignore`` removes from it, file by file; a code a file ignores stays off even
+    when ``--extend-select`` names it, unless a later file enables it again."""
+    enabled = set(cli.select) if cli.select is not None else {c for c, doc in catalog.rules.items() if doc.default_enabled}
+    ignored: set[str] = set()  # codes the last file that names them ignores
+    exclude: tuple[str, ...] = ()
+    extend_exclude: list[str] = []
+    per_file: dict[str, tuple[str, ...]] = {}
+    respect, timeout = True, DEFAULT_FILE_TIMEOUT
+    not_deployed, extend_not_deployed = DEFAULT_NOT_DEPLOYED, list[str]()
+    options = {code: doc.default_options() for code, doc in catalog.rules.items() if doc.options}
+    overrides: list[Override] = []
+    for layer in layers:
+        chosen = layer.select if layer.select is not None and cli.select is None else None
+        if chosen is not None:
+            enabled = set(chosen)
+        enabled = (enabled | set(layer.extend_select)) - set(layer.ignore)
+        ignored = (ignored - set(chosen or ()) - set(layer.extend_select)) | set(layer.ignore)
+        exclude = layer.exclude if layer.exclude is not None else exclude
+        extend_exclude += layer.extend_exclude
+        per_file.update(layer.per_file_ignores)
+        respect = layer.respect_gitignore if layer.respect_gitignore is not None else respect
+        timeout = layer.file_timeout if layer.file_timeout is not None else timeout
+        not_deployed = layer.not_deployed if layer.not_deployed is not None else not_deployed
+        extend_not_deployed += layer.extend_not_deployed
+        for code, values in layer.options.items():
+            options.setdefault(code, {}).update(values)
+        overrides += layer.overrides
+    final = (enabled | (set(cli.extend_select) - ignored)) - cli.ignore
+    # --ignore on the command line wins over overrides that would enable a code again.
+    kept = tuple(o.without(cli.ignore) for o in overrides)
+    everywhere = set(final)
+    for override in kept:
+        everywhere |= set(override.select or ()) | set(override.extend_select)
+    return Settings(
+        root=root,
+        config_path=path,
+        extends=extends,
+        cwd=cwd,
+        enabled=tuple(sorted(everywhere)),
+        base_enabled=tuple(sorted(final)) if kept else None,
+        overrides=kept,
+        exclude=DEFAULT_EXCLUDES + tuple(cli.exclude if cli.exclude is not None else exclude),
+        extend_exclude=tuple(extend_exclude + cli.extend_exclude),
+        per_file_ignores=tuple(per_file.items()),
+        options=options,
+        respect_gitignore=respect,
+        force_exclude=force_exclude,
+        file_timeout=timeout,
+        not_deployed=tuple(not_deployed) + tuple(extend_not_deployed),
+    )
+
+
+def _validate_options(catalog: Catalog, raw: Any, fail: Any, key: str = "options") -> dict[str, dict[str, Any]]:
+    """The options a file sets, per rule code. Under a family (``SL6``) an option applies to each
+    rule of the family that has it; under a rule code (``SL602``) it wins over the family's."""
     if not isinstance(raw, dict):
-        raise fail(key, "expected a mapping of rule code -> options")
-    options = {code: doc.default_options() for code, doc in catalog.rules.items() if doc.options} if defaults else {}
-    for code, values in raw.items():
-        doc = catalog.rules.get(str(code).upper())
-        if doc is None:
-            raise fail(f"{key}.{code}", "unknown rule code")
+        raise fail(key, "expected a mapping of rule code or family -> options")
+    by_family: dict[str, dict[str, Any]] = {}
+    by_rule: dict[str, dict[str, Any]] = {}
+    for selector, values in raw.items():
+        name = str(selector).upper()
+        where = f"{key}.{selector}"
+        if name not in catalog.rules and name not in catalog.families:
+            raise fail(where, "unknown rule code or family")
         if not isinstance(values, dict):
-            raise fail(f"{key}.{code}", "expected a mapping of option -> value")
-        for name, value in values.items():
-            option = doc.options.get(name)
-            if option is None:
-                known = ", ".join(doc.options) or "none"
-                raise fail(f"{key}.{code}.{name}", f"unknown option (known: {known})")
-            if not _accepts(option, value):
-                raise fail(f"{key}.{code}.{name}", _wrong_value(option, value))
-            options.setdefault(doc.code, {})[name] = value
-    return options
+            raise fail(where, "expected a mapping of option -> value")
+        if name in catalog.rules:
+            doc = catalog.rules[name]
+            for option, value in values.items():
+                by_rule.setdefault(doc.code, {})[option] = _checked(doc, option, value, f"{where}.{option}", fail)
+            continue
+        family = [doc for doc in catalog.rules.values() if doc.family == name]
+        for option, value in values.items():
+            having = [doc for doc in family if option in doc.options]
+            if not having:
+                known = ", ".join(sorted({o for doc in family for o in doc.options})) or "none"
+                raise fail(f"{where}.{option}", f"unknown option: no rule of {name} has it (known: {known})")
+            for doc in having:
+                by_family.setdefault(doc.code, {})[option] = _checked(doc, option, value, f"{where}.{option}", fail)
+    out = by_family
+    for code, values in by_rule.items():
+        out.setdefault(code, {}).update(values)
+    return out
+
+
+def _checked(doc: Any, name: str, value: Any, where: str, fail: Any) -> Any:
+    """``value``, when it suits the option ``name`` of the rule ``doc``."""
+    option = doc.options.get(name)
+    if option is None:
+        known = ", ".join(doc.options) or "none"
+        raise fail(where, f"unknown option (known: {known})")
+    if not _accepts(option, value):
+        raise fail(where, _wrong_value(option, value))
+    return value
 
 
 def _invalid_pattern(patterns: Iterable[str]) -> str | None:
@@ -364,7 +536,9 @@ def _wrong_value(option: Any, value: Any) -> str:
             re.compile(value)
         except re.error as exc:
             return f"invalid regular expression {shown}: {exc}"
-        except (RecursionError, OverflowError, ValueError) as exc:  # nested too deeply, a huge repeat
+        except RecursionError:  # where the limit strikes (and so Python's wording) depends on the stack's depth
+            return f"invalid regular expression {shown}: RecursionError: maximum recursion depth exceeded"
+        except (OverflowError, ValueError) as exc:  # a huge repeat
             return f"invalid regular expression {shown}: {type(exc).__name__}: {exc}"
     return f"expected {option.type}, got {type(value).__name__}"
 
@@ -401,7 +575,7 @@ def _validate_overrides(raw: Any, fail: Any, codes: Any, catalog: Catalog) -> tu
                 select=_override_codes(entry, "select", where, fail, codes),
                 extend_select=_override_codes(entry, "extend-select", where, fail, codes) or (),
                 ignore=_override_codes(entry, "ignore", where, fail, codes) or (),
-                options=_validate_options(catalog, entry.get("options", {}), fail, f"{where}.options", defaults=False),
+                options=_validate_options(catalog, entry.get("options", {}), fail, f"{where}.options"),
             )
         )
     return tuple(out)

@@ -166,6 +166,9 @@ class Settings(_Record):
         "cwd",
         "file_timeout",
         "not_deployed",
+        "extends",
+        "nested_configs",
+        "display_root",
     )
     __slots__ = (*FIELDS, "_path_cache")
 
@@ -186,6 +189,14 @@ class Settings(_Record):
     file_timeout: float
     #: patterns of never-deployed paths, relative to the project root (``not-deployed``)
     not_deployed: tuple[str, ...]
+    #: the files ``config_path`` extends, the closest first (see ``extend``)
+    extends: tuple[Path, ...]
+    #: whether a folder holding a configuration file of its own is left to that file when
+    #: a folder above it is walked (False with ``--config``: one file for every path)
+    nested_configs: bool
+    #: the folder up to which a path outside ``cwd`` is shown relative to it (``../x.py``);
+    #: None: such a path is shown in full
+    display_root: Path | None
     _path_cache: dict[str, tuple[str, ...]]  # path -> path_ignores(path); not a field
 
     def __init__(
@@ -204,6 +215,9 @@ class Settings(_Record):
         cwd: Path | None = None,
         file_timeout: float = DEFAULT_FILE_TIMEOUT,
         not_deployed: tuple[str, ...] = DEFAULT_NOT_DEPLOYED,
+        extends: tuple[Path, ...] = (),
+        nested_configs: bool = True,
+        display_root: Path | None = None,
     ) -> None:
         # Longer than a day (inf, 1e300) is no limit: the OS cannot wait that long in one call.
         if not 0 < file_timeout <= MAX_FILE_TIMEOUT:
@@ -223,6 +237,9 @@ class Settings(_Record):
             cwd=cwd,
             file_timeout=file_timeout,
             not_deployed=not_deployed,
+            extends=extends,
+            nested_configs=nested_configs,
+            display_root=display_root,
             _path_cache={},
         )
 

@@ -46,12 +46,22 @@ class Target(NamedTuple):
     kind: str  # "python" or "text"
 
 
-def display_path(path: Path, cwd: Path) -> str:
+def display_path(path: Path, cwd: Path, up_to: Path | None = None) -> str:
+    """``path`` as reports show it: relative to ``cwd`` (the display base) inside it; else, when the
+    folder ``up_to`` above ``cwd`` holds it, relative to ``cwd`` all the same (``../lib/x.py``); else in full."""
     try:
         shown = path.relative_to(cwd).as_posix()
     except ValueError:
-        shown = path.as_posix()
+        if up_to is not None and (path == up_to or up_to in path.parents):
+            shown = Path(os.path.relpath(path, cwd)).as_posix()
+        else:
+            shown = path.as_posix()
     return printable(shown)
+
+
+def shown(path: Path, settings: Settings, cwd: Path) -> str:
+    """``path`` as reports show it with ``settings`` (their display base, else ``cwd``)."""
+    return display_path(path, settings.cwd or cwd, settings.display_root)
 
 
 # C0/C1 controls, DEL, line/paragraph separators, bidi overrides, surrogates (undecodable bytes):
@@ -130,6 +140,7 @@ class _Ignorer:
         self.root = settings.root
         self.exclude = _Patterns([*settings.exclude, *settings.extend_exclude])  # the loader rejected bad ones
         self.use_gitignore = settings.respect_gitignore
+        self.nested_configs = settings.nested_configs
         self._gitignores: dict[Path, _Patterns | None] = {}
         self._repositories: dict[Path, bool] = {}
         self._folders: dict[Path, bool] = {}  # folder -> whether it is ignored, for named files
@@ -184,23 +195,28 @@ def discover(
     settings: Settings,
     cwd: Path,
     text_patterns: Sequence[str] = (),
+    nested: list[Path] | None = None,
 ) -> tuple[list[Target], list[str]]:
-    """The files to scan, sorted, and any given paths that do not exist."""
+    """The files to scan, sorted, and any given paths that do not exist.
+
+    A folder below a given one that holds a configuration file of its own is not walked
+    (with ``settings.nested_configs``): it is added to ``nested``, for a run with that file.
+    """
     ignorer = _Ignorer(settings)
     found: dict[str, Target] = {}
     missing: list[str] = []
     for given in paths or ["."]:
-        start = (cwd / given).absolute()
+        start = Path(os.path.normpath((cwd / given).absolute()))  # ../x shown as x relative to its project
         if os.path.isdir(start):
             scan_root = start.resolve()
-            for file_path, kind in _walk(start, scan_root, ignorer, text_patterns):
-                target = Target(display_path(file_path, cwd), str(file_path), kind)
+            for file_path, kind in _walk(start, scan_root, ignorer, text_patterns, nested):
+                target = Target(shown(file_path, settings, cwd), str(file_path), kind)
                 found.setdefault(target.display, target)
         elif os.path.lexists(start):
             if settings.force_exclude and _excluded_with_parents(start, ignorer):
                 continue
             kind = explicit_kind(start)
-            target = Target(display_path(start, cwd), str(start), kind)
+            target = Target(shown(start, settings, cwd), str(start), kind)
             found.setdefault(target.display, target)
         else:
             missing.append(given)
@@ -215,13 +231,13 @@ def explicit_kind(path: Path) -> str:
     return "text"
 
 
-def excluded(path: Path, settings: Settings) -> bool:
+def excluded(path: Path, settings: Settings, is_dir: bool = False) -> bool:
     """Whether a file named on the command line is excluded (what ``--force-exclude`` drops)."""
-    return _excluded_with_parents(path, _Ignorer(settings))
+    return _excluded_with_parents(path, _Ignorer(settings), is_dir)
 
 
-def _excluded_with_parents(path: Path, ignorer: _Ignorer) -> bool:
-    if ignorer.ignored(path, is_dir=False):
+def _excluded_with_parents(path: Path, ignorer: _Ignorer, is_dir: bool = False) -> bool:
+    if ignorer.ignored(path, is_dir=is_dir):
         return True
     for parent in path.parents:
         if parent == ignorer.root or ignorer.root not in parent.parents:
@@ -235,7 +251,9 @@ def _matches(name: str, patterns: Iterable[str]) -> bool:
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
 
 
-def _walk(start: Path, scan_root: Path, ignorer: _Ignorer, text_patterns: Sequence[str]) -> Iterable[tuple[Path, str]]:
+def _walk(
+    start: Path, scan_root: Path, ignorer: _Ignorer, text_patterns: Sequence[str], nested: list[Path] | None = None
+) -> Iterable[tuple[Path, str]]:
     pending = [start]
     while pending:
         directory = pending.pop()
@@ -244,6 +262,10 @@ def _walk(start: Path, scan_root: Path, ignorer: _Ignorer, text_patterns: Sequen
                 entries = sorted(listing, key=lambda e: e.name)
         except OSError:
             yield directory, "python"  # reading it reports why its files went unchecked
+            continue
+        if directory is not start and ignorer.nested_configs and _own_config(directory, entries):
+            if nested is not None:
+                nested.append(directory)
             continue
         for entry in entries:
             path = Path(entry.path)
@@ -274,6 +296,20 @@ def _walk(start: Path, scan_root: Path, ignorer: _Ignorer, text_patterns: Sequen
             yield path, kind
 
 
+def _own_config(directory: Path, entries: Sequence[os.DirEntry[str]]) -> bool:
+    """Whether ``directory`` (listed as ``entries``) holds a configuration file of its own. One that
+    mentions statelint but cannot be parsed counts: the run with it reports why."""
+    from statelint.config.loader import CONFIG_NAMES, ConfigError, config_in
+
+    names = {entry.name for entry in entries if entry.name in CONFIG_NAMES}
+    if not names:
+        return False
+    try:
+        return config_in(directory, names) is not None
+    except ConfigError:
+        return True
+
+
 def _link_wanted(path: Path, root: Path) -> bool:
     """A link to a regular file inside ``root`` is followed; a broken one pointing inside is
     kept so that reading it reports it; anything else (outside, a directory, a FIFO) is not."""
@@ -297,7 +333,7 @@ def nothing_to_check(given: str, settings: Settings, cwd: Path) -> str | None:
             break
         pattern = _excluding_pattern(folder, settings)
         if pattern is not None:
-            return f"the folder {display_path(folder, cwd)} is excluded by the pattern {pattern!r}"
+            return f"the folder {shown(folder, settings, cwd)} is excluded by the pattern {pattern!r}"
     if settings.respect_gitignore:
         hidden = _hiding_gitignore(start, ignorer)
         if hidden is not None:

@@ -64,6 +64,17 @@ class ScanResult:
         self.lines = lines if lines is not None else {}  # (path, line) -> its text
         #: Suppressions per path, with whether each silenced something.
         self.suppressions = suppressions if suppressions is not None else {}
+        #: Folders the walk left to a configuration file of their own (see ``discover``).
+        self.nested: list[Path] = []
+
+    def add(self, other: ScanResult) -> None:
+        """Take in the results of another group of files (checked with other settings)."""
+        self.findings = sorted([*self.findings, *other.findings], key=Finding.sort_key)
+        self.errors = sorted([*self.errors, *other.errors], key=lambda e: (e.path, e.code or "", e.message))
+        self.files_scanned += other.files_scanned
+        self.missing_paths += other.missing_paths
+        self.lines.update(other.lines)
+        self.suppressions.update(other.suppressions)
 
 
 def default_jobs() -> int:
@@ -348,7 +359,8 @@ def _scan(
             cache.put_record("rules", plan.index.to_json())
         plan.cache = cache
         cache.touch()
-    targets, missing = discover(paths, settings, cwd, plan.text_patterns)
+    nested: list[Path] = []
+    targets, missing = discover(paths, settings, cwd, plan.text_patterns, nested)
     model_error: InternalError | None = None
     if any(t.kind == "python" for t in targets):
         from statelint.project.build import prepare
@@ -362,6 +374,7 @@ def _scan(
     scan = join(results, plan, missing)
     if model_error is not None:
         scan.errors.append(model_error)
+    scan.nested = nested
     return scan
 
 

@@ -46,7 +46,16 @@ LISTING = "listing"  # the project's Python files, and the stamps of the folders
 
 
 #: What marks a folder as a project's root when no configuration file names one.
-PROJECT_MARKERS = (".git", "pyproject.toml", "setup.py", "setup.cfg", ".statelint.yaml", ".statelint.yml")
+PROJECT_MARKERS = (
+    ".git",
+    "pyproject.toml",
+    "setup.py",
+    "setup.cfg",
+    ".statelint.yaml",
+    ".statelint.yml",
+    ".statelint.toml",
+    "statelint.toml",
+)
 
 
 def project_targets(paths: Sequence[str], targets: list[Target], plan: Plan, cwd: Path) -> list[Target]:
@@ -93,7 +102,7 @@ def _listing(plan: Plan, cwd: Path, root: Path) -> list[Target]:
     settings = plan.settings
     cache = plan.cache
     record = cache.get_record(LISTING) if cache is not None else None
-    where = [str(cwd), str(root)]
+    where = [str(cwd), str(root), str(settings.cwd), str(settings.display_root)]  # what displays depend on
     if isinstance(record, dict) and record.get("cwd") == where and _stamps(record.get("folders", ())) == record.get("stamps"):
         try:
             return [Target(str(display), str(path), "python") for display, path in record["files"]]

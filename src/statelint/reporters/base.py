@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -21,6 +22,7 @@ class Report:
         quiet: bool = False,
         enabled: tuple[str, ...] = (),
         root: Path | None = None,
+        repository: Path | None = None,
     ) -> None:
         self.scan = scan
         self.catalog = catalog
@@ -28,8 +30,10 @@ class Report:
         self.quiet = quiet
         #: Codes enabled for this run: SARIF describes them even when they found nothing.
         self.enabled = enabled
-        #: The folder paths are displayed relative to (SARIF's %SRCROOT%).
+        #: The folder paths are displayed relative to.
         self.root = root
+        #: The repository's root (SARIF's %SRCROOT%): what CI formats name files relative to.
+        self.repository = repository if repository is not None else root
         self._sources: dict[str, list[str]] = {}
         self._located: list[Finding] | None = None
 
@@ -49,6 +53,23 @@ class Report:
                 findings = place(findings)
             self._located = findings
         return self._located
+
+    def repository_path(self, path: str) -> str | None:
+        """``path`` (as displayed) relative to the repository's root, POSIX style; None outside it."""
+        if self.repository is None:
+            return None if os.path.isabs(path) else path
+        full = os.path.normpath(os.path.join(self.root if self.root is not None else os.getcwd(), path))
+        repository = str(self.repository)
+        if full != repository and full.startswith(repository.rstrip(os.sep) + os.sep):
+            return Path(os.path.relpath(full, repository)).as_posix()
+        return None
+
+    def ci_path(self, path: str) -> str:
+        """``path`` as CI formats name it: relative to the repository's root, or in full outside it."""
+        relative = self.repository_path(path)
+        if relative is not None:
+            return relative
+        return Path(os.path.normpath(os.path.join(self.root if self.root is not None else os.getcwd(), path))).as_posix()
 
     def rule_name(self, code: str) -> str:
         doc = self.catalog.rules.get(code)

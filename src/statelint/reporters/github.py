@@ -2,7 +2,8 @@
 
 Escaping follows the Actions toolkit (``@actions/core`` ``command.ts``): in the
 message ``%``, CR and LF are percent-encoded; in property values ``:`` and ``,``
-are too, since they would otherwise end the value.
+are too, since they would otherwise end the value. Files are named relative to the
+repository's root, as the annotations on a pull request's diff need them.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
 
 def render(report: Report, stream: TextIO) -> None:
     for finding in report.findings:
-        stream.write(annotation(finding) + "\n")
+        stream.write(annotation(finding, report.ci_path(finding.path)) + "\n")
 
 
-def annotation(f: Finding) -> str:
+def annotation(f: Finding, path: str | None = None) -> str:
+    """The annotation of ``f``; ``path`` names its file (default: as displayed)."""
     properties = {
-        "file": f.path,
+        "file": path if path is not None else f.path,
         "line": str(f.span.line),
         "col": str(f.span.column),
         "endLine": str(f.span.end_line),

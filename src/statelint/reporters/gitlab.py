@@ -2,8 +2,8 @@
 
 GitLab reads ``description``, ``check_name``, ``fingerprint`` (unique per issue,
 used to tell new from fixed issues between pipelines), ``severity`` (info, minor,
-major, critical, blocker) and ``location`` with a path relative to the project
-and ``lines.begin``.
+major, critical, blocker) and ``location`` with a path relative to the repository
+(the folder holding ``.git``, whichever folder statelint ran from) and ``lines.begin``.
 """
 
 from __future__ import annotations
@@ -18,15 +18,16 @@ SEVERITIES = {"error": "major", "warning": "minor", "info": "info"}
 
 
 def render(report: Report, stream: TextIO) -> None:
-    json.dump([issue(f) for f in report.findings], stream, indent=2, ensure_ascii=False)
+    json.dump([issue(f, report.ci_path(f.path)) for f in report.findings], stream, indent=2, ensure_ascii=False)
     stream.write("\n")
 
 
-def issue(f: Finding) -> dict[str, Any]:
+def issue(f: Finding, path: str | None = None) -> dict[str, Any]:
+    """The Code Climate issue of ``f``; ``path`` names its file (default: as displayed)."""
     return {
         "description": f"{f.code} {f.message}",
         "check_name": f.code,
         "fingerprint": f.fingerprint,
         "severity": SEVERITIES[f.severity.value],
-        "location": {"path": f.path, "lines": {"begin": f.span.line, "end": f.span.end_line}},
+        "location": {"path": path if path is not None else f.path, "lines": {"begin": f.span.line, "end": f.span.end_line}},
     }

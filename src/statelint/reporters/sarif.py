@@ -2,7 +2,9 @@
 
 One run; ``tool.driver.rules`` describes every enabled rule from the catalog (help
 text and markdown, default level, tags); each result points at a path relative to
-``%SRCROOT%`` (the working directory) with a region in UTF-16 code units, which is
+``%SRCROOT%`` (the repository's root, the folder holding ``.git``, given in
+``originalUriBaseIds``: code scanning matches such paths against the repository
+whichever folder statelint ran from) with a region in UTF-16 code units, which is
 what SARIF consumers count in (``columnKind``), and carries the statelint
 fingerprint in ``partialFingerprints`` so alerts survive line shifts.
 """
@@ -47,8 +49,8 @@ def sarif_log(report: Report) -> dict[str, Any]:
         "columnKind": "utf16CodeUnits",
         "results": [_result(report, finding, index) for finding in report.located_findings()],
     }
-    if report.root is not None:
-        run["originalUriBaseIds"] = {SRCROOT: {"uri": report.root.as_uri().rstrip("/") + "/"}}
+    if report.repository is not None:
+        run["originalUriBaseIds"] = {SRCROOT: {"uri": report.repository.as_uri().rstrip("/") + "/"}}
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 
@@ -81,12 +83,12 @@ def _result(report: Report, f: Finding, index: dict[str, int]) -> dict[str, Any]
     result: dict[str, Any] = {"ruleId": f.code}
     if f.code in index:
         result["ruleIndex"] = index[f.code]
-    text, related = _path_links(f)
+    text, related = _path_links(report, f)
     result.update(
         {
             "level": LEVELS[f.severity.value],
             "message": {"text": text},
-            "locations": [{"physicalLocation": {"artifactLocation": artifact(f.path), "region": _region(report, f)}}],
+            "locations": [{"physicalLocation": {"artifactLocation": artifact(report, f.path), "region": _region(report, f)}}],
             "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
         }
     )
@@ -95,7 +97,7 @@ def _result(report: Report, f: Finding, index: dict[str, int]) -> dict[str, Any]
     return result
 
 
-def _path_links(f: Finding) -> tuple[str, list[dict[str, Any]]]:
+def _path_links(report: Report, f: Finding) -> tuple[str, list[dict[str, Any]]]:
     """The message, with the path that makes the finding matter (when it has one) as embedded links
     to ``relatedLocations``: code scanning shows a related location only where the message links it."""
     if not f.related:
@@ -110,7 +112,7 @@ def _path_links(f: Finding) -> tuple[str, list[dict[str, Any]]]:
                 {
                     "id": ident,
                     "message": {"text": step.label},
-                    "physicalLocation": {"artifactLocation": artifact(step.path), "region": {"startLine": step.line}},
+                    "physicalLocation": {"artifactLocation": artifact(report, step.path), "region": {"startLine": step.line}},
                 }
             )
             label = f"[{label}]({ident})"
@@ -123,11 +125,13 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
 
 
-def artifact(path: str) -> dict[str, str]:
-    """A relative path as a percent-encoded URI under %SRCROOT%; an absolute one as a file URI."""
-    if Path(path).is_absolute():
-        return {"uri": Path(path).as_uri()}
-    return {"uri": quote(path, safe="/"), "uriBaseId": SRCROOT}
+def artifact(report: Report, path: str) -> dict[str, str]:
+    """A displayed path as a percent-encoded URI relative to %SRCROOT% (the repository's root); one
+    outside the repository as an absolute file URI."""
+    relative = report.repository_path(path)
+    if relative is None:
+        return {"uri": Path(report.ci_path(path)).as_uri()}
+    return {"uri": quote(relative, safe="/"), "uriBaseId": SRCROOT}
 
 
 def _region(report: Report, f: Finding) -> dict[str, int]:
@@ -154,7 +158,7 @@ def _invocation(report: Report) -> dict[str, Any]:
     for error in report.scan.errors:
         notification: dict[str, Any] = {"level": "error", "message": {"text": error.message}}
         if not error.path.startswith("<"):
-            notification["locations"] = [{"physicalLocation": {"artifactLocation": artifact(error.path)}}]
+            notification["locations"] = [{"physicalLocation": {"artifactLocation": artifact(report, error.path)}}]
         if error.code:
             notification["associatedRule"] = {"id": error.code}
         notifications.append(notification)

@@ -1,0 +1,104 @@
+"""``statelint check --show-settings PATH``: the settings one file is checked with.
+
+Which configuration file applies (and the files it extends), the project root and
+cache folder that follow from it, the rules in effect for the file once per-file
+ignores and overrides are applied, their options' effective values, the exclusions,
+and whether the file counts as deployed code. Values are written as TOML would
+write them, so that one can be copied into a configuration file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from statelint.catalog import Catalog
+from statelint.config.settings import Settings, path_matches
+from statelint.engine.discovery import excluded, shown
+
+
+def describe(path: Path, settings: Settings, catalog: Catalog, cwd: Path, cache_dir: Path | None) -> dict[str, Any]:
+    """What ``path`` (a file or folder) is checked with, as plain data."""
+    path = Path(os.path.normpath(path.absolute()))
+    display = shown(path, settings, cwd)
+    ignores = settings.path_ignores(display)
+    rules = [code for code in settings.enabled if not any(code.startswith(off) for off in ignores)]
+    candidates = {display, settings.project_path(display)}
+    relative = settings.project_path(display)
+    return {
+        "path": display,
+        "config_file": _text(settings.config_path),
+        "extends": [_text(file) for file in settings.extends],
+        "project_root": str(settings.root),
+        "cache_dir": _text(cache_dir),
+        "rules": rules,
+        "off_for_this_path": [code for code in settings.enabled if code not in rules],
+        "options": {code: settings.options_for(code, display) for code in rules if catalog.rules[code].options},
+        "per_file_ignores": [
+            {"pattern": pattern, "codes": list(codes)}
+            for pattern, codes in settings.per_file_ignores
+            if any(path_matches(c, pattern) for c in candidates)
+        ],
+        "overrides": [
+            index
+            for index, override in enumerate(settings.overrides)
+            if any(path_matches(c, p) for c in candidates for p in override.paths)
+        ],
+        "exclude": list(settings.exclude),
+        "extend_exclude": list(settings.extend_exclude),
+        "excluded": excluded(path, settings, is_dir=path.is_dir()),
+        "respect_gitignore": settings.respect_gitignore,
+        "not_deployed": list(settings.not_deployed),
+        "not_deployed_match": _not_deployed_match(relative, settings.not_deployed),
+        "file_timeout": settings.file_timeout,
+    }
+
+
+def _text(path: Path | None) -> str | None:
+    return str(path) if path is not None else None
+
+
+def _not_deployed_match(relative: str, patterns: tuple[str, ...]) -> str | None:
+    """The first ``not-deployed`` pattern ``relative`` (to the project root) matches, if any."""
+    from statelint.project.model import not_deployed
+
+    return next((pattern for pattern in patterns if not_deployed(relative, (pattern,))), None)
+
+
+def render_json(described: dict[str, Any]) -> str:
+    return json.dumps(described, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_text(described: dict[str, Any]) -> str:
+    """The description as aligned ``name: value`` lines, values as TOML writes them."""
+    rows: list[tuple[str, str]] = [
+        ("configuration file", described["config_file"] or "none (defaults)"),
+        *(("extends", file) for file in described["extends"]),
+        ("project root", described["project_root"]),
+        ("cache dir", described["cache_dir"] or "none"),
+        (f"rules ({len(described['rules'])})", ", ".join(described["rules"]) or "none"),
+        ("off for this path", ", ".join(described["off_for_this_path"]) or "none"),
+        *(("per-file-ignores", f"{_value(entry['pattern'])} = {_value(entry['codes'])}") for entry in described["per_file_ignores"]),
+        *(("overrides", f"overrides[{index}]") for index in described["overrides"]),
+        ("exclude", _value(described["exclude"])),
+        ("extend-exclude", _value(described["extend_exclude"])),
+        ("excluded", "yes" if described["excluded"] else "no"),
+        ("respect-gitignore", _value(described["respect_gitignore"])),
+        ("not-deployed", _value(described["not_deployed"])),
+        ("deployed", f"no (not-deployed pattern {_value(described['not_deployed_match'])})" if described["not_deployed_match"] else "yes"),
+        ("file-timeout", f"{described['file_timeout']:g} seconds" if described["file_timeout"] else "no limit"),
+    ]
+    width = max(len(name) for name, _ in rows) + 2
+    lines = [f"Settings for {described['path']}"]
+    lines += [f"  {name + ':':<{width}}{value}" for name, value in rows]
+    lines.append("  options:" if described["options"] else "  options: none")
+    for code, values in described["options"].items():
+        lines += [f"    {code}.{name} = {_value(value)}" for name, value in values.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _value(value: Any) -> str:
+    """``value`` as TOML writes it (a string in double quotes, booleans in lower case, lists)."""
+    return json.dumps(value, ensure_ascii=False)
