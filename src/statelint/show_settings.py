@@ -1,4 +1,4 @@
-"""``statelint check --show-settings PATH``: the settings one file is checked with.
+"""``statelint check --show-settings PATH``: the settings one file (or folder) is checked with.
 
 Which configuration file applies (and the files it extends), the project root and
 cache folder that follow from it, the rules in effect for the file once per-file
@@ -23,10 +23,12 @@ def describe(path: Path, settings: Settings, catalog: Catalog, cwd: Path, cache_
     """What ``path`` (a file or folder) is checked with, as plain data."""
     path = Path(os.path.normpath(path.absolute()))
     display = shown(path, settings, cwd)
-    ignores = settings.path_ignores(display)
+    # A folder is matched as a folder (``svc/``): patterns such as ``svc/*`` and ``svc/`` apply to it.
+    probe = display.rstrip("/") + "/" if path.is_dir() else display
+    ignores = settings.path_ignores(probe)
     rules = [code for code in settings.enabled if not any(code.startswith(off) for off in ignores)]
-    candidates = {display, settings.project_path(display)}
-    relative = settings.project_path(display)
+    relative = settings.project_path(probe)
+    candidates = {probe, relative}
     return {
         "path": display,
         "config_file": _text(settings.config_path),
@@ -35,14 +37,14 @@ def describe(path: Path, settings: Settings, catalog: Catalog, cwd: Path, cache_
         "cache_dir": _text(cache_dir),
         "rules": rules,
         "off_for_this_path": [code for code in settings.enabled if code not in rules],
-        "options": {code: settings.options_for(code, display) for code in rules if catalog.rules[code].options},
+        "options": {code: settings.options_for(code, probe) for code in rules if catalog.rules[code].options},
         "per_file_ignores": [
             {"pattern": pattern, "codes": list(codes)}
             for pattern, codes in settings.per_file_ignores
             if any(path_matches(c, pattern) for c in candidates)
         ],
         "overrides": [
-            index
+            _override(index, override)
             for index, override in enumerate(settings.overrides)
             if any(path_matches(c, p) for c in candidates for p in override.paths)
         ],
@@ -54,6 +56,19 @@ def describe(path: Path, settings: Settings, catalog: Catalog, cwd: Path, cache_
         "not_deployed_match": _not_deployed_match(relative, settings.not_deployed),
         "file_timeout": settings.file_timeout,
     }
+
+
+def _override(index: int, override: Any) -> dict[str, Any]:
+    """An override that applies, as the configuration wrote it (codes expanded from prefixes)."""
+    out: dict[str, Any] = {"index": index, "path": list(override.paths)}
+    if override.select is not None:
+        out["select"] = list(override.select)
+    for key, codes in (("extend-select", override.extend_select), ("ignore", override.ignore)):
+        if codes:
+            out[key] = list(codes)
+    if override.options:
+        out["options"] = override.options
+    return out
 
 
 def _text(path: Path | None) -> str | None:
@@ -81,7 +96,7 @@ def render_text(described: dict[str, Any]) -> str:
         (f"rules ({len(described['rules'])})", ", ".join(described["rules"]) or "none"),
         ("off for this path", ", ".join(described["off_for_this_path"]) or "none"),
         *(("per-file-ignores", f"{_value(entry['pattern'])} = {_value(entry['codes'])}") for entry in described["per_file_ignores"]),
-        *(("overrides", f"overrides[{index}]") for index in described["overrides"]),
+        *(("overrides", _override_text(entry)) for entry in described["overrides"]),
         ("exclude", _value(described["exclude"])),
         ("extend-exclude", _value(described["extend_exclude"])),
         ("excluded", "yes" if described["excluded"] else "no"),
@@ -97,6 +112,12 @@ def render_text(described: dict[str, Any]) -> str:
     for code, values in described["options"].items():
         lines += [f"    {code}.{name} = {_value(value)}" for name, value in values.items()]
     return "\n".join(lines) + "\n"
+
+
+def _override_text(entry: dict[str, Any]) -> str:
+    """``overrides[0]: path = ["ops/"], ignore = ["SL301"]``."""
+    keys = ", ".join(f"{key} = {_value(value)}" for key, value in entry.items() if key != "index")
+    return f"overrides[{entry['index']}]: {keys}"
 
 
 def _value(value: Any) -> str:

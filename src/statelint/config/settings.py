@@ -300,7 +300,8 @@ class Settings(_Record):
         full = os.path.normpath(os.path.join(cwd, path))
         root = str(self.root)
         if full.startswith(root.rstrip(os.sep) + os.sep):
-            return Path(os.path.relpath(full, root)).as_posix()
+            relative = Path(os.path.relpath(full, root)).as_posix()
+            return relative + "/" if path.endswith("/") else relative  # a folder stays one (``svc/``)
         return path
 
     def deployed(self, path: str, absolute: str | None = None) -> bool:
