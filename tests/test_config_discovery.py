@@ -191,3 +191,22 @@ def test_show_files_lists_every_project_of_a_walk(repo: Path) -> None:
     (repo / "services/jobs/.statelint.toml").write_text('extend-exclude = ["run.py"]\n')
     run = run_cli("check", "--show-files", ".", cwd=repo)
     assert (run.exit_code, run.stdout.splitlines()) == (0, ["services/api/svc/app.py"])
+
+
+def test_project_findings_and_their_paths_read_files_relative_to_the_display_folder(tmp_path: Path) -> None:
+    """A project-wide finding's line and a related step's ``def`` are read from disk by the path
+    reports show: from outside the project too, so fingerprints and related lines are the same."""
+    from tests.helpers import copy_fixture
+
+    project = copy_fixture("sl6/identical_db", tmp_path)
+    (tmp_path / "elsewhere").mkdir()
+    inside = check_json(".", cwd=project, select="SL604").findings
+    outside = check_json(str(project), cwd=tmp_path / "elsewhere", select="SL604").findings
+    assert [(f["path"], f["line"], f["fingerprint"], f["related"]) for f in outside] == [
+        (f["path"], f["line"], f["fingerprint"], f["related"]) for f in inside
+    ]
+    assert outside[0]["related"][1] == {"label": "app.healthz()", "path": "shop/app.py", "line": 10}
+    full = run_cli("check", "--no-color", "--select", "SL604", str(project), cwd=tmp_path / "elsewhere")
+    line = outside[0]["line"]
+    source = (project / outside[0]["path"]).read_text().splitlines()[line - 1]
+    assert f"{line} | {source}" in full.stdout

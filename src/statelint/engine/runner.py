@@ -387,12 +387,12 @@ def join(results: list[FileResult], plan: Plan, missing: list[str]) -> ScanResul
         scan.errors.extend(result.errors)
         scan.lines.update(((result.path, n), text) for n, text in result.lines.items())
     findings.extend(_project_findings(results, plan, scan))
-    _fill_missing_lines(findings, scan.lines)
+    _fill_missing_lines(findings, scan.lines, plan.settings.cwd)
 
     used: dict[int, set[str]] = {}  # id(suppression) -> its selectors that silenced something
     kept = [f for f in findings if f.path not in by_path or not _silenced(f, by_path[f.path], plan, used)]
     unused = list(unused_suppressions(results, plan, used))  # SL002 needs every other finding's fate first
-    _fill_missing_lines(unused, scan.lines)
+    _fill_missing_lines(unused, scan.lines, plan.settings.cwd)
     kept.extend(unused)
     for result in results:
         if result.suppressions:
@@ -416,12 +416,13 @@ def _silenced(finding: Finding, result: FileResult, plan: Plan, used: dict[int, 
     return True
 
 
-def _fill_missing_lines(findings: list[Finding], lines: dict[tuple[str, int], str]) -> None:
-    """Project-wide findings may point at lines no per-file finding did: read those files once."""
+def _fill_missing_lines(findings: list[Finding], lines: dict[tuple[str, int], str], base: Path | None) -> None:
+    """Project-wide findings may point at lines no per-file finding did: read those files once
+    (their paths are as displayed: relative to ``base``, the settings' display folder)."""
     wanted = {f.path for f in findings if (f.path, f.span.line) not in lines and f.code != PARSE_ERROR}
     for path in wanted:
         try:
-            text = read_bytes(path).decode("utf-8", errors="replace").splitlines()
+            text = read_bytes(os.path.join(base, path) if base else path).decode("utf-8", errors="replace").splitlines()
         except SourceError:  # gone, or not a regular file: never block on a FIFO
             continue
         for finding in findings:

@@ -10,6 +10,7 @@ tree of the file (:meth:`statelint.reporters.base.Report.located_findings`).
 from __future__ import annotations
 
 import ast
+import os
 from collections import deque
 from collections.abc import Iterable
 
@@ -17,9 +18,10 @@ from statelint.engine.source import SourceError, decode_python, read_bytes
 from statelint.model import Finding, Related
 
 
-def place(findings: Iterable[Finding]) -> list[Finding]:
+def place(findings: Iterable[Finding], base: str | None = None) -> list[Finding]:
     """``findings`` with the line of each related step's ``def`` filled in (a step whose function is
-    not found any more keeps no place). Each file is read once per call, never remembered longer."""
+    not found any more keeps no place). Each file is read once per call, never remembered longer;
+    paths are as displayed, relative to ``base`` (default: the working directory)."""
     lines: dict[str, dict[str, int]] = {}  # path -> local qualified name -> line of its def
     out = []
     for finding in findings:
@@ -27,7 +29,7 @@ def place(findings: Iterable[Finding]) -> list[Finding]:
             steps = []
             for step in finding.related:
                 if step.path and step.name and step.path not in lines:
-                    lines[step.path] = _definitions(step.path)
+                    lines[step.path] = _definitions(os.path.join(base, step.path) if base else step.path)
                 line = lines[step.path].get(step.name, 0) if step.path and step.name else 0
                 steps.append(step._replace(line=line) if line else Related(step.label))
             finding = finding._replace(related=tuple(steps))

@@ -50,7 +50,7 @@ class Report:
             if any(f.related for f in findings):
                 from statelint.project.locate import place
 
-                findings = place(findings)
+                findings = place(findings, str(self.root) if self.root is not None else None)
             self._located = findings
         return self._located
 
