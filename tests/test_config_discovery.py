@@ -210,3 +210,10 @@ def test_project_findings_and_their_paths_read_files_relative_to_the_display_fol
     line = outside[0]["line"]
     source = (project / outside[0]["path"]).read_text().splitlines()[line - 1]
     assert f"{line} | {source}" in full.stdout
+
+
+def test_a_project_named_through_a_link_is_shown_and_matched_as_its_real_folder(repo: Path) -> None:
+    link = repo.parent / "link"
+    link.symlink_to(repo / "services", target_is_directory=True)
+    (repo / "services/api/pyproject.toml").write_text('[tool.statelint]\n[tool.statelint.per-file-ignores]\n"svc/*" = ["SL302"]\n')
+    assert found(repo.parent / "elsewhere", str(link / "api")) == [("svc/app.py", "SL301", 2, 23)]

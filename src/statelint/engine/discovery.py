@@ -23,6 +23,7 @@ import os
 import re
 import warnings
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -60,8 +61,21 @@ def display_path(path: Path, cwd: Path, up_to: Path | None = None) -> str:
 
 
 def shown(path: Path, settings: Settings, cwd: Path) -> str:
-    """``path`` as reports show it with ``settings`` (their display base, else ``cwd``)."""
-    return display_path(path, settings.cwd or cwd, settings.display_root)
+    """``path`` as reports show it with ``settings`` (their display base, else ``cwd``). A path given
+    through a link to a folder (``/srv/link/app``) is shown as its real folder's (the display base is
+    a real path)."""
+    base = settings.cwd or cwd
+    display = display_path(path, base, settings.display_root)
+    if os.path.isabs(display) and path.is_absolute():
+        real = Path(_real_folder(str(path.parent)), path.name)
+        if real != path:
+            return display_path(real, base, settings.display_root)
+    return display
+
+
+@lru_cache(maxsize=256)
+def _real_folder(folder: str) -> str:
+    return os.path.realpath(folder)
 
 
 # C0/C1 controls, DEL, line/paragraph separators, bidi overrides, surrogates (undecodable bytes):
