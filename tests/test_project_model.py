@@ -314,7 +314,7 @@ def test_findings_on_state_name_the_path_that_makes_it_matter(tmp_path: Path) ->
     assert hints[("search/app.py", "SL101", 12)].startswith(
         "written in the background: Thread() -> app.refresh_forever(). "
     )
-    assert hints[("search/engines/books.py", "SL102", 14)].startswith(
+    assert hints[("search/engines/books.py", "SL102", 4)].startswith(
         "written on the request path: @get('/search') -> app.search() -> books.fetch(). "
     )
     # Upload.post() has no caller in the project. That app.forward() calls post() on an httpx

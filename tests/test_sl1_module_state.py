@@ -65,17 +65,29 @@ def test_a_functions_own_local_of_the_same_name_is_not_the_container(tmp_path: P
 
 def test_rebound_globals(tmp_path: Path) -> None:
     assert lint_fixture("sl1/globals.py", tmp_path, "SL1") == [
-        ("SL102", 15, 5),  # request counter
-        ("SL102", 21, 5),  # last-seen timestamp
-        ("SL102", 26, 5),  # maintenance switch
-        ("SL102", 34, 9),  # the unguarded branch of an if/else, not the guarded one
-        ("SL102", 40, 9),  # `global a, b`: one finding per name
-        ("SL102", 41, 5),
-        ("SL102", 46, 9),  # walrus
-        ("SL102", 62, 9),  # set under a refresh guard of another global (`_index is None or ...`)
-        ("SL102", 70, 9),  # the other global is set only under a further condition
-        ("SL102", 79, 9),  # the block guarded by the other global does not set it
+        # one finding per module variable, at its module-level definition
+        ("SL102", 4, 1),  # request counter
+        ("SL102", 5, 1),  # last-seen timestamp
+        ("SL102", 6, 1),  # maintenance switch
+        ("SL102", 7, 1),  # the unguarded branch of an if/else, not the guarded one
+        ("SL102", 8, 1),  # `global a, b`: one finding per name
+        ("SL102", 9, 1),
+        ("SL102", 10, 1),  # walrus
+        ("SL102", 52, 1),  # set under a refresh guard of another global (`_index is None or ...`)
+        ("SL102", 54, 1),  # the other global is set only under a further condition
+        ("SL102", 56, 1),  # the block guarded by the other global does not set it
     ]
+
+
+def test_rebound_global_reports_once_at_its_definition_naming_the_functions(tmp_path: Path) -> None:
+    source = "_mode = 'a'\n\ndef set_mode(m):\n    global _mode\n    _mode = m\n\ndef reset():\n    global _mode\n    _mode = 'a'\n"
+    (tmp_path / "case.py").write_text(source)
+    run = check_json("case.py", cwd=tmp_path, select="SL102")
+    assert run.triples == [("SL102", 1, 1)]
+    assert "(in `set_mode()`, line 5; 1 more function)" in run.findings[0]["message"]
+    # a global the module never binds at its top level is reported where it is first set
+    (tmp_path / "case.py").write_text("def set_mode(m):\n    global _mode\n    _mode = m\n")
+    assert check_json("case.py", cwd=tmp_path, select="SL102").triples == [("SL102", 3, 5)]
 
 
 def test_reads_lazy_singletons_and_startup_code_are_not_rebinds(tmp_path: Path) -> None:
@@ -95,8 +107,8 @@ def test_startup_functions_option_can_be_emptied(tmp_path: Path) -> None:
     run = check_json("containers_ok.py", "globals_ok.py", cwd=tmp_path, select="SL101,SL102")
     assert [(f["path"], f["code"], f["line"]) for f in run.findings] == [
         ("containers_ok.py", "SL101", 20),  # STARTUP, appended by init_app()
+        ("globals_ok.py", "SL102", 13),  # _mode, set by configure()
         ("globals_ok.py", "SL101", 14),
-        ("globals_ok.py", "SL102", 62),  # configure()
     ]
 
 
@@ -212,13 +224,13 @@ def test_cross_module_needs_the_defining_module(tmp_path: Path) -> None:
         (
             "import logging\n_shown = False\ndef level():\n    global _shown\n    if _shown is False:\n"
             "        logging.info('backtraces off')\n        _shown = True\n        reset_filters()\n",
-            [("SL102", 7, 9)],
+            [("SL102", 2, 1)],
         ),
         # `is None or stale(...)` reloading remote data: a cache rather than a one-time init
         (
             "import requests\n_data = None\ndef data(stale):\n    global _data\n    if _data is None or stale(_data):\n"
             "        _data = requests.get(URL).json()\n    return _data\n",
-            [("SL102", 6, 9)],
+            [("SL102", 2, 1)],
         ),
         # ... while a resource made again once it is gone is still a lazy resource
         (
@@ -286,7 +298,7 @@ def test_cross_module_needs_the_defining_module(tmp_path: Path) -> None:
         (
             "import asyncio\n_loop = None\ndef run():\n    global _loop\n    _loop = asyncio.new_event_loop()\n"
             "def adopt(loop):\n    global _loop\n    _loop = loop\n",
-            [("SL102", 8, 5)],
+            [("SL102", 2, 1)],
         ),
         # a module's __getattr__ (PEP 562) runs only while the attribute is missing: setting it there is
         # a one-time init, whatever the guard
@@ -299,7 +311,7 @@ def test_cross_module_needs_the_defining_module(tmp_path: Path) -> None:
         # a class's __getattr__ (runs at every lookup it misses)
         (
             "COUNT = 0\ndef __getattr__(name):\n    global COUNT\n    COUNT += 1\n    raise AttributeError(name)\n",
-            [("SL102", 4, 5)],
+            [("SL102", 1, 1)],
         ),
         (
             "class Lazy:\n    def __getattr__(self, name):\n        global LAST\n        LAST = name\n        return None\n",

@@ -124,3 +124,18 @@ def test_team_extensions(tmp_path: Path) -> None:
 def test_limiter_cases(tmp_path: Path, source: str, expected: list[tuple[str, int, int]]) -> None:
     (tmp_path / "case.py").write_text(source)
     assert check_json("case.py", cwd=tmp_path, select="SL4").triples == expected
+
+
+def test_a_project_stand_in_bound_on_another_branch_is_not_the_library(tmp_path: Path) -> None:
+    """``if limits: from flask_limiter import Limiter`` / ``else: from .no_limiter import Limiter``: the
+    name may be the project's no-op class, so the library's default storage is not assumed."""
+    project = copy_fixture("sl4/optional_limiter", tmp_path)
+    assert check_json(".", cwd=project, select="SL4").triples == []
+    app = project / "svc" / "app.py"
+    text = app.read_text()
+    # near miss: both branches import the library
+    app.write_text(text.replace("from .no_limiter import Limiter", "from flask_limiter import Limiter"))
+    assert check_json(".", cwd=project, select="SL4").triples == [("SL401", 10, 19)]
+    # the stand-in defined on the branch itself
+    app.write_text(text.replace("from .no_limiter import Limiter", "class Limiter:\n            pass"))
+    assert check_json(".", cwd=project, select="SL4").triples == []

@@ -64,11 +64,35 @@ class FileContext:
         return self.resolver.resolve(node, scope or self.scope)
 
     def match(self, node: cst.CSTNode, names: Any, scope: Scope | None = None) -> str | None:
-        """The first qualified name of ``node`` (in sorted order: runs must agree) found in ``names``, or None."""
+        """The first qualified name of ``node`` (in sorted order: runs must agree) found in ``names``, or
+        None; also None when the name ``node`` starts from may be the project's own definition instead
+        (see :meth:`stands_in`)."""
         for name in self.qualnames(node, scope):
             if name in names:
-                return name
+                return None if self.stands_in(node, scope or self.scope) else name
         return None
+
+    def stands_in(self, node: cst.CSTNode, scope: Scope) -> bool:
+        """Whether the name ``node`` starts from is bound both to a library's definition and to one of
+        the project's own, as a stand-in on another branch (``if limits: from flask_limiter import
+        Limiter`` / ``else: from .no_limiter import Limiter``): which one runs is not known here, so
+        what the catalog knows of the library is not assumed."""
+        head = node.func if isinstance(node, cst.Call) else node
+        while isinstance(head, cst.Attribute):
+            head = head.value
+        if not isinstance(head, cst.Name):
+            return False
+        bindings = self.resolver.lookup(head.value, scope)
+        if len(bindings) < 2 or any(b.kind not in ("import", "def", "class") for b in bindings):
+            return False
+        own = [b for b in bindings if b.kind != "import" or self._project_name(b.target or "")]
+        return 0 < len(own) < len(bindings)
+
+    def _project_name(self, qualname: str) -> bool:
+        model = self.project.model
+        if model is not None:
+            return not model.external(qualname)
+        return qualname.split(".", 1)[0] == self.module_name.split(".", 1)[0]
 
     def applied(self, decorator: cst.BaseExpression, scope: Scope | None = None) -> frozenset[str]:
         """What applying ``decorator`` amounts to, through the project's own decorators: ``@cached_for(10)``

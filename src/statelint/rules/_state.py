@@ -26,7 +26,6 @@ import libcst as cst
 from statelint.catalog import load_catalog
 from statelint.engine.names import Scope
 from statelint.rules._state_clock import ClockAnalysis, ClockFinding, ClockState
-from statelint.rules._state_fill import FillOnce
 from statelint.rules._state_code import (
     DataSources,
     body_nodes,
@@ -46,6 +45,7 @@ from statelint.rules._state_code import (
     root_of,
     terminal,
 )
+from statelint.rules._state_fill import FillOnce
 from statelint.rules.base import Rule
 
 __all__ = [

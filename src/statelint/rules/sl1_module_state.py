@@ -17,6 +17,7 @@ import libcst as cst
 from statelint.engine.names import Scope, dotted_name
 from statelint.engine.requirements import Requires
 from statelint.rules._state import Container, ModuleState, Rebind, StateRule, Write
+from statelint.rules._state_code import bound_name
 
 _AUGMENTED = ("+=", "-=", "*=", "/=", "//=", "%=", "**=", "|=", "&=", "^=", ">>=", "<<=", "@=")
 _PER_PROCESS = "each worker process and replica keeps its own copy, and a restart empties it"
@@ -116,25 +117,42 @@ class ModuleNameRebound(StateRule):
     requires = Requires(writes=["rebound-globals"])
 
     def judge(self, state: ModuleState) -> None:
+        """One finding per module variable, at its module-level definition (where a suppression
+        comment then lives, as for SL101), naming the first function that rebinds it."""
         startup = self.startup()
         skip = state.clock_state().module_names  # reported as SL403
         groups: dict[tuple[int, str], list[Rebind]] = {}
         for rebind in state.rebinds:
             groups.setdefault((id(rebind.scope.node), rebind.target.value), []).append(rebind)
+        rebound: dict[str, list[Rebind]] = {}  # name -> the first kept rebind of each function
         for (_, name), rebinds in groups.items():
             if name.startswith("__") and name.endswith("__") or name in skip:
                 continue
             kept = [r for r in rebinds if not _is_none(r.value) and not (r.augmented and state.container(name))]
             kept = [r for r in kept if not state.lazily_initialised(r) and not state.log_once_flag(r)]
             kept = [r for r in kept if r.value is None or not state.process_local(r.value, r.scope, 0)]
-            if not kept or state.runs_at_import(kept[0].scope, startup):
-                continue
+            if kept and not state.runs_at_import(kept[0].scope, startup):
+                rebound.setdefault(name, []).append(kept[0])
+        for name, firsts in rebound.items():
+            first = firsts[0]
+            line = self.span(first.target).line
+            more = f"; {len(firsts) - 1} more function{'s' if len(firsts) > 2 else ''}" if len(firsts) > 1 else ""
             self.report(
-                kept[0].target,
-                f"`{name}` is a module global rebound at run time in {describe(kept[0].scope)}: "
+                _definition(state, name) or first.target,
+                f"module global `{name}` is rebound at run time (in {describe(first.scope)}, line {line}{more}): "
                 "each worker process and replica has its own value, and a restart resets it",
-                **self.explain(kept[0].scope),
+                **self.explain(first.scope),
             )
+
+
+def _definition(state: ModuleState, name: str) -> cst.Name | None:
+    """Where the module first binds ``name`` at its top level (``_count = 0``), if it does."""
+    for binding in state.module_scope.bindings(name):
+        if binding.kind in ("assign", "unknown"):
+            target = bound_name(binding.node, name)
+            if target is not None:
+                return target
+    return None
 
 
 def _is_none(value: cst.BaseExpression | None) -> bool:
