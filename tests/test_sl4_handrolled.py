@@ -11,9 +11,10 @@ from tests.helpers import check_json, copy_fixture, lint_fixture
 
 def test_hand_rolled_limiters_and_breakers(tmp_path: Path) -> None:
     assert lint_fixture("sl4/handrolled.py", tmp_path, "SL1,SL4") == [
-        ("SL403", 13, 5),  # "last call" throttle on a global
-        ("SL403", 22, 5),  # sliding window of timestamps in a module defaultdict (clock imported as `clock`)
-        ("SL403", 33, 5),  # failure counter with an "open until" time (the counter is not also SL102)
+        # module state: one finding per limiter, at the module-level definition of its state
+        ("SL403", 7, 1),  # "last call" throttle on a global
+        ("SL403", 8, 1),  # sliding window of timestamps in a module defaultdict (clock imported as `clock`)
+        ("SL403", 10, 1),  # failure counter with an "open until" time (the counter is not also SL102)
         ("SL403", 45, 7),  # token bucket with a module-level instance
         ("SL403", 63, 7),  # a cooldown class: instances of limiter/breaker classes are long-lived
     ]
@@ -64,14 +65,14 @@ def test_redis_state_request_locals_and_deadlines_are_not_limiters(tmp_path: Pat
             "    now = datetime.datetime.now(datetime.timezone.utc)\n"
             "    if _last and now - _last < datetime.timedelta(seconds=1):\n"
             "        return False\n    _last = now\n    return True\n"),
-            [("SL403", 3, 5)],
+            [("SL403", 2, 1)],
         ),
         # datetime arithmetic through `from datetime import datetime`
         (
             ("from datetime import datetime, timedelta\n_until = None\ndef trip():\n    global _until\n"
             "    _until = datetime.utcnow() + timedelta(seconds=30)\ndef is_open():\n"
             "    return _until is not None and datetime.utcnow() < _until\n"),
-            [("SL403", 3, 5)],
+            [("SL403", 2, 1)],
         ),
     ],
 )
@@ -105,4 +106,16 @@ def test_an_aliased_clock_alone_is_enough_to_scan_the_file(tmp_path: Path) -> No
         "def allow():\n    global _last\n    now = clock()\n    if now - _last < 1:\n        return False\n"
         "    _last = now\n    return True\n"
     )
-    assert check_json("case.py", cwd=tmp_path, select="SL403").triples == [("SL403", 3, 5)]
+    assert check_json("case.py", cwd=tmp_path, select="SL403").triples == [("SL403", 2, 1)]
+
+
+def test_a_limiter_written_by_several_functions_is_one_finding(tmp_path: Path) -> None:
+    (tmp_path / "case.py").write_text(
+        "import time\n_window_start = 0.0\n_count = 0\n"
+        "def allow():\n    global _window_start, _count\n    now = time.time()\n"
+        "    if now - _window_start > 60:\n        _window_start = now\n        _count = 0\n"
+        "    _count += 1\n    return _count <= 100\n"
+        "def reset():\n    global _window_start\n    _window_start = time.time()\n"
+    )
+    run = check_json("case.py", cwd=tmp_path, select="SL1,SL4")
+    assert run.triples == [("SL403", 2, 1)]  # not one per function, and _count is part of it (not SL102)

@@ -14,7 +14,13 @@ import libcst as cst
 
 from statelint.engine.names import Scope, dotted_name
 from statelint.engine.walker import children
-from statelint.rules._state_code import body_nodes, calls_in, load_names, params_of
+from statelint.rules._state_code import (
+    body_nodes,
+    bound_name,
+    calls_in,
+    load_names,
+    params_of,
+)
 
 if TYPE_CHECKING:
     from statelint.rules._state import ModuleState
@@ -64,23 +70,37 @@ class ClockAnalysis:
                     classes[id(owner.node)] = (owner, entry[1] | {name}, outside)
         result = ClockState()
         confirmed = self._confirmed_module(set(module), writer_scopes)
-        by_function: dict[int, tuple[Scope, list[str]]] = {}
-        for name in sorted(confirmed):
-            for scope in module[name]:
-                by_function.setdefault(id(scope.node), (scope, []))[1].append(name)
         result.module_names = set(confirmed)
-        for scope, names in by_function.values():
-            node = scope.node.name if isinstance(scope.node, cst.FunctionDef) else scope.node
-            result.findings.append(ClockFinding(node, sorted(set(names)), "module"))
-            # The limiter's other state (a failure counter beside the "open until" time) is part of it.
-            result.module_names |= {r.target.value for r in self.state.rebinds_in(scope)}
-            for write in self.state.writes_in(scope):
-                owner = self._owner(write.root, scope)
-                if owner is not None and owner[0] == "module":
-                    result.module_names.add(owner[2])
+        for names, scopes in _limiters(confirmed, module):
+            # One finding per limiter: the names its functions write together, at the module-level
+            # definition of the first (or, for a global no top-level statement binds, at the function).
+            node = self._definition(names) or self._first_function(scopes)
+            result.findings.append(ClockFinding(node, names, "module"))
+            for scope in scopes:
+                # The limiter's other state (a failure counter beside the "open until" time) is part of it.
+                result.module_names |= {r.target.value for r in self.state.rebinds_in(scope)}
+                for write in self.state.writes_in(scope):
+                    owner = self._owner(write.root, scope)
+                    if owner is not None and owner[0] == "module":
+                        result.module_names.add(owner[2])
         for owner, attrs, outside in classes.values():
             self._judge_class(owner, attrs, outside, writer_scopes, result)
         return result
+
+    def _definition(self, names: list[str]) -> cst.Name | None:
+        """Where the module first binds one of ``names`` at its top level (``_last_call = 0.0``)."""
+        targets = [
+            target
+            for name in names
+            for binding in self.state.module_scope.bindings(name)
+            if binding.kind in ("assign", "unknown") and (target := bound_name(binding.node, name)) is not None
+        ]
+        return min(targets, key=lambda target: self.ctx.span(target).line, default=None)
+
+    def _first_function(self, scopes: list[Scope]) -> cst.CSTNode:
+        """The name of the first function (in the source) writing a limiter the module never binds itself."""
+        nodes = [scope.node.name if isinstance(scope.node, cst.FunctionDef) else scope.node for scope in scopes]
+        return min(nodes, key=lambda node: self.ctx.span(node).line)
 
     def _judge_class(
         self, owner: Scope, attrs: set[str], outside: bool, writers: Mapping[int, Scope], result: ClockState
@@ -222,6 +242,22 @@ class ClockAnalysis:
         if any(hint in lowered for hint in self.hints):
             return "a limiter or breaker class, whose instances are meant to outlive a request"
         return None
+
+
+def _limiters(confirmed: set[str], writers: dict[str, list[Scope]]) -> list[tuple[list[str], list[Scope]]]:
+    """The confirmed module names grouped into limiters: names one function writes belong together
+    (``_failures`` and ``_open_until``), and so do the functions writing a name of the group."""
+    groups: list[tuple[set[str], dict[int, Scope]]] = []
+    for name in sorted(confirmed):
+        scopes = {id(scope.node): scope for scope in writers[name]}
+        joined = [g for g in groups if g[1].keys() & scopes.keys()]
+        names, functions = {name}, dict(scopes)
+        for group in joined:
+            names |= group[0]
+            functions.update(group[1])
+            groups.remove(group)
+        groups.append((names, functions))
+    return [(sorted(names), list(functions.values())) for names, functions in groups]
 
 
 def _method_name(scope: Scope) -> str:
