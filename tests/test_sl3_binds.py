@@ -160,3 +160,105 @@ def test_the_entry_point_chosen_does_not_depend_on_the_hash_seed(tmp_path: Path)
         )
         messages.add(tuple(f["message"] for f in json.loads(done.stdout)))
     assert len(messages) == 1 and len(next(iter(messages))) == 1
+
+
+def test_more_servers_and_their_defaults(tmp_path: Path) -> None:
+    assert lint_fixture("sl3/more_servers.py", tmp_path, "SL3") == [
+        ("SL301", 18, 35),  # waitress host="127.0.0.1"
+        ("SL301", 19, 37),  # waitress listen="127.0.0.1:8080"
+        ("SL301", 20, 37),  # waitress listen of loopback items only
+        # listen on 0.0.0.0, on *, on one loopback and one public item, no host at all: silent
+        ("SL302", 28, 5),  # Sanic run() without a host
+        ("SL302", 29, 24),  # Sanic run(host=None)
+        ("SL301", 30, 23),  # Sanic prepare("localhost", ...)
+        ("SL301", 35, 16),  # werkzeug run_simple("localhost", ...)
+        ("SL302", 37, 5),  # Dash run_server() without a host
+        ("SL302", 39, 34),  # gradio launch(server_name=None)
+        ("SL301", 41, 25),  # tornado HTTPServer.listen(port, "127.0.0.1")
+        ("SL301", 42, 31),  # tornado HTTPServer.bind(port, address="localhost")
+        ("SL301", 44, 40),  # tornado bind_sockets(port, "::1")
+        ("SL301", 46, 37),  # Bokeh Server(address="127.0.0.1")
+        ("SL301", 48, 56),  # Bokeh Server.init_from_settings(address="localhost")
+        # listen(8890) and bind_sockets(8892) (all interfaces), Bokeh without an address: silent
+    ]
+
+
+def test_more_servers_messages(tmp_path: Path) -> None:
+    copy_fixture("sl3/more_servers.py", tmp_path)
+    run = check_json("more_servers.py", cwd=tmp_path, select="SL3")
+    found = {f["line"]: f["message"] for f in run.findings}
+    assert found[20].startswith("waitress serve binds to loopback addresses '127.0.0.1 [::1]'")
+    assert found[29].startswith(
+        "Sanic server (app.run, app.prepare) is given the host None, which selects its default, and listens on '127.0.0.1'"
+    )
+    assert "(unless the environment sets GRADIO_SERVER_NAME)" in found[39]
+    assert "(unless the environment sets HOST)" in found[37]
+
+
+def test_grpc_servers_the_file_cannot_name(tmp_path: Path) -> None:
+    assert lint_fixture("sl3/grpc_receivers.py", tmp_path, "SL3") == [
+        ("SL301", 16, 39),  # self.server, assigned grpc.server(...) in __init__
+        ("SL301", 22, 30),  # a parameter annotated grpc.Server
+        ("SL301", 26, 28),  # annotated "grpc.aio.Server" (a string), "localhost:%d" % port
+        ("SL301", 30, 30),  # Optional[grpc.Server], "{}:{}".format(HOST, PORT)
+        ("SL301", 34, 30),  # a parameter the module passes grpc.server(...) to
+        # [::] on self.server, 0.0.0.0 on a passed server, self.channel (a client), and a parameter
+        # passed something else: silent
+    ]
+
+
+def test_grpc_servers_through_the_project_model(tmp_path: Path) -> None:
+    copy_fixture("sl3/grpc_project", tmp_path)
+    run = check_json(".", cwd=tmp_path / "grpc_project", select="SL3")
+    assert [(f["path"], f["code"], f["line"], f["column"]) for f in run.findings] == [
+        ("svc/api.py", "SL301", 6, 39),  # self.server, assigned by a base class in another module
+        ("svc/api.py", "SL301", 13, 28),  # a server from a factory of another module
+        # "[::]" and a list of client addresses: silent
+    ]
+
+
+def test_traitlets_defaults(tmp_path: Path) -> None:
+    assert lint_fixture("sl3/traits.py", tmp_path, "SL3") == [
+        ("SL303", 17, 44),  # Unicode("localhost", config=True)
+        ("SL303", 18, 52),  # Unicode("127.0.0.1").tag(config=True)
+        ("SL303", 19, 44),  # Unicode(default_value="127.0.0.1")
+        # a public default, a loopback trait used by a database client, and a trait __init__
+        # assigns on the instance: silent
+    ]
+    (tmp_path / "again").mkdir()
+    copy_fixture("sl3/traits.py", tmp_path / "again")
+    run = check_json("traits.py", cwd=tmp_path / "again", select="SL3")
+    assert "(the default of configurable trait NotebookApp.ip)" in run.findings[0]["message"]
+    assert "(the default of trait NotebookApp.fixed_ip)" in run.findings[2]["message"]
+
+
+def test_server_settings_in_toml_files(tmp_path: Path) -> None:
+    copy_fixture("sl3/config_files", tmp_path)
+    run = check_json(".", cwd=tmp_path / "config_files", select="SL3")
+    assert [(f["path"], f["code"], f["line"], f["column"]) for f in run.findings] == [
+        (".streamlit/config.toml", "SL301", 8, 1),  # [server] address = "127.0.0.1"
+        ("hypercorn.toml", "SL301", 1, 1),  # bind = ["localhost:8000"]
+        # browser.serverAddress (not a bind), 0.0.0.0 under public/.streamlit, a config.toml outside
+        # .streamlit/, and a hypercorn bind list with a public item: silent
+    ]
+    assert run.findings[0]["message"].startswith("Streamlit server.address binds to loopback address '127.0.0.1'")
+
+
+def test_toml_settings_are_found_as_dotted_keys_and_files_that_do_not_parse_are_left_alone(tmp_path: Path) -> None:
+    (tmp_path / ".streamlit").mkdir()
+    config = tmp_path / ".streamlit" / "config.toml"
+    config.write_text('server.address = "::1"\n[browser]\nserverAddress = "localhost"\n', encoding="utf-8")
+    assert check_json(".", cwd=tmp_path, select="SL3").triples == [("SL301", 1, 1)]
+    config.write_text('[server]\naddress = [\n', encoding="utf-8")
+    assert check_json(".", cwd=tmp_path, select="SL3").triples == []
+
+
+def test_the_catalog_toml_files_are_the_rules_patterns() -> None:
+    import fnmatch
+
+    from statelint.catalog import load_catalog
+    from statelint.rules.sl3_binds import ExplicitLoopbackBind
+
+    files = [f for entry in load_catalog().knowledge("SL301")["config_files"] for f in entry["files"]]
+    assert sorted(files) == sorted(ExplicitLoopbackBind.patterns)
+    assert all(any(fnmatch.fnmatchcase(f, p) for p in ExplicitLoopbackBind.patterns) for f in files)

@@ -297,3 +297,30 @@ def toml_key_position(text: str, key: str) -> Key | None:
         if match:
             return Key(key, number, len(match.group(1)) + 1)
     return None
+
+
+_TOML_TABLE = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
+_TOML_ASSIGNMENT = re.compile(r"""^(\s*)((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=""")
+
+
+def _toml_dotted(text: str) -> tuple[str, ...]:
+    return tuple(part.strip().strip("\"'") for part in re.findall(r"""\s*(?:"[^"]*"|'[^']*'|[^.]+)""", text))
+
+
+def toml_path_position(text: str, path: tuple[str, ...]) -> Key | None:
+    """Where the key at ``path`` (``("server", "address")``) is written: under its ``[server]`` table,
+    or as a dotted key (``server.address = ...``) at the top level or in a parent table. An inline
+    table (``server = {address = ...}``) points at its outer key. None when it is not found."""
+    table: tuple[str, ...] = ()
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _TOML_TABLE.match(line)
+        if header and not line.lstrip().startswith("[["):
+            table = _toml_dotted(header.group(1))
+            continue
+        match = _TOML_ASSIGNMENT.match(line)
+        if match is None:
+            continue
+        full = table + _toml_dotted(match.group(2))
+        if full == path or (len(full) < len(path) and path[: len(full)] == full and "{" in line[match.end():]):
+            return Key(match.group(2).strip(), number, len(match.group(1)) + 1)
+    return None
