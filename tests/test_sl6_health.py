@@ -170,3 +170,47 @@ def test_project_findings_honour_suppression_comments(tmp_path: Path) -> None:
         '    return "ok"\n'
     )
     assert check_json("app.py", cwd=tmp_path, select="SL601").triples == [("SL601", 9, 5)]
+
+
+def test_grpc_servicer_registered_whatever_its_bases(tmp_path: Path) -> None:
+    # Registered with add_HealthServicer_to_server; Greeter.Check (never registered) is not a health check.
+    assert sl6("grpc_registered", tmp_path) == [("grpc_registered/server.py", "SL601", 9, 9)]
+
+
+def test_grpc_servicer_registered_from_another_module(tmp_path: Path) -> None:
+    assert sl6("grpc_registered_module", tmp_path) == [("grpc_registered_module/svc/probe.py", "SL601", 5, 9)]
+    found = messages("grpc_registered_module", tmp_path / "again")
+    assert found[("SL601", 5)].startswith(
+        "the gRPC health Check (routed at grpc_registered_module/svc/server.py:12) is the only health endpoint "
+        "and always answers success: Probe.Check() calls nothing"
+    )
+
+
+def test_grpc_registered_servicer_checking_a_dependency(tmp_path: Path) -> None:
+    # Not always healthy (no SL601); the identical probes restart every pod while the cache is down (SL604).
+    assert sl6("grpc_registered_dependency", tmp_path) == [("grpc_registered_dependency/k8s/deploy.yaml", "SL604", 11, 11)]
+    found = messages("grpc_registered_dependency", tmp_path / "again")
+    assert "answered by CacheAwareProbe.Check() at grpc_registered_dependency/server.py:13" in found[("SL604", 11)]
+
+
+def test_stock_servicer_set_to_serving_once(tmp_path: Path) -> None:
+    assert sl6("grpc_stock_serving", tmp_path) == [("grpc_stock_serving/server.py", "SL601", 12, 23)]
+    found = messages("grpc_stock_serving", tmp_path / "again")
+    assert found[("SL601", 12)] == (
+        "the gRPC health Check is the only health endpoint and always answers success: the stock HealthServicer's "
+        "statuses are set to SERVING (grpc_stock_serving/server.py:15, grpc_stock_serving/server.py:16) and never "
+        "to anything else, so a pod that cannot serve keeps receiving traffic"
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "grpc_stock_toggled",  # a thread sets SERVING or NOT_SERVING from what it checks
+        "grpc_stock_shutdown",  # enter_graceful_shutdown() on SIGTERM
+        "grpc_stock_helper",  # set through a helper of another module, NOT_SERVING passed by its caller
+        "grpc_stock_never_set",  # registered, never set: not judged
+    ],
+)
+def test_stock_servicer_near_misses(name: str, tmp_path: Path) -> None:
+    assert sl6(name, tmp_path) == []

@@ -84,3 +84,16 @@ def test_health_paths_option_is_honoured() -> None:
     text = "@app.get('/up')\ndef up():\n    pass\n"
     assert health(text) is False
     assert health(text, {**HEALTH, "health-paths": r"(^|/)up/?$"}) is True
+
+
+def test_grpc_servicers_and_status_setters() -> None:
+    # a class defining Check, which another module may register as the health servicer
+    assert health("class Probe:\n    def Check(self, request, context):\n        return make()\n") is True
+    assert health("class Probe:\n    async def Check(self, request, context):\n        return make()\n") is True
+    # where the stock servicer's statuses are set or changed
+    assert health("def mark(s, status):\n    s.set('', status)  # HealthCheckResponse\n") is True
+    assert health("def drain(servicer):\n    servicer.enter_graceful_shutdown()\n") is True
+    assert health("STATUS = pb.NOT_SERVING\n") is True
+    # a cache's set, a Check method of nothing (spelled differently)
+    assert health("def put(cache, key, value):\n    cache.set(key, value)\n") is False
+    assert health("def check(x):\n    return x\n") is False

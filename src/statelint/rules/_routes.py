@@ -5,7 +5,8 @@ Recognises the route declarations of Flask/Quart (``@app.route``, ``@bp.get``,
 ``Route(...)``/``Mount(...)`` lists, ``app.mount``), Django URL confs (``path``,
 ``re_path``, ``url``, ``include``), aiohttp (``app.router.add_get``, ``web.get(...)``
 route tables, ``RouteTableDef``), Tornado (``(pattern, Handler)`` tuples, ``url()``)
-and gRPC health servicers (a ``HealthServicer`` subclass with a ``Check`` method).
+and gRPC health servicers (a ``HealthServicer`` subclass with a ``Check`` method, or any
+class whose instance ``add_HealthServicer_to_server`` registers).
 Which names belong to which framework comes from the catalog (``knowledge.routes``);
 this module only knows the shapes of those APIs.
 
@@ -138,6 +139,8 @@ class RouteFinder:
         self.grpc_method: str = grpc["method"]
         self.grpc_path: str = grpc["path"]
         self.grpc_stock = frozenset(grpc["stock_servicers"])
+        self.grpc_registration: str = grpc.get("registration", "")
+        self._grpc_routed: set[object] = set()  # class nodes (by id) and imported names already routed
         self.routes: list[Route] = []
         self.mounts: list[Mount] = []
         #: Routes frameworks add themselves: (paths, the port they are served on when only one).
@@ -145,7 +148,7 @@ class RouteFinder:
         self._tornado_tuples: set[int] = set()
         # Last name of every function-style declaration: most calls are rejected on this alone.
         every = (*self.calls, *self.mount_calls, *self.tornado_apps, *self.grpc_stock, *self.implicit)
-        self._call_tails = frozenset(n.removesuffix("()").rsplit(".", 1)[-1] for n in every)
+        self._call_tails = frozenset(n.removesuffix("()").rsplit(".", 1)[-1] for n in every) | {self.grpc_registration}
 
     # -- entry points, one per visited node type ------------------------------------------
     def on_function(self, node: cst.FunctionDef | cst.ClassDef) -> None:
@@ -160,8 +163,12 @@ class RouteFinder:
         method = _method(node, self.grpc_method)
         if method is None or not self._is_grpc_servicer(node):
             return
-        handler = Handler(node, self.ctx.scope)
-        self.routes.append(Route(self.grpc_path, "grpc", "grpc", False, method.name, handler))
+        self._grpc_class(node, method, self.ctx.scope)
+
+    def _grpc_class(self, node: cst.ClassDef, method: cst.FunctionDef, scope: Scope) -> None:
+        if id(node) not in self._grpc_routed:
+            self._grpc_routed.add(id(node))
+            self.routes.append(Route(self.grpc_path, "grpc", "grpc", False, method.name, Handler(node, scope)))
 
     def on_call(self, node: cst.Call) -> None:
         func = node.func
@@ -183,6 +190,9 @@ class RouteFinder:
         if tail not in self._call_tails:
             return
         names = self.ctx.qualnames(func)
+        if tail == self.grpc_registration and any(n.rsplit(".", 1)[-1] == tail for n in names):
+            self._registered_servicer(node)
+            return
         for name in names:
             if name in self.calls:
                 self._function_call(node, self.calls[name])
@@ -213,6 +223,30 @@ class RouteFinder:
             return
         handler = self.handler(target, self.ctx.scope)
         self.routes.append(Route(pattern, "regex", "tornado", True, node.elements[0].value, handler))
+
+    def _registered_servicer(self, call: cst.Call) -> None:
+        """``add_HealthServicer_to_server(Health(), server)``: the registered object's class answers the
+        health check, whatever its bases (the stock servicer is routed where it is made)."""
+        args = positional(call)
+        target = args[0] if args else keyword(call, ("servicer",))
+        scope = self.ctx.scope
+        if isinstance(target, cst.Name):
+            bindings = self.ctx.resolver.lookup(target.value, scope)
+            if len(bindings) != 1 or bindings[0].kind != "assign":
+                return
+            target, scope = bindings[0].value, bindings[0].scope
+        if not isinstance(target, cst.Call) or self.ctx.match(target.func, {f"{s}" for s in self.grpc_stock}, scope):
+            return
+        local = self._local(target.func, scope)
+        if local is not None and isinstance(local.node, cst.ClassDef) and local.scope is not None:
+            method = _method(local.node, self.grpc_method)
+            if method is not None:
+                self._grpc_class(local.node, method, local.scope)
+            return
+        refs = local.refs if local is not None else tuple(sorted(n for n in self.ctx.qualnames(target.func, scope) if "." in n))
+        if refs and refs not in self._grpc_routed:
+            self._grpc_routed.add(refs)
+            self.routes.append(Route(self.grpc_path, "grpc", "grpc", False, target, Handler(None, None, refs)))
 
     # -- shapes ---------------------------------------------------------------------------
     def _decorator(self, call: cst.Call, decorated: cst.FunctionDef | cst.ClassDef) -> None:

@@ -48,10 +48,10 @@ class HealthAlwaysSucceeds(HealthRule):
         role = endpoint.role()
         if role == "liveness" or (role == "neutral" and not project.only(endpoint)):
             return  # a liveness endpoint should be this cheap
+        why = verdict.get("reason") or f"{_handler(verdict)} calls nothing that could fail and returns no error status"
         yield finding_at(
             cls, doc, endpoint.verdict_file, verdict["span"],
-            f"{_subject(endpoint, role)} and always answers success: {_handler(verdict)} calls nothing that "
-            "could fail and returns no error status, so a pod that cannot serve keeps receiving traffic",
+            f"{_subject(endpoint, role)} and always answers success: {why}, so a pod that cannot serve keeps receiving traffic",
         )
 
 

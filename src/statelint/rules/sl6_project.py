@@ -12,6 +12,10 @@ cached runs see the same project:
   same way, for routes declared in another module (Django's ``urls.py`` -> ``views.py``).
   Only verdicts some rule could report are kept: positions cost a metadata pass.
 * ``probe``: one probe of one container (:mod:`sl6_manifests`).
+* ``grpc_status``: where a file sets the statuses of grpcio-health-checking's stock
+  ``HealthServicer``: the calls that set SERVING, and whether any sets another status, names
+  one, or enters the graceful shutdown. A stock servicer whose statuses are set to SERVING
+  and never to anything else, anywhere in the scan, answers SERVING whatever happens.
 
 **Liveness or readiness.** A route's role comes first from the probes that call it
 (a manifest whose livenessProbe requests its path makes it a liveness endpoint), then
@@ -53,6 +57,7 @@ from statelint.rules._routes import (
     normalize,
     serves,
 )
+from statelint.rules._syntax import ABSENT, argument
 from statelint.rules.base import BaseRule, Rule, TextRule
 from statelint.rules.sl6_handlers import HandlerJudge, Verdict
 from statelint.rules.sl6_manifests import has_probes, image_name, probes_in
@@ -102,6 +107,7 @@ class RoutesAndProbes(Rule, TextRule):
         needles = [*knowledge["routes"]["needles"], *knowledge["manifests"]["needles"]]
         if not cls.every_route:
             needles += knowledge["handlers"]["name_needles"]
+            needles += knowledge["routes"]["grpc"].get("status_needles", ())
         return tuple(needles)
 
     # -- manifests ------------------------------------------------------------------------------
@@ -115,6 +121,7 @@ class RoutesAndProbes(Rule, TextRule):
         super().bind(ctx)
         self.finder = RouteFinder(ctx, self.knowledge["routes"])
         self.candidates: list[tuple[cst.FunctionDef | cst.ClassDef, Scope]] = []
+        self.statuses = StatusSetters(ctx, self.knowledge["routes"]["grpc"]) if not self.every_route else None
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.finder.on_function(node)
@@ -126,6 +133,8 @@ class RoutesAndProbes(Rule, TextRule):
 
     def visit_Call(self, node: cst.Call) -> None:
         self.finder.on_call(node)
+        if self.statuses is not None:
+            self.statuses.on_call(node)
 
     def visit_Tuple(self, node: cst.Tuple) -> None:
         self.finder.on_tuple(node)
@@ -159,11 +168,14 @@ class RoutesAndProbes(Rule, TextRule):
             record = self._health_record(route, names, judge)
             if record is not None:
                 self.fact(record)
+        grpc_method = self.knowledge["routes"]["grpc"]["method"]
         for node, scope in self.candidates:
-            if names.is_health_name(node.name.value):
+            if names.is_health_name(node.name.value) or _defines(node, grpc_method):
                 verdict = self._verdict(Handler(node, scope), judge)
                 if verdict is not None:
                     self.fact({"t": "handler", "q": f"{scope.prefix}.{node.name.value}", "verdict": verdict})
+        if self.statuses is not None and (self.statuses.serving or self.statuses.changes):
+            self.fact({"t": "grpc_status", "serving": [_span_fact(self.span(n)) for n in self.statuses.serving], "changes": self.statuses.changes})
 
     def _health_record(self, route: Route, names: RoleNames, judge: HandlerJudge) -> dict[str, Any] | None:
         kind = "grpc" if route.style == "grpc" else "http"
@@ -172,6 +184,7 @@ class RoutesAndProbes(Rule, TextRule):
             return None
         handler = route.handler
         name = _handler_name(handler)
+        stock = kind == "grpc" and handler is not None and bool(set(handler.refs) & set(self.knowledge["routes"]["grpc"]["stock_servicers"]))
         return {
             "t": "health",
             "kind": kind,
@@ -182,6 +195,7 @@ class RoutesAndProbes(Rule, TextRule):
             "span": _span_fact(self.span(route.anchor)),
             "verdict": self._verdict(handler, judge) if handler is not None else None,
             "refs": list(handler.refs) if handler is not None else [],
+            "stock": stock,
         }
 
     def _verdict(self, handler: Handler, judge: HandlerJudge) -> dict[str, Any] | None:
@@ -208,6 +222,62 @@ class RoutesAndProbes(Rule, TextRule):
                 name = f"{owner.name.value}.{name}"
             return judge.judge(function, scope, owner), anchor, name
         return None
+
+
+def _defines(node: cst.FunctionDef | cst.ClassDef, method: str) -> bool:
+    """A class defining ``method`` (``Check``): a gRPC servicer another module may register."""
+    if not isinstance(node, cst.ClassDef) or not isinstance(node.body, cst.IndentedBlock):
+        return False
+    return any(isinstance(s, cst.FunctionDef) and s.name.value == method for s in node.body.body)
+
+
+class StatusSetters:
+    """Where one file sets the statuses of grpcio-health-checking's stock servicer.
+
+    ``servicer.set(service, status)`` counts when ``servicer`` is a stock servicer, or anything the
+    file's names do not resolve (``self.health``, a parameter); a receiver resolving to something
+    else (a cache client's ``set``) does not. A SERVING status is collected in ``serving``; any other
+    status, a status named other than SERVING anywhere in the file, or ``enter_graceful_shutdown()``
+    sets ``changes``. Only files spelling one of the catalog's ``status_needles`` are read (the
+    prefilter's own condition, so that both agree).
+    """
+
+    def __init__(self, ctx: FileContext, grpc: Mapping[str, Any]) -> None:
+        self.ctx = ctx
+        self.active = any(needle in ctx.source for needle in grpc.get("status_needles", ()))
+        self.instances = frozenset(f"{name}()" for name in grpc["stock_servicers"])
+        setter = grpc.get("status_setter", {})
+        self.method: str = setter.get("method", "")
+        self.status: Mapping[str, Any] = setter.get("status", {})
+        self.shutdown = frozenset(grpc.get("shutdown_methods", ()))
+        self.serving: list[cst.CSTNode] = []
+        self.changes = self.active and any(name in ctx.source for name in grpc.get("other_statuses", ()))
+
+    def on_call(self, node: cst.Call) -> None:
+        func = node.func
+        if not self.active or not isinstance(func, cst.Attribute):
+            return
+        if func.attr.value in self.shutdown:
+            self.changes = True
+        elif func.attr.value == self.method and self._servicer(func.value):
+            status = argument(node, self.status.get("keyword"), self.status.get("position"))
+            if status is ABSENT:
+                return  # one argument: not a status
+            if _terminal(status) == "SERVING":
+                self.serving.append(node)
+            else:
+                self.changes = True
+
+    def _servicer(self, receiver: cst.BaseExpression) -> bool:
+        names = self.ctx.qualnames(receiver)
+        return not names or not names.isdisjoint(self.instances)
+
+
+def _terminal(node: Any) -> str | None:
+    """``SERVING`` for ``health_pb2.HealthCheckResponse.SERVING`` or a name ``SERVING``."""
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return node.value if isinstance(node, cst.Name) else None
 
 
 def _handler_name(handler: Handler | None) -> str:
@@ -314,9 +384,14 @@ class HealthProject:
         self.endpoints: list[Endpoint] = []
         self.probes: list[tuple[str, dict[str, Any]]] = []
         handlers: dict[str, tuple[str, dict[str, Any]]] = {}
+        serving: list[tuple[str, list[int]]] = []  # where stock servicers' statuses are set to SERVING
+        changed = False  # ... and whether any is set to anything else, anywhere
         for path, records in sorted(facts.items()):
             for record in records:
-                if record["t"] == "health":
+                if record["t"] == "grpc_status":
+                    serving += [(path, span) for span in record["serving"]]
+                    changed |= record["changes"]
+                elif record["t"] == "health":
                     self.endpoints.append(Endpoint(path, record, record["verdict"], path))
                 elif record["t"] == "handler":
                     handlers.setdefault(record["q"], (path, record["verdict"]))
@@ -327,6 +402,8 @@ class HealthProject:
                 if ref in handlers:
                     endpoint.verdict_file, endpoint.verdict = handlers[ref]
                     break
+            if endpoint.record.get("stock") and serving and not changed:
+                endpoint.verdict = _serving_once(endpoint, serving)
         files = {e.file for e in self.endpoints}
         self.probed_files: set[str] = set()
         self.folders: dict[str, str] = {}  # manifest -> the folder of the code it goes with
@@ -358,6 +435,18 @@ class HealthProject:
         probing = [p for e in reached for _, p in e.probes]
         code = container_code(probe, self.folders.get(manifest, ""), {e.file for e in reached}, probing)
         return [e for e in reached if e.file in code]
+
+
+def _serving_once(endpoint: Endpoint, serving: list[tuple[str, list[int]]]) -> dict[str, Any]:
+    """The verdict on a stock servicer whose statuses are only ever set to SERVING."""
+    places = ", ".join(where(path, span) for path, span in serving[:3]) + (" ..." if len(serving) > 3 else "")
+    return {
+        "succeeds": True,
+        "name": "",
+        "span": endpoint.record["span"],
+        "dependency": None,
+        "reason": f"the stock HealthServicer's statuses are set to SERVING ({places}) and never to anything else",
+    }
 
 
 def container_code(

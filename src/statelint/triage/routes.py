@@ -12,7 +12,12 @@ a cheap sign on CPython's tree, over-approximated here:
   ``Route()``, ``Mount()``, ``FastAPI()``, ``start_http_server``): a call that may resolve
   to them (:func:`statelint.triage.aliases.may_call`);
 * Tornado ``(pattern, Handler)`` tuples, with an ``Application``/``add_handlers`` call or a
-  ``RequestHandler`` in sight; gRPC health servicers, whose names end in ``HealthServicer``.
+  ``RequestHandler`` in sight; gRPC health servicers, whose names end in ``HealthServicer``
+  (so does ``add_HealthServicer_to_server``, which registers any class as one).
+
+The health rules also read a class defining ``Check`` (a servicer another module may
+register), and where a file sets the statuses of the stock servicer: it spells one of the
+catalog's ``status_needles``.
 
 The health rules record a fact only for a route whose path matches ``health-paths`` (or a
 gRPC health check), or for a module-level function or class named like a health check.
@@ -70,6 +75,9 @@ def health_facts(source: Source, knowledge: Mapping[str, Any], options: Mapping[
     healthy = _healthy(options["health-paths"])
     routes = knowledge["routes"]
     if _grpc(source) or any(_health_name(name, healthy) for name in module_definitions(source)):
+        return True
+    grpc = routes["grpc"]
+    if f"def {grpc['method']}" in source.text or any(n in source.text for n in grpc.get("status_needles", ())):
         return True
     if may_call(source, _function_style(routes, mounts=False)):
         found = shapes(source, routes)
