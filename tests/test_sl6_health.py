@@ -214,3 +214,9 @@ def test_stock_servicer_set_to_serving_once(tmp_path: Path) -> None:
 )
 def test_stock_servicer_near_misses(name: str, tmp_path: Path) -> None:
     assert sl6(name, tmp_path) == []
+
+
+def test_grpc_registered_servicer_inheriting_check(tmp_path: Path) -> None:
+    assert sl6("grpc_registered_inherited", tmp_path) == [("grpc_registered_inherited/server.py", "SL601", 11, 9)]
+    found = messages("grpc_registered_inherited", tmp_path / "again")
+    assert "always answers success: BaseMailService.Check() calls nothing" in found[("SL601", 11)]

@@ -229,24 +229,50 @@ class RouteFinder:
         health check, whatever its bases (the stock servicer is routed where it is made)."""
         args = positional(call)
         target = args[0] if args else keyword(call, ("servicer",))
-        scope = self.ctx.scope
-        if isinstance(target, cst.Name):
-            bindings = self.ctx.resolver.lookup(target.value, scope)
-            if len(bindings) != 1 or bindings[0].kind != "assign":
-                return
-            target, scope = bindings[0].value, bindings[0].scope
-        if not isinstance(target, cst.Call) or self.ctx.match(target.func, {f"{s}" for s in self.grpc_stock}, scope):
-            return
-        local = self._local(target.func, scope)
-        if local is not None and isinstance(local.node, cst.ClassDef) and local.scope is not None:
-            method = _method(local.node, self.grpc_method)
-            if method is not None:
-                self._grpc_class(local.node, method, local.scope)
-            return
-        refs = local.refs if local is not None else tuple(sorted(n for n in self.ctx.qualnames(target.func, scope) if "." in n))
-        if refs and refs not in self._grpc_routed:
-            self._grpc_routed.add(refs)
-            self.routes.append(Route(self.grpc_path, "grpc", "grpc", False, target, Handler(None, None, refs)))
+        for made, scope in self._made(target, self.ctx.scope):
+            if self.ctx.match(made.func, self.grpc_stock, scope):
+                continue
+            local = self._local(made.func, scope)
+            if local is not None and isinstance(local.node, cst.ClassDef) and local.scope is not None:
+                found = self._inherited(local.node, local.scope, 0)
+                if found is not None:
+                    self._grpc_class(*found)
+                continue
+            refs = local.refs if local is not None else tuple(sorted(n for n in self.ctx.qualnames(made.func, scope) if "." in n))
+            if refs and refs not in self._grpc_routed:
+                self._grpc_routed.add(refs)
+                self.routes.append(Route(self.grpc_path, "grpc", "grpc", False, made, Handler(None, None, refs)))
+
+    def _made(self, target: cst.BaseExpression | None, scope: Scope) -> list[tuple[cst.Call, Scope]]:
+        """The calls that make ``target``: itself, or what a variable is assigned (``None`` aside)."""
+        if isinstance(target, cst.Call):
+            return [(target, scope)]
+        if not isinstance(target, cst.Name):
+            return []
+        made = []
+        for binding in self.ctx.resolver.lookup(target.value, scope):
+            value = binding.value
+            if binding.kind == "assign" and isinstance(value, cst.Name) and value.value == "None":
+                continue
+            if binding.kind != "assign" or not isinstance(value, cst.Call):
+                return []  # assigned something else somewhere: cannot tell
+            made.append((value, binding.scope))
+        return made
+
+    def _inherited(self, node: cst.ClassDef, scope: Scope, depth: int) -> tuple[cst.ClassDef, cst.FunctionDef, Scope] | None:
+        """The class (``node`` or a base class defined in this module) whose ``Check`` instances of ``node`` run."""
+        method = _method(node, self.grpc_method)
+        if method is not None:
+            return node, method, scope
+        if depth > 4:
+            return None
+        for base in node.bases:
+            local = self._local(base.value, scope)
+            if local is not None and isinstance(local.node, cst.ClassDef) and local.scope is not None:
+                found = self._inherited(local.node, local.scope, depth + 1)
+                if found is not None:
+                    return found
+        return None
 
     # -- shapes ---------------------------------------------------------------------------
     def _decorator(self, call: cst.Call, decorated: cst.FunctionDef | cst.ClassDef) -> None:
