@@ -190,3 +190,27 @@ def test_cases_are_what_the_rules_find(tmp_path: Path) -> None:
     )
     assert run.exit_code == 1, run.stderr
     assert {f["path"] for f in run.findings} == set(SITES)
+
+
+def test_self_attributes_follow_the_prefilter(tmp_path: Path) -> None:
+    """``self.app.run()`` whose ``app`` a base class of another module assigns: the file names no library
+    the rules look for, so the prefilter skips it; with the prefilter off the rules must agree (they only
+    follow ``self`` in a file the prefilter would let through), and where a needle occurs both report."""
+    (tmp_path / "base.py").write_text(
+        "from flask import Flask\nclass Base:\n    def __init__(self):\n        self.app = Flask(__name__)\n", encoding="utf-8"
+    )
+    (tmp_path / "runner.py").write_text(
+        "from base import Base\nclass Runner(Base):\n    def main(self):\n        self.app.run()\n", encoding="utf-8"
+    )
+    (tmp_path / "named.py").write_text(
+        "import flask  # noqa\nfrom base import Base\nclass Named(Base):\n    def main(self):\n        self.app.run()\n",
+        encoding="utf-8",
+    )
+    reports = []
+    for prefilter in ("on", "off"):
+        run = run_cli(
+            "check", "--no-cache", "--output-format", "json", "--select", "SL3", ".",
+            cwd=tmp_path, env={"STATELINT_PREFILTER": prefilter},
+        )
+        reports.append([(f["path"], f["code"], f["line"], f["column"]) for f in run.findings])
+    assert reports[0] == reports[1] == [("named.py", "SL302", 5, 9)]
