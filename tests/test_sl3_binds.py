@@ -189,7 +189,7 @@ def test_more_servers_messages(tmp_path: Path) -> None:
     found = {f["line"]: f["message"] for f in run.findings}
     assert found[20].startswith("waitress serve binds to loopback addresses '127.0.0.1 [::1]'")
     assert found[29].startswith(
-        "Sanic server (app.run, app.prepare) is given the host None, which selects its default, and listens on '127.0.0.1'"
+        "Sanic server (app.run, app.prepare) is given the host None and so listens on '127.0.0.1' by default"
     )
     assert "(unless the environment sets GRADIO_SERVER_NAME)" in found[39]
     assert "(unless the environment sets HOST)" in found[37]

@@ -570,11 +570,11 @@ class LoopbackByDefault(_BindDetector):
             given = _default_value(site.value)
             if given is _ABSENT or given not in entry.get("default_for", ()):
                 return
-            how = f"is given the host {given!r}, which selects its default, and"
+            how = f"is given the host {given!r} and so"
         unless = f" (unless the environment sets {entry['environment']})" if entry.get("environment") else ""
         self.report(
             site.node,
-            f"{entry['name']} {how} listens on {default!r}{unless}: nothing outside the container can reach it",
+            f"{entry['name']} {how} listens on {default!r} by default{unless}: nothing outside the container can reach it",
         )
 
 
