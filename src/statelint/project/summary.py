@@ -551,7 +551,8 @@ class _Summarizer:
         return None
 
     def owner(self, name: str, scope: _Scope) -> _Scope | None:
-        """The scope whose binding of ``name`` a reference from ``scope`` finds (as :meth:`lookup`)."""
+        """The scope whose bindings of ``name`` a reference from ``scope`` finds: a class body's names
+        are not seen from its methods, and a ``global`` declaration sends the lookup to the module."""
         current: _Scope | None = scope
         first = True
         while current is not None:
@@ -581,20 +582,9 @@ class _Summarizer:
         return found
 
     def lookup(self, name: str, scope: _Scope) -> list[tuple[Any, ...]]:
-        current: _Scope | None = scope
-        first = True
-        while current is not None:
-            if current.kind == "class" and not first:
-                current = current.parent
-                continue
-            if name in current.global_names:
-                return self.module_scope.names.get(name, [])
-            found = current.names.get(name)
-            if found:
-                return found
-            first = False
-            current = current.parent
-        return []
+        """The bindings a reference to ``name`` from ``scope`` may find (Python's LEGB rule)."""
+        owner = self.owner(name, scope)
+        return owner.names.get(name, []) if owner is not None else []
 
     def resolve(self, node: ast.expr, scope: _Scope, depth: int, shallow: bool = False) -> set[str]:
         """Qualified names ``node`` may refer to. ``shallow``: through imports, defs and classes only,
