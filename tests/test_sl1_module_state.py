@@ -317,6 +317,18 @@ def test_cross_module_needs_the_defining_module(tmp_path: Path) -> None:
             "class Lazy:\n    def __getattr__(self, name):\n        global LAST\n        LAST = name\n        return None\n",
             [("SL102", 4, 9)],
         ),
+        # a repeated list is a list; a work queue fed on the request path holds work this process alone drains
+        (
+            "import queue\nfrom flask import Flask\napp = Flask(__name__)\nSLOTS = [None] * 8\nJOBS = queue.Queue()\n"
+            "@app.post('/slot/<int:i>')\ndef put(i):\n    SLOTS[i] = 1\n    JOBS.put_nowait(i)\n    return 'ok'\n",
+            [("SL101", 4, 1), ("SL101", 5, 1)],
+        ),
+        # ... near misses: a repeated list only read, a queue only drained on the request path
+        (
+            "import asyncio\nSIZES = [0] * 8\nEVENTS = asyncio.Queue()\nasync def size(i):\n"
+            "    await EVENTS.get()\n    return SIZES[i]\n",
+            [],
+        ),
         # a pure "still unset" guard is a one-time init
         ("_data = None\ndef data():\n    global _data\n    if _data is None:\n        _data = fetch()\n    return _data\n", []),
     ],

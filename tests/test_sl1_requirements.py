@@ -279,3 +279,9 @@ def test_a_private_double_underscore_name_is_a_container_like_any_other() -> Non
     """``__cache = {}`` (no trailing underscores) is no dunder: the rule judges it, so the file is parsed."""
     assert sl101("__cache = {}\ndef put(k, v):\n    __cache[k] = v\n") is True
     assert sl101("__all__ = []\ndef put(k):\n    __all__.append(k)\n") is False
+
+
+def test_a_repeated_list_and_a_work_queue_are_containers() -> None:
+    assert sl101("SLOTS = [None] * 8\ndef put(i):\n    SLOTS[i] = 1\n") is True
+    assert sl101("import queue\nJOBS = queue.Queue()\ndef submit(job):\n    JOBS.put(job)\n") is True
+    assert sl101("import queue\nJOBS = queue.Queue()\ndef take():\n    return JOBS.get()\n") is False

@@ -347,7 +347,7 @@ class _Summarizer:
                     self.pending.append((qualname, "value", value, scope, None))
                     if isinstance(value, ast.Constant) and _plain_literal(value.value):
                         self.summary.literals[qualname] = value.value
-                    kind = _CONTAINER_DISPLAYS.get(value.__class__)
+                    kind = _container_display(value)
                     if kind is not None and scope.kind == "module" and not _is_dunder(target.id):
                         self.summary.containers.setdefault(qualname, kind)
             elif isinstance(target, ast.Attribute) and value is not None and self.is_self(target.value, scope):
@@ -676,6 +676,14 @@ def _head_name(node: ast.expr) -> str | None:
     while isinstance(node, ast.Attribute):
         node = node.value
     return node.id if isinstance(node, ast.Name) else None
+
+
+def _container_display(value: ast.expr) -> str | None:
+    """``dict``, ``list`` or ``set`` for a display or comprehension, and ``list`` for ``[None] * n``."""
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Mult):
+        if isinstance(value.left, (ast.List, ast.ListComp)) or isinstance(value.right, (ast.List, ast.ListComp)):
+            return "list"
+    return _CONTAINER_DISPLAYS.get(value.__class__)
 
 
 def _is_dunder(name: str) -> bool:

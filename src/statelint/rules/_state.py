@@ -249,6 +249,9 @@ class ModuleState:
         }.get(type(value))
         if literal is not None:
             return literal
+        if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Multiply):
+            if isinstance(value.left, (cst.List, cst.ListComp)) or isinstance(value.right, (cst.List, cst.ListComp)):
+                return "list"  # `[None] * n`
         if isinstance(value, cst.Call):
             names = {*self.k1.get("container_calls", ()), *extra}
             found = self.ctx.match(value.func, names, self.module_scope)
