@@ -162,3 +162,19 @@ def test_a_stop_read_through_an_inherited_method_counts(tmp_path: Path) -> None:
     # Consumer's loop calls self.stopped(), which reads the event Stoppable.stop() sets.
     found = lint_variant(tmp_path, "sl5/threads.py", "        self._stop_event.set()\n", "        pass\n", "SL501")
     assert found == [*POSITIVES, ("SL501", 182, 19), *LAST]
+
+
+def test_a_thread_running_an_event_loop_is_long_lived_even_when_started_at_startup(tmp_path: Path) -> None:
+    """``asyncio.set_event_loop(loop); loop.run_forever()`` in the target runs until something stops
+    the loop: not one-shot startup work, even when only startup code starts the thread."""
+    source = (
+        "import asyncio\nimport atexit\nimport threading\n\nLOOP = asyncio.new_event_loop()\n\n\n"
+        "def runner():\n    asyncio.set_event_loop(LOOP)\n    LOOP.run_forever()\n\n\n"
+        "def start():\n    threading.Thread(target=runner, daemon=True).start()\n\n\nstart()\n"
+    )
+    (tmp_path / "loop.py").write_text(source)
+    assert check_json("loop.py", cwd=tmp_path, select="SL5").triples == [("SL502", 14, 5)]
+    # near miss: a shutdown path stops the loop (from another thread, as asyncio requires)
+    stopped = source + "\n\n@atexit.register\ndef stop():\n    LOOP.call_soon_threadsafe(LOOP.stop)\n"
+    (tmp_path / "loop.py").write_text(stopped)
+    assert check_json("loop.py", cwd=tmp_path, select="SL5").triples == []

@@ -91,11 +91,13 @@ class _Worker:
 
     @property
     def long_lived(self) -> bool:
-        """It loops, sleeps, or is a server loop itself (``target=server.serve_forever``)."""
-        if isinstance(self.target, cst.Attribute) and self.target.attr.value in self.knowledge["long_running_methods"]:
+        """It loops, sleeps, or is a server or event loop itself (``target=server.serve_forever``), or
+        runs one (``asyncio.set_event_loop(loop); loop.run_forever()`` in its target)."""
+        forever = set(self.knowledge["long_running_methods"])
+        if isinstance(self.target, cst.Attribute) and self.target.attr.value in forever:
             return True
         sleeps = set(self.knowledge["sleep_calls"])
-        return bool(self.loops) or any(event.names & sleeps for event in self.calls())
+        return bool(self.loops) or any(event.names & sleeps or _method_of(event) in forever for event in self.calls())
 
     @property
     def runs_schedule(self) -> bool:
@@ -125,6 +127,10 @@ class _Worker:
             for loop in (n for n in subtree(func.body) if isinstance(n, (cst.While, cst.For))):
                 watched |= self._tokens(loop, func)
                 watched |= self._read_by_calls(loop)
+        forever = set(self.knowledge["long_running_methods"])
+        for event in self.calls():
+            if _method_of(event) in forever:  # `loop.run_forever()`: stopped by `loop.stop` (`call_soon_threadsafe(loop.stop)`)
+                watched |= self._tokens(event.node.func.value, None)  # type: ignore[union-attr]
         context = self.resource.call.where.funcs[-1] if self.resource.call.where.funcs else None
         for arg in self.node.args:
             if arg.value is not self.target:
@@ -407,6 +413,12 @@ def _judge(worker: _Worker, handle: str) -> Verdict | None:
                        "to stop: SIGTERM (or the exit of the main thread) cuts it off mid-work")
     return Verdict("SL501", worker.node, f"thread{target} is started and {where}never joined, and no shutdown path "
                    "signals it to stop: SIGTERM cuts it off mid-work")
+
+
+def _method_of(event: Event) -> str | None:
+    """``run_forever`` for the call ``loop.run_forever()``."""
+    func = event.node.func if isinstance(event.node, cst.Call) else None
+    return func.attr.value if isinstance(func, cst.Attribute) else None
 
 
 def _started_at_startup(worker: _Worker) -> bool:
