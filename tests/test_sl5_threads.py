@@ -178,3 +178,16 @@ def test_a_thread_running_an_event_loop_is_long_lived_even_when_started_at_start
     stopped = source + "\n\n@atexit.register\ndef stop():\n    LOOP.call_soon_threadsafe(LOOP.stop)\n"
     (tmp_path / "loop.py").write_text(stopped)
     assert check_json("loop.py", cwd=tmp_path, select="SL5").triples == []
+
+
+def test_an_anonymous_server_loop_is_stopped_by_nothing(tmp_path: Path) -> None:
+    """``HTTPServer(...).serve_forever()`` in a target: no name a shutdown path could stop, so the
+    names in its arguments (``Handler``) are not what stops it."""
+    source = (
+        "import signal\nimport threading\nfrom http.server import BaseHTTPRequestHandler as Handler, HTTPServer\n\n\n"
+        "def serve():\n    HTTPServer(('0.0.0.0', 9101), Handler).serve_forever()\n\n\n"
+        "def on_term(signum, frame):\n    Handler.close = True\n\n\n"
+        "signal.signal(signal.SIGTERM, on_term)\nthreading.Thread(target=serve).start()\n"
+    )
+    (tmp_path / "metrics.py").write_text(source)
+    assert check_json("metrics.py", cwd=tmp_path, select="SL501").triples == [("SL501", 15, 1)]

@@ -129,8 +129,9 @@ class _Worker:
                 watched |= self._read_by_calls(loop)
         forever = set(self.knowledge["long_running_methods"])
         for event in self.calls():
-            if _method_of(event) in forever:  # `loop.run_forever()`: stopped by `loop.stop` (`call_soon_threadsafe(loop.stop)`)
-                watched |= self._tokens(event.node.func.value, None)  # type: ignore[union-attr]
+            receiver = event.node.func.value if _method_of(event) in forever else None  # type: ignore[union-attr]
+            if isinstance(receiver, (cst.Name, cst.Attribute)):  # `loop.run_forever()`: stopped by `loop.stop`
+                watched |= self._tokens(receiver, None)
         context = self.resource.call.where.funcs[-1] if self.resource.call.where.funcs else None
         for arg in self.node.args:
             if arg.value is not self.target:
