@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import check_json, requirement_met
+from tests.helpers import check_json, requirement_met, run_cli
 
 
 def sl101(text: str, **options: object) -> bool:
@@ -237,6 +237,44 @@ def test_sl102_skips_startup_functions_unless_the_option_is_emptied() -> None:
     assert sl102(source) is True
     nested = "def init_app():\n    def later():\n        global _app\n        _app = make()\n"
     assert sl102(nested, **{"startup-functions": ["init_*"]}) is True  # `later` is not one
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the event loop's clock named by the attribute it is read through: from the method's instance,
+        # from a module-level object, and as the rule sees it (the summary and the rule judge one name)
+        ("class C:\n    def hit(self, k):\n        self.last[k] = self.bot.loop.time()\n", True),
+        ("class C:\n    @classmethod\n    def hit(cls, k):\n        cls.last[k] = cls._loop.time()\n", True),
+        ("import discord\nbot = discord.Client()\nLAST = {}\ndef hit(k):\n    LAST[k] = bot.loop.time()\n", True),
+        # a parameter that is not the instance: nothing names it, and the rule does not judge it either
+        ("class C:\n    def hit(self, ctx, k):\n        self.last[k] = ctx.bot.loop.time()\n", False),
+        ("class C:\n    @staticmethod\n    def hit(me, k):\n        me.last[k] = me.loop.time()\n", False),
+        # `.time()` of something not named a loop is no clock
+        ("class C:\n    def hit(self, k):\n        self.last[k] = self.schedule.time()\n", False),
+        # the library clocks, by import
+        ("import pendulum\nLAST = {}\ndef hit(k):\n    LAST[k] = pendulum.now()\n", True),
+        ("from discord.utils import utcnow\nLAST = {}\ndef hit(k):\n    LAST[k] = utcnow()\n", True),
+    ],
+)
+def test_sl403_method_clocks_and_library_clocks(text: str, expected: bool) -> None:
+    assert sl403(text) is expected
+
+
+def test_sl403_method_clocks_the_declaration_skips_are_never_reported(tmp_path: Path) -> None:
+    """The receivers the declaration cannot name are not clocks to the rule either (prefilter off)."""
+    text = (
+        "class Cooldown:\n    def __init__(self):\n        self.last = {}\n"
+        "    def allow(self, ctx, k):\n        if ctx.bot.loop.time() - self.last.get(k, 0) < 1:\n            return False\n"
+        "        self.last[k] = ctx.bot.loop.time()\n        return True\n"
+    )
+    assert sl403(text) is False
+    (tmp_path / "case.py").write_text(text, encoding="utf-8")
+    run = run_cli("check", "--no-cache", "--output-format", "json", "--select", "SL403", ".", cwd=tmp_path, env={"STATELINT_PREFILTER": "off"})
+    assert run.findings == []
+    (tmp_path / "case.py").write_text(text.replace("ctx.bot.loop", "self.bot.loop"), encoding="utf-8")
+    run = run_cli("check", "--no-cache", "--output-format", "json", "--select", "SL403", ".", cwd=tmp_path, env={"STATELINT_PREFILTER": "off"})
+    assert [(f["code"], f["line"]) for f in run.findings] == [("SL403", 1)]
 
 
 def test_sl403_skips_clock_readings_kept_in_locals_only() -> None:

@@ -27,6 +27,22 @@ def test_message_names_the_state(tmp_path: Path) -> None:
     assert "keeps `tokens`, `updated` on instances that live for the whole process (module-level instance `bucket`)" in messages[3]
 
 
+def test_the_catalogs_other_clocks(tmp_path: Path) -> None:
+    assert lint_fixture("sl4/clocks.py", tmp_path, "SL1,SL4") == [
+        ("SL403", 10, 7),  # self.bot.loop.time(): the event loop's clock, on an attribute chain from `self`
+        ("SL403", 22, 7),  # discord.utils.utcnow()
+        ("SL403", 33, 1),  # datetime.now(timezone.utc): an aware now is the same clock (at `_opened`)
+        ("SL403", 44, 7),  # arrow.utcnow()
+        ("SL403", 55, 7),  # pendulum.now()
+        ("SL403", 66, 7),  # self._loop.time(), through a local
+    ]
+
+
+def test_other_clocks_kept_for_one_call_or_no_clock_at_all(tmp_path: Path) -> None:
+    # the loop's time and utcnow() only timing one call, and `.time()` of an object not named a loop
+    assert lint_fixture("sl4/clocks_ok.py", tmp_path, "SL1,SL4") == []
+
+
 def test_redis_state_request_locals_and_deadlines_are_not_limiters(tmp_path: Path) -> None:
     assert lint_fixture("sl4/handrolled_ok.py", tmp_path, "SL1,SL4") == []
 

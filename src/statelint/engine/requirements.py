@@ -299,11 +299,28 @@ def _stored_clock(facts: FileFacts, knowledge: Mapping[str, Any], options: Mappi
     """A function stores a reading of one of ``knowledge.clocks`` where it outlives the call: in a
     module variable or an attribute of ``self`` (SL403)."""
     clocks = set(knowledge.get("clocks", ()))
+    methods = clock_methods(knowledge)
     for _, _, _, stored in facts.function_writes():
         for name in stored:
-            if name in clocks or not facts.expand(name).isdisjoint(clocks):
+            if name in clocks or method_clock(name, methods):
+                return True
+            expanded = facts.expand(name)
+            if not expanded.isdisjoint(clocks) or any(method_clock(e, methods) for e in expanded):
                 return True
     return False
+
+
+def clock_methods(knowledge: Mapping[str, Any]) -> dict[str, frozenset[str]]:
+    """``knowledge.clock_methods`` as method -> the receiver names it reads the clock on."""
+    return {entry["method"]: frozenset(entry.get("receivers", ())) for entry in knowledge.get("clock_methods", ())}
+
+
+def method_clock(qualname: str, methods: Mapping[str, frozenset[str]]) -> bool:
+    """Whether ``qualname`` is a clock method called on a receiver the catalog names
+    (``app.Bot().loop.time`` for ``self.loop.time()``): the rule (SL403) and this
+    declaration judge the same qualified name, as the resolver and the summary spell it."""
+    receiver, _, method = qualname.rpartition(".")
+    return receiver.rpartition(".")[2] in methods.get(method, ())
 
 
 #: The kinds of writes a :class:`Requires` may ask for, each with its test of a file's facts.

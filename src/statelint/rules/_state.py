@@ -24,7 +24,8 @@ from typing import Any
 import libcst as cst
 
 from statelint.catalog import load_catalog
-from statelint.engine.names import Scope
+from statelint.engine.names import Scope, dotted_name
+from statelint.engine.requirements import clock_methods, method_clock
 from statelint.rules._state_clock import ClockAnalysis, ClockFinding, ClockState
 from statelint.rules._state_code import (
     DataSources,
@@ -119,6 +120,7 @@ class ModuleState:
         self.function_tails = {q.rsplit(".", 1)[-1] for q in self.functions} | local_aliases(ctx, self.functions)
         self.clocks = frozenset(sl4.get("clocks", ()))
         self.clock_tails = {q.rsplit(".", 1)[-1] for q in self.clocks} | local_aliases(ctx, self.clocks)
+        self.clock_methods = clock_methods(sl4)
         self.writes: list[Write] = []
         self.rebinds: list[Rebind] = []
         self.compares: list[tuple[cst.Comparison, Scope]] = []
@@ -176,7 +178,7 @@ class ModuleState:
     def on_call(self, node: cst.Call) -> None:
         scope = self.ctx.scope
         tail = terminal(node.func)
-        if tail in self.clock_tails and self.ctx.match(node.func, self.clocks):
+        if (tail in self.clock_tails and self.ctx.match(node.func, self.clocks)) or self._method_clock(node.func, tail):
             self.clock_calls.add(id(node))
             if scope.kind == "function":
                 self.clock_scopes[id(scope.node)] = scope
@@ -189,6 +191,22 @@ class ModuleState:
                 self.writes.append(Write(root, f"{tail}()", node, scope, values))
         elif tail in self.function_tails:
             self._mutating_function(node, scope, values)
+
+    def _method_clock(self, func: cst.BaseExpression, tail: str | None) -> bool:
+        """A clock method on a receiver no import names: ``self.bot.loop.time()``, ``bot.loop.time()``.
+        Judged on the qualified name, as the summary that SL403's declaration reads spells it; the
+        rules' resolver leaves ``self`` unresolved, where the summary writes ``pkg.Cog().bot.loop.time``:
+        an attribute chain from a method's instance (or class) parameter is judged on its names."""
+        if tail not in self.clock_methods or not isinstance(func, cst.Attribute):
+            return False
+        names = self.ctx.qualnames(func)
+        if names:
+            return any(method_clock(name, self.clock_methods) for name in names)
+        chain = dotted_name(func)
+        if chain is None or "." not in chain:
+            return False
+        root = chain.split(".", 1)[0]
+        return _method_receiver(root, self.ctx.scope, self.ctx.resolver) and method_clock(chain, self.clock_methods)
 
     def on_comparison(self, node: cst.Comparison) -> None:
         if self.ctx.scope.kind == "function":
@@ -562,3 +580,20 @@ class StateRule(Rule):
 
     def startup(self) -> tuple[str, ...]:
         return tuple(self.options.get("startup-functions", ()))
+
+
+def _method_receiver(name: str, scope: Scope, resolver: Any) -> bool:
+    """Whether ``name`` is the first parameter of the method it is read in (or of a method enclosing
+    it): the instance, or the class of a classmethod, that the summary names by the class."""
+    bindings = resolver.lookup(name, scope)
+    if len(bindings) != 1 or bindings[0].kind != "param":
+        return False
+    owner = bindings[0].scope
+    method = owner.node
+    if owner.parent is None or owner.parent.kind != "class" or not isinstance(method, cst.FunctionDef):
+        return False
+    if any(terminal(d.decorator) == "staticmethod" for d in method.decorators):
+        return False
+    first = [*method.params.posonly_params, *method.params.params][:1]
+    return bool(first) and first[0].name.value == name
+

@@ -30,6 +30,7 @@ class HandRolledLimiter(StateRule):
         # possibly under another name (`from time import monotonic as clock`).
         clocks = knowledge.get("clocks", ())
         needles = {f"{clock.rsplit('.', 1)[-1]}(" for clock in clocks}
+        needles |= {f".{entry['method']}(" for entry in knowledge.get("clock_methods", ())}  # `self.bot.loop.time()`
         for head in {clock.split(".")[0] for clock in clocks}:
             needles |= {f"import {head}", f"from {head}"}
         return tuple(sorted(needles))
