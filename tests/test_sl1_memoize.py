@@ -38,6 +38,35 @@ def test_pure_memoization_client_factories_and_shared_backends(tmp_path: Path) -
     assert lint_fixture("sl1/memoize_ok.py", tmp_path, "SL1") == []
 
 
+def test_async_clients_and_orm_sessions_are_data_sources(tmp_path: Path) -> None:
+    copy_fixture("sl1/datasources", tmp_path)
+    run = check_json(".", cwd=tmp_path / "datasources", select="SL1")
+    assert [(f["path"], f["code"], f["line"], f["column"]) for f in run.findings] == [
+        ("sources.py", "SL104", 27, 6),  # asyncpg `self.bot.pool.fetch(...)`: fetch on an object named a pool
+        ("sources.py", "SL104", 32, 2),  # conn.fetchval() of `async with pool.acquire() as conn`
+        ("sources.py", "SL104", 39, 2),  # motor find_one
+        ("sources.py", "SL104", 44, 2),  # aioredis get
+        ("sources.py", "SL104", 49, 2),  # httpx.AsyncClient in `async with`
+        ("sources.py", "SL104", 55, 2),  # aiohttp.ClientSession in `async with`
+        ("sources.py", "SL104", 62, 2),  # a sessionmaker's session.get
+        ("sources.py", "SL104", 68, 2),  # Session(engine).scalars(select(...))
+        ("sources.py", "SL104", 74, 2),  # an async_sessionmaker's session.get
+        ("sources.py", "SL104", 80, 2),  # Flask-SQLAlchemy db.session.get, `db` imported from another module
+        ("sources.py", "SL104", 85, 2),  # Flask-SQLAlchemy db.get_or_404
+        ("sources.py", "SL104", 91, 6),  # conn.fetch() on a connection passed in
+        # sources_ok.py: a memoized pool or client factory, select(...).where(...) built and not executed,
+        # db.Column, registry.fetch() of an object not named a pool, str.find: not reported
+    ]
+
+
+def test_the_data_source_the_message_names(tmp_path: Path) -> None:
+    copy_fixture("sl1/datasources", tmp_path)
+    messages = [f["message"] for f in check_json(".", cwd=tmp_path / "datasources", select="SL104").findings]
+    assert "(`self.bot.pool.fetch()`)" in messages[0]
+    assert "(`asyncpg.create_pool(...).acquire(...).fetchval()`)" in messages[1]  # the read, not the pool's acquire()
+    assert "(`flask_sqlalchemy.SQLAlchemy(...).session.get()`)" in messages[9]
+
+
 def test_flask_caching_in_process(tmp_path: Path) -> None:
     assert lint_fixture("sl1/flask_cache_simple.py", tmp_path, "SL104") == [
         ("SL104", 10, 2),  # @cache.cached on a view querying User.query

@@ -49,6 +49,8 @@ class DataSources:
         self.factories = set(spec.get("factory_methods", ()))
         self.methods = set(spec.get("methods", ()))
         self.attributes = set(spec.get("attributes", ()))
+        self.builders = tuple(spec.get("statement_builders", ()))
+        self.receiver_methods = {e["method"]: frozenset(e.get("receivers", ())) for e in spec.get("receiver_methods", ())}
         self.file_functions = set(spec.get("file_functions", ()))
         self.file_methods = set(spec.get("file_methods", ()))
 
@@ -60,6 +62,8 @@ class DataSources:
         for name in names:
             if any(_prefixed(name, p) for p in self.functions):
                 return name.replace("()", "(...)").removeprefix("builtins.")
+            if any(_prefixed(name, p) for p in self.builders):
+                continue  # `select(User).where(...)` builds a statement: nothing is read yet
             for prefix in self.clients:
                 if name.startswith(prefix) and "()." in name and name.rsplit(".", 1)[-1] not in self.factories:
                     return name.replace("()", "(...)")
@@ -69,6 +73,8 @@ class DataSources:
             module_function = bool(names) and all("()" not in name for name in names)
             if call.func.attr.value in self.methods and not module_function:
                 return shown
+            if terminal(call.func.value) in self.receiver_methods.get(call.func.attr.value, ()) and not module_function:
+                return shown  # `self.bot.pool.fetch(query)`
             chain = (dotted_name(call.func) or "").split(".")[1:-1]
             if any(part in self.attributes for part in chain):
                 return shown
