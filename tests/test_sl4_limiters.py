@@ -74,6 +74,44 @@ def test_circuit_breakers(tmp_path: Path) -> None:
     ]
 
 
+def test_discord_cooldowns_whose_buckets_span_guilds(tmp_path: Path) -> None:
+    assert lint_fixture("sl4/discord_bot.py", tmp_path, "SL4") == [
+        ("SL401", 23, 29),  # CooldownMapping.from_cooldown(..., BucketType.user) on the bot
+        ("SL401", 24, 31),  # CooldownMapping(..., BucketType.default): one bucket for the whole bot
+        ("SL401", 25, 21),  # a subclass of this module passing BucketType.user to super().__init__
+        ("SL401", 33, 6),  # @commands.cooldown(..., type=commands.BucketType.user)
+        ("SL401", 38, 6),  # @commands.cooldown(2, 30.0): the default bucket
+        ("SL401", 43, 6),  # @app_commands.checks.cooldown without a key: per user
+        # buckets keyed within a guild (guild, member, channel), a subclass keying its own buckets
+        # (_bucket_key), an app command keyed by a function, a bucket type passed in, and a mapping
+        # made for one call: not reported
+    ]
+
+
+def test_discord_message_names_the_bucket(tmp_path: Path) -> None:
+    copy_fixture("sl4/discord_bot.py", tmp_path)
+    messages = [f["message"] for f in check_json("discord_bot.py", cwd=tmp_path, select="SL401").findings]
+    assert messages[0].startswith(
+        "discord.py CooldownMapping keeps its state in process memory (BucketType.user: a bucket per user across guilds)"
+    )
+    assert "(no type: one bucket for the whole bot)" in messages[4]
+
+
+def test_limiters_and_breakers_behind_project_wrappers(tmp_path: Path) -> None:
+    copy_fixture("sl4/wrappers", tmp_path)
+    run = check_json(".", cwd=tmp_path / "wrappers", select="SL4")
+    assert [(f["path"], f["code"], f["line"], f["column"]) for f in run.findings] == [
+        ("limitwrap/throttle.py", "SL401", 12, 69),  # limits MemoryStorage inside a wrapper class
+        ("limitwrap/throttle.py", "SL401", 20, 12),  # a Limiter a factory returns, which only startup calls: kept
+        ("limitwrap/throttle.py", "SL402", 50, 17),  # a subclass whose __init__ passes no storage to super()
+        ("limitwrap/views.py", "SL402", 9, 17),  # a subclass of another module without its own __init__
+        ("limitwrap/views.py", "SL401", 15, 22),  # a CooldownMapping subclass of another module, BucketType.user
+        # a factory returning a Redis bucket, one called per request, a subclass whose __init__ gives
+        # super() a Redis storage (here and in another module), a guild bucket, a subclass keying its own
+        # buckets, and the InMemoryBucket given to the reported Limiter (one finding): not reported
+    ]
+
+
 def test_team_extensions(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text(
         "from myapp.throttle import LocalLimiter\n"

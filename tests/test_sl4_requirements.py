@@ -30,6 +30,19 @@ CASES = [
     ("storage_setting_only", """
         RATELIMIT_STORAGE_URI = "memory://"
         """, True, False, {"SL401"}),
+    ("discord_user_bucket", """
+        from discord.ext import commands
+        class Cog(commands.Cog):
+            @commands.cooldown(1, 60.0, commands.BucketType.user)
+            async def feedback(self, ctx):
+                pass
+        """, True, False, {"SL401"}),
+    ("discord_guild_bucket", """
+        from discord.ext.commands import BucketType, CooldownMapping, Cooldown
+        class Cog:
+            def __init__(self):
+                self.per_guild = CooldownMapping(Cooldown(1, 5.0), BucketType.guild)
+        """, True, False, set()),
     ("limits_word_only", """
         import limits_of_nothing
         LIMIT = 3

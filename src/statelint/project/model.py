@@ -802,6 +802,15 @@ class ModuleView:
             kind = found[0].rsplit(".", 1)[-1] if found else None
         return (kind, model.paths.get(module, module)) if kind is not None else None
 
+    def project_class(self, qualname: str) -> bool:
+        """Whether ``qualname`` is a class the project defines."""
+        return self.model is not None and self.model.kinds.get(qualname) == "class"
+
+    def member_owner(self, klass: str, member: str) -> str | None:
+        """The project class (``klass`` or a project base of it) defining ``member``: a method or a class
+        or instance attribute (see :meth:`ProjectModel.member_owner`); None when none does."""
+        return self.model.member_owner(klass, member) if self.model is not None else None
+
     def setting(self, qualnames: Iterable[str], accept: Callable[[Any], bool]) -> tuple[Any, bool, str] | None:
         """The first literal value the project gives one of ``qualnames`` (an expression's names:
         ``pkg.config.Settings().host`` stands for the class field ``Settings.host``) that ``accept``

@@ -22,6 +22,7 @@ from statelint.engine.names import Scope
 from statelint.engine.requirements import Requires
 from statelint.model import Finding, Span
 from statelint.rules._state import local_aliases, terminal
+from statelint.rules._state_code import calls_in
 from statelint.rules._syntax import ABSENT as _ABSENT
 from statelint.rules._syntax import UNKNOWN as _UNKNOWN
 from statelint.rules._syntax import argument, literal_string
@@ -64,6 +65,9 @@ class _StorageDetector(Rule):
         self.calls = {call: entry for entry in self.entries(self.knowledge, self.options) for call in entry["calls"]}
         self.tails = {call.rsplit(".", 1)[-1] for call in self.calls}
         self.long_lived: set[int] = set()  # calls stored on attributes or used as decorators
+        self.subclasses: dict[str, cst.ClassDef] = {}  # this module's subclasses of the catalog's classes
+        self.returned: set[int] = set()  # calls a function returns as they are made
+        self.given: set[int] = set()  # in-memory storages given to a limiter already reported
 
     def bind(self, ctx: Any) -> None:
         super().bind(ctx)
@@ -74,6 +78,9 @@ class _StorageDetector(Rule):
                 node = binding.node
                 if isinstance(node, cst.ClassDef) and any(ctx.match(b.value, self.calls, module) for b in node.bases):
                     self.tails.add(name)
+                    self.subclasses[name] = node
+                elif binding.kind == "import" and binding.target and not ctx.project.expand(binding.target).isdisjoint(self.calls):
+                    self.tails.add(name)  # `from app.cooldowns import SpamCooldown`, a subclass of another module
 
     # -- collection ------------------------------------------------------------------
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -84,6 +91,10 @@ class _StorageDetector(Rule):
         if isinstance(node.value, cst.Call) and not isinstance(node.target, cst.Name):
             self.long_lived.add(id(node.value))
 
+    def visit_Return(self, node: cst.Return) -> None:
+        if isinstance(node.value, cst.Call):
+            self.returned.add(id(node.value))
+
     def visit_Decorator(self, node: cst.Decorator) -> None:
         self.long_lived.add(id(node.decorator))
         if not isinstance(node.decorator, cst.Call):
@@ -93,10 +104,12 @@ class _StorageDetector(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         entry = self._entry(node.func)
-        if entry is None or not self._lives_long(entry, node):
+        if entry is None or id(node) in self.given or not self._lives_long(entry, node):
             return
         verdict = self.storage(entry, node)
         if verdict is not None:
+            if verdict.kind == MEMORY and isinstance(verdict.source, cst.Call):
+                self.given.add(id(verdict.source))  # `Limiter(InMemoryBucket(...))`: one finding, at the limiter
             self.found(entry, node, verdict)
 
     def _entry(self, func: cst.BaseExpression) -> Mapping[str, Any] | None:
@@ -108,23 +121,75 @@ class _StorageDetector(Rule):
     def _lives_long(self, entry: Mapping[str, Any], node: cst.Call) -> bool:
         if entry.get("lifetime") != "long":
             return True
-        return self.ctx.scope.kind in ("module", "class") or id(node) in self.long_lived
+        scope = self.ctx.scope
+        if scope.kind in ("module", "class") or id(node) in self.long_lived:
+            return True
+        # `def make_limiter(): return Limiter(...)`, which only the process's startup calls: what it
+        # returns is what the caller keeps (`limiter = make_limiter()` at module level)
+        return id(node) in self.returned and scope.kind == "function" and self.ctx.project.is_lifecycle(scope.prefix)
 
     # -- classification -----------------------------------------------------------------
     def storage(self, entry: Mapping[str, Any], node: cst.Call) -> Verdict | None:
         """Where a constructor keeps its state: MEMORY, SHARED, or None when unknown."""
         if entry.get("always"):
             return Verdict(MEMORY)
+        call = self._library_call(entry, node)
+        if call is None:
+            return None
+        if entry.get("bucket"):
+            return self._bucket(entry, call)
         spec = entry.get("storage") or {}
         limit = entry.get("positional_limit")
-        if limit is not None and sum(1 for a in node.args if a.keyword is None) >= limit:
+        if limit is not None and sum(1 for a in call.args if a.keyword is None) >= limit:
             return None
-        value = argument(node, spec.get("keyword"), spec.get("position"))
+        value = argument(call, spec.get("keyword"), spec.get("position"))
         if value is _UNKNOWN:
             return None
         if value is _ABSENT:
-            return self.absent(entry, node)
+            return self.absent(entry, call)
         return self.classify(value, entry, self.ctx.scope, 0)
+
+    def _library_call(self, entry: Mapping[str, Any], node: cst.Call) -> cst.Call | None:
+        """The call whose arguments are the library's: ``node``, or for a project subclass that defines
+        ``__init__`` in this module, its ``super().__init__(...)``. None when that cannot be seen: a
+        subclass of another module with its own ``__init__``, or one that keys discord.py buckets itself
+        (``_bucket_key``)."""
+        own = ("__init__", "_bucket_key") if entry.get("bucket") else ("__init__",)
+        klass = self.subclasses.get(node.func.value) if isinstance(node.func, cst.Name) else None
+        if klass is None:
+            project = self.ctx.project
+            names = self.ctx.qualnames(node.func)
+            defined = next((name for name in names if project.project_class(name)), None)
+            if defined is None:
+                return node if any(name in self.calls for name in names) else None
+            # a subclass of another module, through the project model
+            return node if all(project.member_owner(defined, member) is None for member in own) else None
+        if any(_method(klass, member) is not None for member in own[1:]):
+            return None
+        init = _method(klass, "__init__")
+        if init is None:
+            return node
+        return next((c for c in calls_in(init) if _is_super_init(c)), None)
+
+    def _bucket(self, entry: Mapping[str, Any], call: cst.Call) -> Verdict | None:
+        """A discord.py cooldown: in memory, and reported only when its buckets span the guilds that
+        each shard process holds (``knowledge.discord_buckets``)."""
+        spec = entry["bucket"]
+        value = argument(call, spec.get("keyword"), spec.get("position"))
+        if value is _UNKNOWN:
+            return None
+        buckets = self.knowledge.get("discord_buckets", {})
+        if value is _ABSENT:
+            kind, shown = spec.get("default"), f"no {spec.get('keyword', 'type')}"
+        else:
+            types = tuple(f"{t}." for t in buckets.get("types", ()))
+            kinds = {n.removeprefix(t) for n in self.ctx.qualnames(value) for t in types if n.startswith(t)}
+            kind = min(kinds) if len(kinds) == 1 else None
+            shown = f"BucketType.{kind}"
+        if kind not in buckets.get("spanning", ()):
+            return None  # keyed within one guild (one shard process sees it all), or unknown
+        what = "one bucket for the whole bot" if kind == "default" else f"a bucket per {kind} across guilds"
+        return Verdict(MEMORY, f"{shown}: {what}")
 
     def absent(self, entry: Mapping[str, Any], node: cst.Call) -> Verdict | None:
         default = entry.get("default")
@@ -170,7 +235,7 @@ class _StorageDetector(Rule):
             return Verdict(SHARED)
         if names & memory:
             short = min(names & memory).rsplit(".", 1)[-1].replace("()", "(...)")
-            return Verdict(MEMORY, f"given `{short}`")
+            return Verdict(MEMORY, f"given `{short}`", node)
         return None
 
     def _formatted(self, node: cst.FormattedString) -> Verdict | None:
@@ -266,6 +331,24 @@ def _class_attribute(node: cst.ClassDef, name: str) -> cst.BaseExpression | None
                     if isinstance(target.target, cst.Name) and target.target.value == name:
                         return small.value
     return None
+
+
+def _method(node: cst.ClassDef, name: str) -> cst.FunctionDef | None:
+    if not isinstance(node.body, cst.IndentedBlock):
+        return None
+    return next((s for s in node.body.body if isinstance(s, cst.FunctionDef) and s.name.value == name), None)
+
+
+def _is_super_init(call: cst.Call) -> bool:
+    """``super().__init__(...)``."""
+    func = call.func
+    return (
+        isinstance(func, cst.Attribute)
+        and func.attr.value == "__init__"
+        and isinstance(func.value, cst.Call)
+        and isinstance(func.value.func, cst.Name)
+        and func.value.func.value == "super"
+    )
 
 
 def _why(entry: Mapping[str, Any], verdict: Verdict) -> str:
