@@ -52,6 +52,19 @@ CASES = [
     ("locmem_backend", """
         CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
         """, True, True),
+    ("django_cache_use", """
+        from django.views.decorators.cache import cache_page as cached
+        @cached(60)
+        def view(request):
+            return None
+        """, True, False),
+    ("django_settings_module", """
+        INSTALLED_APPS = ["shop"]
+        """, True, False),
+    ("flask_cache_type", """
+        class Config:
+            CACHE_TYPE = "SimpleCache"
+        """, True, False),
     ("module_cache_object", """
         import time
         from cachetools import TTLCache

@@ -69,18 +69,71 @@ def test_the_data_source_the_message_names(tmp_path: Path) -> None:
 
 def test_flask_caching_in_process(tmp_path: Path) -> None:
     assert lint_fixture("sl1/flask_cache_simple.py", tmp_path, "SL104") == [
-        ("SL104", 10, 2),  # @cache.cached on a view querying User.query
-        ("SL104", 20, 2),  # @cache.memoize over db.session.execute(...).fetchall()
-        # add(a, b) is pure: not reported
+        ("SL104", 6, 42),  # CACHE_TYPE "SimpleCache", where it is chosen: @cache.cached and @cache.memoize over changing data
     ]
+    copy_fixture("sl1/flask_cache_simple.py", tmp_path)
+    message = check_json("flask_cache_simple.py", cwd=tmp_path, select="SL104").findings[0]["message"]
+    assert "(`@cache.cached` on `user()` (flask_cache_simple.py:10) reads `User.query.get()`, and 1 more)" in message
 
 
 def test_flask_caching_on_redis_or_filesystem_is_not_reported(tmp_path: Path) -> None:
     assert lint_fixture("sl1/flask_cache_redis.py", tmp_path, "SL104") == []
 
 
-def test_django_locmem_backend(tmp_path: Path) -> None:
-    assert lint_fixture("sl1/django_settings.py", tmp_path, "SL104") == [("SL104", 6, 20)]
+def test_django_locmem_backend_nothing_caches_with(tmp_path: Path) -> None:
+    # the settings alone: a LocMemCache the app never uses holds nothing (see the configured/ projects)
+    assert lint_fixture("sl1/django_settings.py", tmp_path, "SL104") == []
+
+
+@pytest.mark.parametrize(
+    ("project", "expected"),
+    [
+        # no CACHES in the settings module: Django's default LocMemCache, used by cache_page and cache.get/set
+        ("django_unset", [("shopunset/settings.py", "SL104", 5, 1)]),
+        # CACHES["default"] is a LocMemCache used by cache.get_or_set; the Redis alias ("shared") used by
+        # caches["shared"], cache_page(cache="shared") and the cache middleware (CACHE_MIDDLEWARE_ALIAS) is fine
+        ("django_locmem", [("shoplocmem/settings.py", "SL104", 13, 20)]),
+        # CACHE_TYPE "SimpleCache" in a config class; memoize over a database read in another module
+        ("flask_config", [("flaskcfg/config.py", "SL104", 7, 18)]),
+        # near misses: a Redis default, CACHES from the environment, a settings module that takes names at
+        # run time (globals().update), a LocMemCache nothing uses, NullCache, a production config on Redis
+        ("ok_django_shared", []),
+        ("ok_django_unread", []),
+        ("ok_django_dynamic", []),
+        ("ok_django_unused", []),
+        ("ok_flask_null", []),
+        ("ok_flask_mixed", []),
+    ],
+)
+def test_caches_configured_in_another_module(tmp_path: Path, project: str, expected: list[tuple[str, str, int, int]]) -> None:
+    copy_fixture(f"sl1/configured/{project}", tmp_path)
+    run = check_json(".", cwd=tmp_path / project, select="SL1")
+    assert [(f["path"], f["code"], f["line"], f["column"]) for f in run.findings] == expected
+
+
+def test_configured_cache_messages_name_the_cause_and_the_uses(tmp_path: Path) -> None:
+    copy_fixture("sl1/configured/django_unset", tmp_path)
+    [unset] = check_json(".", cwd=tmp_path / "django_unset", select="SL104").findings
+    assert unset["message"].startswith(
+        "this settings module sets no CACHES, so Django's `default` cache is a LocMemCache, kept in each process, "
+        "and the app caches with it (`cache_page` (shopunset/views.py:6) and 2 more)"
+    )
+    copy_fixture("sl1/configured/flask_config", tmp_path)
+    [flask] = check_json(".", cwd=tmp_path / "flask_config", select="SL104").findings
+    assert "(`@cache.memoize` on `plan()` (flaskcfg/services.py:4) reads `flask_sqlalchemy.SQLAlchemy(...).session.get()`)" in flask["message"]
+
+
+def test_a_settings_module_that_takes_no_names_at_run_time_proves_caches_unset(tmp_path: Path) -> None:
+    """The dynamic near miss without its globals().update(): reported, so the near miss tests that line."""
+    copy_fixture("sl1/configured/ok_django_dynamic", tmp_path)
+    settings = tmp_path / "ok_django_dynamic" / "settings.py"
+    settings.write_text(settings.read_text().replace("    globals().update(json.load(handle))", "    json.load(handle)"))
+    assert check_json(".", cwd=tmp_path / "ok_django_dynamic", select="SL104").triples == [("SL104", 5, 1)]
+
+
+def test_the_join_needs_the_settings_module_in_the_scan(tmp_path: Path) -> None:
+    copy_fixture("sl1/configured/django_unset", tmp_path)
+    assert check_json("shopunset/views.py", cwd=tmp_path / "django_unset", select="SL104").triples == []
 
 
 def test_team_extensions(tmp_path: Path) -> None:

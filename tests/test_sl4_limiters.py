@@ -112,6 +112,46 @@ def test_limiters_and_breakers_behind_project_wrappers(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("project", "expected"),
+    [
+        # no CACHES: DRF throttles (settings, a view's throttle_classes, @throttle_classes, a project subclass)
+        # and @ratelimit count in Django's default LocMemCache: one finding, at the settings module; a
+        # subclass with its own `cache` and a throttle named by a project path are not counted
+        ("drf_unset", [("drfproject/settings.py", "SL401", 5, 1)]),
+        # CACHES["default"] is a LocMemCache: the DRF throttle counts there; django-ratelimit and the
+        # django-axes cache handler are sent to the Redis alias (RATELIMIT_USE_CACHE, AXES_CACHE)
+        ("locmem", [("settings.py", "SL401", 6, 28)]),
+        # the django-axes cache handler without CACHES
+        ("axes_unset", [("settings.py", "SL401", 2, 1)]),
+        # near misses: a Redis default cache; RATELIMIT_ENABLE = False and axes on its database handler
+        ("ok_redis", []),
+        ("ok_disabled", []),
+    ],
+)
+def test_limiters_counting_in_djangos_cache(tmp_path: Path, project: str, expected: list[tuple[str, str, int, int]]) -> None:
+    copy_fixture(f"sl4/django/{project}", tmp_path)
+    run = check_json(".", cwd=tmp_path / project, select="SL4")
+    assert [(f["path"], f["code"], f["line"], f["column"]) for f in run.findings] == expected
+
+
+def test_django_cache_limiter_messages(tmp_path: Path) -> None:
+    copy_fixture("sl4/django/drf_unset", tmp_path)
+    [unset] = check_json(".", cwd=tmp_path / "drf_unset", select="SL401").findings
+    assert unset["message"].startswith(
+        "this settings module sets no CACHES, so Django's `default` cache is a LocMemCache, kept in each process, "
+        "and a Django REST framework throttle `BurstThrottle` (drfapi/views.py:10) and 4 more count requests in it"
+    )
+    copy_fixture("sl4/django/axes_unset", tmp_path)
+    [axes] = check_json(".", cwd=tmp_path / "axes_unset", select="SL401").findings
+    assert "and the django-axes cache handler (settings.py:4) counts requests in it" in axes["message"]
+
+
+def test_a_django_limiter_without_its_settings_module_is_not_judged(tmp_path: Path) -> None:
+    copy_fixture("sl4/django/drf_unset", tmp_path)
+    assert check_json("drfapi", cwd=tmp_path / "drf_unset", select="SL401").triples == []
+
+
 def test_team_extensions(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text(
         "from myapp.throttle import LocalLimiter\n"

@@ -43,6 +43,19 @@ CASES = [
             def __init__(self):
                 self.per_guild = CooldownMapping(Cooldown(1, 5.0), BucketType.guild)
         """, True, False, set()),
+    ("drf_settings", """
+        INSTALLED_APPS = ["rest_framework"]
+        REST_FRAMEWORK = {"DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"]}
+        """, True, False, {"SL401"}),
+    ("drf_view_alone", """
+        from rest_framework import throttling, views
+        class Profile(views.APIView):
+            throttle_classes = [throttling.UserRateThrottle]
+        """, True, False, set()),
+    ("axes_setting", """
+        INSTALLED_APPS = ["axes"]
+        AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+        """, True, False, {"SL401"}),
     ("limits_word_only", """
         import limits_of_nothing
         LIMIT = 3

@@ -802,6 +802,11 @@ class ModuleView:
             kind = found[0].rsplit(".", 1)[-1] if found else None
         return (kind, model.paths.get(module, module)) if kind is not None else None
 
+    def project_module(self, name: str) -> bool:
+        """Whether ``name`` is a module of the project (under its own name or an alias)."""
+        model = self.model
+        return model is not None and model.canonical(name) in model.modules
+
     def project_class(self, qualname: str) -> bool:
         """Whether ``qualname`` is a class the project defines."""
         return self.model is not None and self.model.kinds.get(qualname) == "class"

@@ -10,14 +10,17 @@ calls read changing data all come from ``knowledge`` in ``rules/sl1.yaml``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import libcst as cst
 
+from statelint.catalog import RuleDoc
 from statelint.engine.names import Scope, dotted_name
 from statelint.engine.requirements import Requires
+from statelint.model import Finding, Span
+from statelint.rules._sl1_caches import ConfiguredCaches, configured_cache_findings
 from statelint.rules._state import (
     DataSources,
     ModuleState,
@@ -44,11 +47,16 @@ class _Memoized:
 class PerProcessMemoization(StateRule):
     code = "SL104"
     # a memoizing decorator, a cache object made here, or a local-memory Django backend named
+    # a memoizing decorator or a cache object made here; or what the project-wide join of configured
+    # caches needs: a Django cache used, a settings module, CACHES, MIDDLEWARE, a Flask-Caching CACHE_TYPE
     requires = Requires(
-        calls=["memoizers.calls", "cache_classes"],
+        calls=["memoizers.calls", "cache_classes", "django_cache.uses.calls"],
         options=["extra-cache-decorators", "extra-cache-classes"],
         methods=["flask_caching.decorators"],
-        mentions=["django_local_backends"],
+        mentions=[
+            "django_local_backends", "django_cache.settings_marker", "django_cache.setting", "django_cache.subscripts",
+            "django_cache.middleware", "django_cache.middleware_alias", "flask_caching.config_key",
+        ],
     )
 
     @classmethod
@@ -56,8 +64,12 @@ class PerProcessMemoization(StateRule):
         names = [c for m in knowledge.get("memoizers", ()) for c in m["calls"]]
         names += [*knowledge.get("cache_classes", ()), *knowledge.get("flask_caching", {}).get("classes", ())]
         names += [*options.get("extra-cache-decorators", ()), *options.get("extra-cache-classes", ())]
+        django = knowledge.get("django_cache", {})
+        names += [c for use in django.get("uses", ()) for c in use.get("calls", ())]
         heads = {n.split(".")[0] for n in names}
-        return tuple(sorted(heads | {"LocMemCache"}))
+        words = {django.get(k) for k in ("settings_marker", "setting", "middleware_alias")} - {None}
+        words.add(knowledge.get("flask_caching", {}).get("config_key", "CACHE_TYPE"))
+        return tuple(sorted(heads | words | {"LocMemCache"}))
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
@@ -70,12 +82,21 @@ class PerProcessMemoization(StateRule):
         self.flask_decorators = {f"{c}().{d}" for c in fc.get("classes", ()) for d in fc.get("decorators", ())}
         self.flask_key = fc.get("config_key", "CACHE_TYPE")
         self.flask_local = set(fc.get("in_process_types", ()))
-        self.local_backends = set(k.get("django_local_backends", ()))
         self.sources = DataSources(k.get("data_sources", {}), self.options.get("extra-data-sources", ()))
         self.memoized: list[_Memoized] = []
         self.cache_types: list[tuple[cst.BaseExpression, Scope]] = []
+        self.configured: ConfiguredCaches | None = None
         self._impure: dict[int, str | None] = {}
         self._mutable: set[str] | None = None
+
+    def bind(self, ctx: Any) -> None:
+        super().bind(ctx)
+        self.configured = ConfiguredCaches(self)
+
+    @property
+    def _configured(self) -> ConfiguredCaches:
+        assert self.configured is not None, "bind() first"
+        return self.configured
 
     # -- collection ---------------------------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -85,25 +106,39 @@ class PerProcessMemoization(StateRule):
                 self.memoized.append(_Memoized(decorator, label, node, self.ctx.scope, flask))
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
-        key = literal_string(node.key)
-        if key == self.flask_key:
+        if literal_string(node.key) == self.flask_key:
             self.cache_types.append((node.value, self.ctx.scope))
-        elif key == "BACKEND" and literal_string(node.value) in self.local_backends:
-            self.report(
-                node.value,
-                "Django's LocMemCache keeps the cache in each process: "
-                f"{_CONSEQUENCE}; configure a shared backend (Redis, Memcached) for deployed services",
-            )
 
     def visit_Arg(self, node: cst.Arg) -> None:
         if node.keyword is not None and node.keyword.value == self.flask_key:
             self.cache_types.append((node.value, self.ctx.scope))
+        self._configured.settings.keyword(node, self.ctx.scope)
 
     def visit_Assign(self, node: cst.Assign) -> None:
         super().visit_Assign(node)
         for target in node.targets:
             if _setting_key(target.target) == self.flask_key:
                 self.cache_types.append((node.value, self.ctx.scope))
+            self._configured.assign(target.target, node.value, self.ctx.scope)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        super().visit_AnnAssign(node)
+        self._configured.assign(node.target, node.value, self.ctx.scope)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        super().visit_AugAssign(node)
+        self._configured.settings.augmented(node.target)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        super().visit_Call(node)
+        self._configured.call(node, self.ctx.scope)
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        self._configured.subscript(node)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if self.ctx.scope.kind == "module":
+            self._configured.settings.star_import(node)
 
     # -- which decorators memoize in the process -------------------------------------------------
     def _memoizer(self, expr: cst.BaseExpression) -> tuple[str | None, bool]:
@@ -146,31 +181,44 @@ class PerProcessMemoization(StateRule):
 
     # -- judging --------------------------------------------------------------------------------
     def judge(self, state: ModuleState) -> None:
-        flask_local = self._flask_in_process()
         for item in self.memoized:
-            if item.flask_caching and not flask_local:
-                continue
             reason = self._reads_changing_data(item.function, item.scope, state, 0)
-            if reason is not None:
-                self.report(
-                    item.decorator.decorator,
-                    f"`{item.label}` memoizes `{item.function.name.value}()` in each process, but it reads "
-                    f"changing data ({reason}): {_CONSEQUENCE}",
-                )
+            if reason is None:
+                continue
+            if item.flask_caching:  # judged with the project's CACHE_TYPE, at the setting
+                span = self.span(item.decorator.decorator)
+                shown = f"`{item.label}` on `{item.function.name.value}()`"
+                self.fact({"flask_memo": [span.line, span.column, span.end_line, span.end_column], "name": shown, "reason": reason})
+                continue
+            self.report(
+                item.decorator.decorator,
+                f"`{item.label}` memoizes `{item.function.name.value}()` in each process, but it reads "
+                f"changing data ({reason}): {_CONSEQUENCE}",
+            )
         self._module_caches(state)
+        self._configured.finish()
+        self.configured = None  # it points back at the rule: break the cycle, so the trees are freed without the collector
+        for value, scope in self.cache_types:
+            kind, text = self._cache_type(value, scope)
+            span = self.span(value)
+            self.fact({"cache_type": kind, "value": text, "site": [span.line, span.column, span.end_line, span.end_column]})
 
-    def _flask_in_process(self) -> bool:
-        kinds = [self._cache_type(value, scope) for value, scope in self.cache_types]
-        return bool(kinds) and all(k == "local" for k in kinds)
-
-    def _cache_type(self, value: cst.BaseExpression, scope: Scope) -> str | None:
+    def _cache_type(self, value: cst.BaseExpression, scope: Scope) -> tuple[str | None, str | None]:
+        """``("local" | "other" | None, the value)`` of a CACHE_TYPE setting (an environment default counts)."""
         text = literal_string(value)
         if text is None and isinstance(value, cst.Call) and self.ctx.match(value.func, {"os.environ.get", "os.getenv"}, scope):
             default = value.args[1].value if len(value.args) > 1 else None
             text = literal_string(default) if default is not None else None
         if text is None:
-            return None
-        return "local" if text in self.flask_local else "other"
+            return None, None
+        return ("local" if text in self.flask_local else "other"), text
+
+    @classmethod
+    def check_project(
+        cls, facts: Mapping[str, list[Any]], doc: RuleDoc, options: Mapping[str, Any], knowledge: Mapping[str, Any]
+    ) -> Iterable[Finding]:
+        for path, span, message in configured_cache_findings(facts, knowledge):
+            yield cls.make_finding(doc, path, Span(*span), message)
 
     def _module_caches(self, state: ModuleState) -> None:
         """Module-level cachetools caches filled at run time by a function that reads changing data."""

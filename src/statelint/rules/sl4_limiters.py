@@ -21,6 +21,7 @@ from statelint.catalog import RuleDoc
 from statelint.engine.names import Scope
 from statelint.engine.requirements import Requires
 from statelint.model import Finding, Span
+from statelint.rules._sl4_django import DjangoLimiters, django_findings
 from statelint.rules._state import local_aliases, terminal
 from statelint.rules._state_code import calls_in
 from statelint.rules._syntax import ABSENT as _ABSENT
@@ -362,20 +363,39 @@ def _why(entry: Mapping[str, Any], verdict: Verdict) -> str:
 class InMemoryRateLimiter(_StorageDetector):
     code = "SL401"
     # a limiter made or applied here, or a storage setting the project-wide join needs
-    requires = Requires(calls=["limiters.calls"], options=["extra-limiter-classes"], mentions=["limiters.config_keys"])
+    # a limiter made or applied here, a storage setting the project-wide join needs, or what the
+    # Django cache join needs: a limiter counting in Django's cache, its settings, CACHES, a settings module
+    requires = Requires(
+        calls=["limiters.calls", "django_cache_limiters.calls", "django_cache_limiters.decorators"],
+        options=["extra-limiter-classes"],
+        mentions=[
+            "limiters.config_keys", "django_settings_words", "django_cache_limiters.settings_key",
+            "django_cache_limiters.attribute", "django_cache_limiters.alias_setting",
+            "django_cache_limiters.enable_setting", "django_cache_limiters.setting",
+        ],
+    )
     family_key = "limiters"
     extra_option = "extra-limiter-classes"
     extra_lifetime = "long"
 
     @classmethod
     def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:
-        return tuple(sorted({*super().prefilter(knowledge, options), "RATELIMIT_STORAGE"}))
+        words = {"RATELIMIT_STORAGE", *knowledge.get("django_settings_words", ())}
+        for entry in knowledge.get("django_cache_limiters", ()):
+            words.update(name.split(".")[0] for key in ("calls", "decorators", "classes") for name in entry.get(key, ()))
+            words.update(entry[key] for key in ("settings_key", "attribute", "alias_setting", "enable_setting", "setting") if entry.get(key))
+        return tuple(sorted({*super().prefilter(knowledge, options), *words}))
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.keys = {key for entry in self.knowledge.get("limiters", ()) for key in entry.get("config_keys", ())}
         self.settings: list[tuple[str, cst.BaseExpression, Scope]] = []
         self.reported: set[int] = set()  # literals already reported through a limiter
+        self.django: DjangoLimiters | None = None
+
+    def bind(self, ctx: Any) -> None:
+        super().bind(ctx)
+        self.django = DjangoLimiters(self)
 
     def found(self, entry: Mapping[str, Any], node: cst.CSTNode, verdict: Verdict) -> None:
         if verdict.kind != MEMORY:
@@ -397,24 +417,41 @@ class InMemoryRateLimiter(_StorageDetector):
             key = self._key_of_target(target.target)
             if key is not None:
                 self.settings.append((key, node.value, self.ctx.scope))
+            self._django.assign(target.target, node.value, self.ctx.scope)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         super().visit_AnnAssign(node)
         key = self._key_of_target(node.target)
         if key is not None and node.value is not None:
             self.settings.append((key, node.value, self.ctx.scope))
+        self._django.assign(node.target, node.value, self.ctx.scope)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._django.settings.augmented(node.target)
 
     def visit_Arg(self, node: cst.Arg) -> None:
         if node.keyword is not None and node.keyword.value in self.keys:
             self.settings.append((node.keyword.value, node.value, self.ctx.scope))
+        self._django.settings.keyword(node, self.ctx.scope)
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         key = literal_string(node.key)
         if key in self.keys:
             self.settings.append((key, node.value, self.ctx.scope))
+        self._django.dict_element(node)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if self.ctx.scope.kind == "module":
+            self._django.settings.star_import(node)
+
+    @property
+    def _django(self) -> DjangoLimiters:
+        assert self.django is not None, "bind() first"
+        return self.django
 
     def visit_Call(self, node: cst.Call) -> None:
         super().visit_Call(node)
+        self._django.call(node, self.ctx.scope)
         if terminal(node.func) == "setdefault" and len(node.args) >= 2:
             key = literal_string(node.args[0].value)
             if key in self.keys:
@@ -429,6 +466,8 @@ class InMemoryRateLimiter(_StorageDetector):
         return key if key in self.keys else None
 
     def leave_Module(self, node: cst.Module) -> None:
+        self._django.finish()
+        self.django = None  # it points back at the rule: break the cycle, so the trees are freed without the collector
         entry = {"name": "the rate-limit storage setting"}
         for key, value, scope in self.settings:
             # Configured, whatever it selects: a limiter left on the library default then uses it, and an
@@ -452,8 +491,10 @@ class InMemoryRateLimiter(_StorageDetector):
         configured = {r["config"] for records in facts.values() for r in records if "config" in r}
         for path in sorted(facts):
             for record in facts[path]:
-                if "site" in record and not configured & set(record["keys"]):
+                if "keys" in record and not configured & set(record["keys"]):
                     yield cls.make_finding(doc, path, Span(*record["site"]), record["message"])
+        for path, span, message in django_findings(facts, knowledge):
+            yield cls.make_finding(doc, path, Span(*span), message)
 
 
 class InMemoryCircuitBreaker(_StorageDetector):
