@@ -213,7 +213,11 @@ def check_prefilter(statelint: list[str], corpus: Path, measures: dict[str, Any]
 def editable(statelint: list[str]) -> bool:
     """Whether the statelint measured is an editable install (no bytecode for its own modules)."""
     python = Path(statelint[0]).with_name("python")
-    code = "import importlib.metadata as m; print(m.distribution('statelint').read_text('direct_url.json') or '')"
+    # The distribution that installs the `statelint` command, whatever it is named (statelint-k8s).
+    code = (
+        "import importlib.metadata as m; "
+        "print(next(iter(m.entry_points(group='console_scripts', name='statelint'))).dist.read_text('direct_url.json') or '')"
+    )
     try:
         out = subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
