@@ -221,3 +221,31 @@ def test_the_path_that_makes_a_finding_matter_is_linked_to_related_locations(tmp
 def test_a_finding_without_a_path_has_no_related_locations(project: Path) -> None:
     results = sarif(project, "--select", "SL301")["runs"][0]["results"]
     assert results and all("relatedLocations" not in r and "(path:" not in r["message"]["text"] for r in results)
+
+
+def test_baselined_results_are_unchanged_and_the_others_new(project: Path) -> None:
+    assert run_cli("check", "--select", "SL3", "--write-baseline", "baseline.json", ".", cwd=project).exit_code == 0
+    (project / "service" / "late.py").write_text('import uvicorn\nuvicorn.run(app, host="::1")\n')
+    run = run_cli("check", "--output-format", "sarif", "--select", "SL3", "--baseline", "baseline.json", ".", cwd=project)
+    assert run.exit_code == 1  # only the new finding counts
+    assert run.stderr == "statelint: 4 findings in the baseline baseline.json, reported as unchanged\n"
+    log = json.loads(run.stdout)
+    jsonschema.Draft4Validator(SCHEMA).validate(log)
+    states = [
+        (r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], r["locations"][0]["physicalLocation"]["region"]["startLine"], r["ruleId"], r["baselineState"])
+        for r in log["runs"][0]["results"]
+    ]
+    assert states == [
+        ("ops/d%C3%A9v%20tool.py", 3, "SL301", "unchanged"),
+        ("service/app.py", 7, "SL301", "unchanged"),
+        ("service/late.py", 2, "SL301", "new"),
+        ("service/worker.py", 7, "SL302", "unchanged"),
+        ("service/worker.py", 11, "SL303", "unchanged"),
+    ]
+    (project / "service" / "late.py").unlink()
+    clean = run_cli("check", "--output-format", "sarif", "--select", "SL3", "--baseline", "baseline.json", ".", cwd=project)
+    assert clean.exit_code == 0
+    assert {r["baselineState"] for r in json.loads(clean.stdout)["runs"][0]["results"]} == {"unchanged"}
+    # Without --baseline, results carry no baselineState; the other formats hide baselined findings.
+    assert all("baselineState" not in r for r in sarif(project, "--select", "SL3", ".")["runs"][0]["results"])
+    assert run_cli("check", "--output-format", "json", "--select", "SL3", "--baseline", "baseline.json", ".", cwd=project).stdout == "[]\n"

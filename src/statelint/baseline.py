@@ -59,13 +59,15 @@ def load_baseline(path: Path) -> Counter[str]:
     return Counter(entry["fingerprint"] for entry in entries)
 
 
-def new_findings(findings: list[Finding], baseline: Counter[str]) -> tuple[list[Finding], int]:
-    """The findings not in ``baseline`` and how many were hidden (each entry hides one finding)."""
+def split_findings(findings: list[Finding], baseline: Counter[str]) -> tuple[list[Finding], list[Finding]]:
+    """The findings not in ``baseline`` (new), and those it records (each entry matches one finding)."""
     remaining = Counter(baseline)
-    kept: list[Finding] = []
+    new: list[Finding] = []
+    known: list[Finding] = []
     for finding in findings:
         if remaining[finding.fingerprint] > 0:
             remaining[finding.fingerprint] -= 1
+            known.append(finding)
         else:
-            kept.append(finding)
-    return kept, len(findings) - len(kept)
+            new.append(finding)
+    return new, known

@@ -203,7 +203,7 @@ def check(
 
     Each file is checked with the closest configuration file above it (or --config's).
     """
-    from statelint.baseline import BaselineError, load_baseline, new_findings
+    from statelint.baseline import BaselineError, load_baseline, split_findings
     from statelint.config import ConfigError
     from statelint.engine.runner import ScanResult, default_jobs
     from statelint.output import write_report
@@ -271,10 +271,11 @@ def check(
         click.echo(f"statelint: error: {error.path}: {error.message}", err=True)
     if write_baseline_file is not None:
         _write_baseline(write_baseline_file, result, quiet)
+    baselined: list[Any] | None = None
     if baseline is not None:
-        result.findings, hidden = new_findings(result.findings, baseline)
+        result.findings, baselined = split_findings(result.findings, baseline)
         if not quiet:
-            click.echo(f"statelint: {_plural(hidden, 'finding')} hidden by the baseline {baseline_file}", err=True)
+            click.echo(_baseline_note(len(baselined), baseline_file, output_format), err=True)
 
     color = output_file is None and _colour(color_mode, no_color)
     report = Report(
@@ -285,6 +286,7 @@ def check(
         enabled=tuple(sorted(enabled)),
         root=space.display_base,
         repository=space.repository_root,
+        baselined=baselined,
     )
     try:
         write_report(report, output_format, output_file, statistics)
@@ -419,6 +421,14 @@ def _scan(paths: list[str], settings: Any, cwd: Path, jobs: int, quiet: bool, **
     with ScanProgress(sys.stderr) as progress:
         analyze_files = partial(analyze_all, progress=progress.update)
         return scan(paths, settings, cwd=cwd, jobs=jobs, analyze_files=analyze_files, **options)
+
+
+def _baseline_note(count: int, path: Path | None, output_format: str) -> str:
+    """What stderr says of the findings ``--baseline`` matched: hidden, except from SARIF, which
+    lists them as ``unchanged`` beside the ``new`` ones."""
+    if output_format == "sarif":
+        return f"statelint: {_plural(count, 'finding')} in the baseline {path}, reported as unchanged"
+    return f"statelint: {_plural(count, 'finding')} hidden by the baseline {path}"
 
 
 def _write_baseline(path: Path, result: Any, quiet: bool) -> None:

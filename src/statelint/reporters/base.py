@@ -23,6 +23,7 @@ class Report:
         enabled: tuple[str, ...] = (),
         root: Path | None = None,
         repository: Path | None = None,
+        baselined: list[Finding] | None = None,
     ) -> None:
         self.scan = scan
         self.catalog = catalog
@@ -34,6 +35,9 @@ class Report:
         self.root = root
         #: The repository's root (SARIF's %SRCROOT%): what CI formats name files relative to.
         self.repository = repository if repository is not None else root
+        #: With ``--baseline``: the findings the baseline records, which only SARIF shows
+        #: (``baselineState: unchanged``); None without a baseline.
+        self.baselined = baselined
         self._sources: dict[str, list[str]] = {}
         self._located: list[Finding] | None = None
 
@@ -46,13 +50,19 @@ class Report:
         link them (SARIF, JSON). Only those pay for it: finding a step's line parses its file, the
         bulk of a warm run's time when the text formats, which show no such line, asked for it too."""
         if self._located is None:
-            findings = self.scan.findings
-            if any(f.related for f in findings):
-                from statelint.project.locate import place
-
-                findings = place(findings, str(self.root) if self.root is not None else None)
-            self._located = findings
+            self._located = self._locate(self.scan.findings)
         return self._located
+
+    def located_baselined(self) -> list[Finding]:
+        """:attr:`baselined`, located as :meth:`located_findings` are (empty without a baseline)."""
+        return self._locate(self.baselined or [])
+
+    def _locate(self, findings: list[Finding]) -> list[Finding]:
+        if any(f.related for f in findings):
+            from statelint.project.locate import place
+
+            return place(findings, str(self.root) if self.root is not None else None)
+        return findings
 
     def repository_path(self, path: str) -> str | None:
         """``path`` (as displayed) relative to the repository's root, POSIX style; None outside it."""
@@ -76,8 +86,8 @@ class Report:
         return doc.name if doc else code
 
     def rule_docs(self) -> list[RuleDoc]:
-        """Catalog entries of the enabled codes and of every code with a finding, by code."""
-        codes = set(self.enabled) | {f.code for f in self.findings}
+        """Catalog entries of the enabled codes and of every code with a finding (baselined ones too), by code."""
+        codes = set(self.enabled) | {f.code for f in self.findings} | {f.code for f in self.baselined or ()}
         return [self.catalog.rules[code] for code in sorted(codes) if code in self.catalog.rules]
 
     def line_text(self, finding: Finding) -> str:

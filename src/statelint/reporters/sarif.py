@@ -47,7 +47,7 @@ def sarif_log(report: Report) -> dict[str, Any]:
         },
         "invocations": [_invocation(report)],
         "columnKind": "utf16CodeUnits",
-        "results": [_result(report, finding, index) for finding in report.located_findings()],
+        "results": _results(report, index),
     }
     if report.repository is not None:
         run["originalUriBaseIds"] = {SRCROOT: {"uri": report.repository.as_uri().rstrip("/") + "/"}}
@@ -77,6 +77,16 @@ def _help_text(doc: RuleDoc) -> str:
         "References:\n" + "\n".join(doc.references),
     ]
     return "\n\n".join(parts)
+
+
+def _results(report: Report, index: dict[str, int]) -> list[dict[str, Any]]:
+    """Every result; with ``--baseline``, the findings it records too, each result with its
+    ``baselineState``: ``new`` or ``unchanged``."""
+    if report.baselined is None:
+        return [_result(report, finding, index) for finding in report.located_findings()]
+    states = [(f, "new") for f in report.located_findings()] + [(f, "unchanged") for f in report.located_baselined()]
+    states.sort(key=lambda pair: pair[0].sort_key())
+    return [{**_result(report, finding, index), "baselineState": state} for finding, state in states]
 
 
 def _result(report: Report, f: Finding, index: dict[str, int]) -> dict[str, Any]:
