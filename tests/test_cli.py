@@ -96,14 +96,14 @@ def test_json_output_fields_and_order(project: Path) -> None:
 def test_full_output_shows_source_marker_hint_and_summary(project: Path) -> None:
     run = run_cli("check", "svc", cwd=project)
     lines = run.stdout.splitlines()
-    assert lines[0].startswith("svc/app.py:3:14: SL301 Flask development server (app.run) binds to loopback")
+    assert lines[0].startswith("svc/app.py:3:14: SL301 error: Flask development server (app.run) binds to loopback")
     assert lines[1:4] == [
         "  |",
         '3 | app.run(host="127.0.0.1")',
         "  |              ^^^^^^^^^^^",
     ]
     assert lines[4].startswith("  = hint: Bind to all interfaces")
-    assert "Found 1 finding in 1 of 2 files scanned." in lines
+    assert "Found 1 finding (1 error) in 1 of 2 files scanned." in lines
     assert "  SL3  Loopback-only binds: 1" in lines
     assert not ANSI.search(run.stdout)  # not a terminal: no colour
 
@@ -111,10 +111,10 @@ def test_full_output_shows_source_marker_hint_and_summary(project: Path) -> None
 def test_concise_and_quiet(project: Path) -> None:
     run = run_cli("check", "--output-format", "concise", "svc", cwd=project)
     assert run.stdout.splitlines()[0] == (
-        "svc/app.py:3:14: SL301 Flask development server (app.run) binds to loopback address "
+        "svc/app.py:3:14: SL301 error: Flask development server (app.run) binds to loopback address "
         "'127.0.0.1': nothing outside the container can reach it"
     )
-    assert run.stdout.splitlines()[-1] == "Found 1 finding in 1 of 2 files scanned."
+    assert run.stdout.splitlines()[-1] == "Found 1 finding (1 error) in 1 of 2 files scanned."
     quiet = run_cli("check", "--output-format", "concise", "--quiet", "svc", cwd=project)
     assert len(quiet.stdout.splitlines()) == 1
 
@@ -311,3 +311,38 @@ def test_show_files_lists_what_a_run_would_check_without_scanning(tmp_path: Path
     assert "missing.py: no such file or directory" in narrowed.stderr
     stdin = run_cli("check", "--show-files", "--stdin-filename", "svc/jobs.py", "-", cwd=tmp_path, input="X = 1\n")
     assert (stdin.exit_code, stdin.stdout) == (0, "svc/jobs.py\n")
+
+
+CONFIGURED = 'import os\nimport uvicorn\nuvicorn.run(app, host=os.environ.get("HOST", "127.0.0.1"))\n'  # SL303, a warning
+
+
+def test_severity_is_written_out_and_selects_what_is_reported(project: Path) -> None:
+    (project / "svc" / "cfg.py").write_text(CONFIGURED)
+    lines = run_cli("check", "--output-format", "concise", "svc", cwd=project).stdout.splitlines()
+    assert [line.split(": ", 2)[:2] for line in lines[:2]] == [["svc/app.py:3:14", "SL301 error"], ["svc/cfg.py:3:23", "SL303 warning"]]
+    assert lines[2] == "Found 2 findings (1 error, 1 warning) in 2 of 3 files scanned."
+    full = run_cli("check", "--no-color", "svc/cfg.py", cwd=project).stdout
+    assert full.startswith("svc/cfg.py:3:23: SL303 warning: uvicorn.run binds to a host")
+    errors = run_cli("check", "--output-format", "concise", "--severity", "error", "svc", cwd=project)
+    assert errors.exit_code == 1
+    assert errors.stdout.splitlines() == [
+        "svc/app.py:3:14: SL301 error: Flask development server (app.run) binds to loopback address "
+        "'127.0.0.1': nothing outside the container can reach it",
+        "Found 1 finding (1 error) in 1 of 3 files scanned.",
+    ]
+    assert errors.stderr == "statelint: 1 finding below error not reported (--severity)\n"
+    warnings = run_cli("check", "--output-format", "json", "--severity", "warning", "svc", cwd=project)
+    assert [f["code"] for f in json.loads(warnings.stdout)] == ["SL301", "SL303"] and warnings.stderr == ""
+    only_warning = run_cli("check", "--severity", "error", "svc/cfg.py", cwd=project)
+    assert only_warning.exit_code == 0 and only_warning.stdout == "All checks passed (1 file scanned).\n"
+
+
+def test_fail_on_reports_everything_and_fails_only_on_the_severity_given(project: Path) -> None:
+    (project / "svc" / "cfg.py").write_text(CONFIGURED)
+    warning = run_cli("check", "--output-format", "concise", "--fail-on", "error", "svc/cfg.py", cwd=project)
+    assert warning.exit_code == 0
+    assert warning.stdout.startswith("svc/cfg.py:3:23: SL303 warning: ")
+    assert run_cli("check", "--fail-on", "warning", "svc/cfg.py", cwd=project).exit_code == 1
+    assert run_cli("check", "--fail-on", "error", "svc", cwd=project).exit_code == 1
+    assert run_cli("check", "--fail-on", "error", "--exit-zero", "svc", cwd=project).exit_code == 0
+    assert run_cli("check", "--fail-on", "fatal", "svc", cwd=project).exit_code == 2

@@ -142,7 +142,7 @@ def test_full_output_ends_with_a_summary_per_family(project: Path) -> None:
     run = run_cli("check", "--no-color", "--select", "SL001,SL3", ".", cwd=project)
     assert run.exit_code == 1
     assert run.stdout.endswith(
-        "Found 5 findings in 4 of 4 files scanned.\n"
+        "Found 5 findings (4 errors, 1 warning) in 4 of 4 files scanned.\n"
         "  SL0  statelint itself: 1\n"
         "  SL3  Loopback-only binds: 4\n"
     )

@@ -22,6 +22,8 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 #: Interrupted by Ctrl-C (SIGINT): 128 + the signal's number, as shells report it.
 EXIT_INTERRUPTED = 130
 OUTPUT_FORMATS = ("full", "concise", "json", "json-lines", "sarif", "github", "gitlab")
+#: Severities, least severe first (``--severity``, ``--fail-on``).
+SEVERITIES = ("info", "warning", "error")
 
 
 def _split_codes(values: tuple[str, ...]) -> list[str]:
@@ -124,6 +126,19 @@ def cli() -> None:
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to this file.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option(
+    "--severity",
+    "min_severity",
+    type=click.Choice(SEVERITIES),
+    default=None,
+    help="Report only findings of this severity or a higher one (error > warning > info).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITIES),
+    default=None,
+    help="Exit 1 only for a finding of this severity or a higher one; the others are still reported.",
+)
+@click.option(
     "--config",
     "config_file",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -185,6 +200,8 @@ def check(
     output_format: str,
     output_file: Path | None,
     exit_zero: bool,
+    min_severity: str | None,
+    fail_on: str | None,
     config_file: Path | None,
     quiet: bool,
     color_mode: str,
@@ -269,6 +286,10 @@ def check(
         _warn_nothing_checked(given, space, cwd)
     for error in result.errors:
         click.echo(f"statelint: error: {error.path}: {error.message}", err=True)
+    if min_severity is not None:
+        result.findings, below = _at_least(result.findings, min_severity)
+        if below and not quiet:
+            click.echo(f"statelint: {_plural(below, 'finding')} below {min_severity} not reported (--severity)", err=True)
     if write_baseline_file is not None:
         _write_baseline(write_baseline_file, result, quiet)
     baselined: list[Any] | None = None
@@ -299,7 +320,15 @@ def check(
 
     if result.errors or result.missing_paths:
         sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
+    failing = _at_least(result.findings, fail_on)[0] if fail_on is not None else result.findings
+    sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
+
+
+def _at_least(findings: list[Any], severity: str) -> tuple[list[Any], int]:
+    """The findings of ``severity`` or a higher one, and how many others there were."""
+    floor = SEVERITIES.index(severity)
+    kept = [f for f in findings if SEVERITIES.index(f.severity.value) >= floor]
+    return kept, len(findings) - len(kept)
 
 
 def _workspace(

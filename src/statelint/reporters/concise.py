@@ -1,15 +1,20 @@
-"""``path:line:col: CODE message``, one line per finding."""
+"""``path:line:col: CODE severity: message``, one line per finding.
+
+The severity is written out, not only coloured: CI logs and pre-commit show no colour.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TextIO
 
+from statelint.model import Severity
 from statelint.reporters.base import Report
 
 
 def render(report: Report, stream: TextIO) -> None:
     for f in report.findings:
-        stream.write(f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}\n")
+        stream.write(f"{f.path}:{f.line}:{f.column}: {f.code} {f.severity.value}: {f.message}\n")
     if not report.quiet:
         stream.write(summary_line(report) + "\n")
 
@@ -24,7 +29,14 @@ def summary_line(report: Report) -> str:
             return f"No findings in {scanned} {files} scanned, but {problems} (reported above)."
         return f"All checks passed ({scanned} {files} scanned)."
     noun = "finding" if count == 1 else "findings"
-    return f"Found {count} {noun} in {report.files_with_findings()} of {scanned} {files} scanned."
+    return f"Found {count} {noun} ({_severities(report)}) in {report.files_with_findings()} of {scanned} {files} scanned."
+
+
+def _severities(report: Report) -> str:
+    """``2 errors, 1 warning``: the findings per severity, most severe first."""
+    counts = Counter(f.severity for f in report.findings)
+    order = (Severity.ERROR, Severity.WARNING, Severity.INFO)
+    return ", ".join(f"{counts[s]} {s.value}{'' if counts[s] == 1 or s is Severity.INFO else 's'}" for s in order if counts[s])
 
 
 def _problems(report: Report) -> str:

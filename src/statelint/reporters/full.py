@@ -57,7 +57,14 @@ def _lines(report: Report) -> Iterator[Line]:
 
 def _finding(report: Report, f: Finding) -> Iterator[Line]:
     severity = _SEVERITY_STYLE[f.severity]
-    yield [(f"{f.path}:{f.line}:{f.column}:", "bold"), (" ", None), (f.code, severity), (f" {f.message}", None)]
+    yield [
+        (f"{f.path}:{f.line}:{f.column}:", "bold"),
+        (" ", None),
+        (f.code, severity),
+        (" ", None),
+        (f"{f.severity.value}:", severity),
+        (f" {f.message}", None),
+    ]
     source = report.line_text(f).expandtabs(1).rstrip("\n")
     if source:
         from rich.cells import cell_len
