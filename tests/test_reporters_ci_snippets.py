@@ -40,8 +40,8 @@ def commands() -> list[list[str]]:
 
 def test_the_section_replaced_the_marker_and_has_every_snippet() -> None:
     assert "<!-- ci -->" not in SECTION
-    assert len(blocks("yaml")) == 4 and len(blocks("toml")) == 2 and len(blocks("bash")) == 1
-    assert len(commands()) == 5
+    assert len(blocks("yaml")) == 4 and len(blocks("toml")) == 2 and len(blocks("bash")) == 2
+    assert len(commands()) == 6
 
 
 def test_yaml_snippets_parse_and_name_real_things() -> None:

@@ -21,7 +21,12 @@ def write_text(path: Path, text: str) -> None:
     The file gets the permissions a plain ``open(path, "w")`` would give it (the
     umask applies), not :func:`tempfile.mkstemp`'s owner-only ones.
     """
-    data = text.encode("utf-8")
+    write_bytes(path, text.encode("utf-8"))
+
+
+def write_bytes(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Replace ``path`` with ``data`` in one rename; with ``mode``, the new file gets those
+    permission bits (an edited source file keeps its own, an executable script stays one)."""
     directory = path.parent if str(path.parent) else Path(".")
     fd, temp = _create(directory, path.name)
     try:
@@ -29,6 +34,8 @@ def write_text(path: Path, text: str) -> None:
             _write_all(fd, data)
         finally:
             os.close(fd)
+        if mode is not None:
+            os.chmod(temp, mode)
         os.replace(temp, path)
     except BaseException:
         try:

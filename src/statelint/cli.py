@@ -187,6 +187,11 @@ def cli() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Record every current finding in this baseline file and exit 0.",
 )
+@click.option(
+    "--add-noqa",
+    is_flag=True,
+    help="Add a `# statelint: ignore[CODE]` comment for every finding reported, instead of reporting it.",
+)
 @_interruptible
 def check(
     paths: tuple[str, ...],
@@ -215,6 +220,7 @@ def check(
     no_cache: bool,
     cache_dir: Path | None,
     file_timeout: float | None,
+    add_noqa: bool,
 ) -> None:
     """Scan PATHS (default: the current directory; `-`: standard input) for hidden state.
 
@@ -227,6 +233,8 @@ def check(
     from statelint.reporters.base import Report
 
     read_stdin = _reads_stdin(paths, stdin_filename)
+    if add_noqa and (read_stdin or write_baseline_file is not None):
+        _fail("--add-noqa edits the files checked: it cannot be combined with standard input or --write-baseline")
     given = list(paths) or ["."]
     if show_settings:
         _settings_target(given, read_stdin)
@@ -298,6 +306,8 @@ def check(
         if not quiet:
             click.echo(_baseline_note(len(baselined), baseline_file, output_format), err=True)
 
+    if add_noqa:
+        _add_noqa(result, space.display_base or cwd, quiet)
     color = output_file is None and _colour(color_mode, no_color)
     report = Report(
         result,
@@ -450,6 +460,25 @@ def _scan(paths: list[str], settings: Any, cwd: Path, jobs: int, quiet: bool, **
     with ScanProgress(sys.stderr) as progress:
         analyze_files = partial(analyze_all, progress=progress.update)
         return scan(paths, settings, cwd=cwd, jobs=jobs, analyze_files=analyze_files, **options)
+
+
+def _add_noqa(result: Any, base: Path, quiet: bool) -> None:
+    """``--add-noqa``: comment every finding, say what was done and what was not, and exit: 0 when
+    every finding got its comment, 1 when some could not, 2 when a file could not be changed."""
+    from statelint.add_noqa import add_noqa
+
+    outcome = add_noqa(result.findings, base)
+    for skipped in outcome.skipped:
+        f = skipped.finding
+        click.echo(f"statelint: warning: {f.path}:{f.line}:{f.column}: {f.code} not suppressed: {skipped.reason}", err=True)
+    for error in outcome.errors:
+        click.echo(f"statelint: error: {error}", err=True)
+    if not quiet:
+        comments = _plural(outcome.comments, "suppression comment")
+        click.echo(f"statelint: added {comments} for {_plural(outcome.findings, 'finding')} in {_plural(outcome.files, 'file')}", err=True)
+    if result.errors or result.missing_paths or outcome.errors:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if outcome.skipped else EXIT_CLEAN)
 
 
 def _baseline_note(count: int, path: Path | None, output_format: str) -> str:
