@@ -96,7 +96,7 @@ def test_json_output_fields_and_order(project: Path) -> None:
 def test_full_output_shows_source_marker_hint_and_summary(project: Path) -> None:
     run = run_cli("check", "svc", cwd=project)
     lines = run.stdout.splitlines()
-    assert lines[0].startswith("svc/app.py:3:14: SL301 error: Flask development server (app.run) binds to loopback")
+    assert lines[0].startswith("svc/app.py:3:14: SL301 [explicit-loopback-bind] error: Flask development server (app.run) binds to loopback")
     assert lines[1:4] == [
         "  |",
         '3 | app.run(host="127.0.0.1")',
@@ -111,7 +111,7 @@ def test_full_output_shows_source_marker_hint_and_summary(project: Path) -> None
 def test_concise_and_quiet(project: Path) -> None:
     run = run_cli("check", "--output-format", "concise", "svc", cwd=project)
     assert run.stdout.splitlines()[0] == (
-        "svc/app.py:3:14: SL301 error: Flask development server (app.run) binds to loopback address "
+        "svc/app.py:3:14: SL301 [explicit-loopback-bind] error: Flask development server (app.run) binds to loopback address "
         "'127.0.0.1': nothing outside the container can reach it"
     )
     assert run.stdout.splitlines()[-1] == "Found 1 finding (1 error) in 1 of 2 files scanned."
@@ -319,14 +319,17 @@ CONFIGURED = 'import os\nimport uvicorn\nuvicorn.run(app, host=os.environ.get("H
 def test_severity_is_written_out_and_selects_what_is_reported(project: Path) -> None:
     (project / "svc" / "cfg.py").write_text(CONFIGURED)
     lines = run_cli("check", "--output-format", "concise", "svc", cwd=project).stdout.splitlines()
-    assert [line.split(": ", 2)[:2] for line in lines[:2]] == [["svc/app.py:3:14", "SL301 error"], ["svc/cfg.py:3:23", "SL303 warning"]]
+    assert [line.split(": ", 2)[:2] for line in lines[:2]] == [
+        ["svc/app.py:3:14", "SL301 [explicit-loopback-bind] error"],
+        ["svc/cfg.py:3:23", "SL303 [loopback-configurable-default] warning"],
+    ]
     assert lines[2] == "Found 2 findings (1 error, 1 warning) in 2 of 3 files scanned."
     full = run_cli("check", "--no-color", "svc/cfg.py", cwd=project).stdout
-    assert full.startswith("svc/cfg.py:3:23: SL303 warning: uvicorn.run binds to a host")
+    assert full.startswith("svc/cfg.py:3:23: SL303 [loopback-configurable-default] warning: uvicorn.run binds to a host")
     errors = run_cli("check", "--output-format", "concise", "--severity", "error", "svc", cwd=project)
     assert errors.exit_code == 1
     assert errors.stdout.splitlines() == [
-        "svc/app.py:3:14: SL301 error: Flask development server (app.run) binds to loopback address "
+        "svc/app.py:3:14: SL301 [explicit-loopback-bind] error: Flask development server (app.run) binds to loopback address "
         "'127.0.0.1': nothing outside the container can reach it",
         "Found 1 finding (1 error) in 1 of 3 files scanned.",
     ]
@@ -341,7 +344,7 @@ def test_fail_on_reports_everything_and_fails_only_on_the_severity_given(project
     (project / "svc" / "cfg.py").write_text(CONFIGURED)
     warning = run_cli("check", "--output-format", "concise", "--fail-on", "error", "svc/cfg.py", cwd=project)
     assert warning.exit_code == 0
-    assert warning.stdout.startswith("svc/cfg.py:3:23: SL303 warning: ")
+    assert warning.stdout.startswith("svc/cfg.py:3:23: SL303 [loopback-configurable-default] warning: ")
     assert run_cli("check", "--fail-on", "warning", "svc/cfg.py", cwd=project).exit_code == 1
     assert run_cli("check", "--fail-on", "error", "svc", cwd=project).exit_code == 1
     assert run_cli("check", "--fail-on", "error", "--exit-zero", "svc", cwd=project).exit_code == 0

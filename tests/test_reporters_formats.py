@@ -143,8 +143,8 @@ def test_full_output_ends_with_a_summary_per_family(project: Path) -> None:
     assert run.exit_code == 1
     assert run.stdout.endswith(
         "Found 5 findings (4 errors, 1 warning) in 4 of 4 files scanned.\n"
-        "  SL0  statelint itself: 1\n"
-        "  SL3  Loopback-only binds: 4\n"
+        "  SL001  Files that could not be analysed: 1\n"
+        "  SL3    Loopback-only binds: 4\n"
     )
 
 
@@ -218,3 +218,21 @@ def test_plain_full_output_is_what_rich_prints_without_colour(tmp_path: Path) ->
         console.print(text)
     assert plain.getvalue() == expected.getvalue()
     assert "\x07" not in plain.getvalue() and "東京" in plain.getvalue()
+
+
+def test_statelint_s_own_findings_are_summarised_by_what_they_say(tmp_path: Path) -> None:
+    """An unparseable file is a gap in the check, not a problem of statelint's: the summary names
+    SL001 and SL002 findings per rule; each finding line shows its rule's name after the code."""
+    (tmp_path / "broken.py").write_text("def f(:\n")
+    (tmp_path / "old.py").write_text('import uvicorn\nuvicorn.run(app, host="0.0.0.0")  # statelint: ignore[SL301]\n')
+    run = run_cli("check", "--no-color", "--extend-select", "SL002", ".", cwd=tmp_path)
+    assert run.exit_code == 1
+    lines = run.stdout.splitlines()
+    assert lines[0] == "broken.py:1:7: SL001 [unparseable-file] error: cannot parse file: invalid syntax"
+    assert lines[-3:] == [
+        "Found 2 findings (1 error, 1 warning) in 2 of 2 files scanned.",
+        "  SL001  Files that could not be analysed: 1",
+        "  SL002  Unused suppressions: 1",
+    ]
+    concise = run_cli("check", "--output-format", "concise", "--extend-select", "SL002", "old.py", cwd=tmp_path)
+    assert concise.stdout.splitlines()[0] == "old.py:2:35: SL002 [unused-suppression] warning: Unused suppression (unused: SL301)"

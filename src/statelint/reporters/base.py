@@ -10,6 +10,9 @@ from statelint.catalog import Catalog, RuleDoc
 from statelint.engine.runner import ScanResult
 from statelint.model import Finding
 
+#: How the summary names statelint's own findings (family SL0), one line per rule.
+OWN_COUNTS = {"SL001": "Files that could not be analysed", "SL002": "Unused suppressions"}
+
 
 class Report:
     """A scan's results with what the formats need to show them."""
@@ -108,12 +111,14 @@ class Report:
         return lines[number - 1] if 0 < number <= len(lines) else ""
 
     def family_counts(self) -> list[tuple[str, str, int]]:
-        """(family code, family name, findings) for families with findings."""
-        counts = Counter(f.code[:3] for f in self.findings)
+        """(family code, family name, findings) for families with findings; statelint's own
+        findings (SL0) per rule, by what they say of the code: a file that could not be analysed
+        is not a problem of statelint's."""
+        counts = Counter(f.code if f.code in OWN_COUNTS else f.code[:3] for f in self.findings)
         out = []
-        for family, count in sorted(counts.items()):
-            info = self.catalog.families.get(family)
-            out.append((family, info.name if info else family, count))
+        for group, count in sorted(counts.items()):
+            info = self.catalog.families.get(group)
+            out.append((group, OWN_COUNTS.get(group) or (info.name if info else group), count))
         return out
 
     def files_with_findings(self) -> int:

@@ -1,6 +1,8 @@
-"""``path:line:col: CODE severity: message``, one line per finding.
+"""``path:line:col: CODE [rule-name] severity: message``, one line per finding.
 
-The severity is written out, not only coloured: CI logs and pre-commit show no colour.
+The rule's name follows its code (as ruff shows names), for a reader who does not know the
+codes by heart; the severity is written out, not only coloured: CI logs and pre-commit show
+no colour.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from statelint.reporters.base import Report
 
 def render(report: Report, stream: TextIO) -> None:
     for f in report.findings:
-        stream.write(f"{f.path}:{f.line}:{f.column}: {f.code} {f.severity.value}: {f.message}\n")
+        stream.write(f"{f.path}:{f.line}:{f.column}: {f.code} [{report.rule_name(f.code)}] {f.severity.value}: {f.message}\n")
     if not report.quiet:
         stream.write(summary_line(report) + "\n")
 

@@ -51,8 +51,10 @@ def _lines(report: Report) -> Iterator[Line]:
     if report.quiet:
         return
     yield [(summary_line(report), "bold")]
-    for family, name, count in report.family_counts():
-        yield [(f"  {family}  {name}: {count}", None)]
+    counts = report.family_counts()
+    width = max((len(family) for family, _, _ in counts), default=0)
+    for family, name, count in counts:
+        yield [(f"  {family.ljust(width)}  {name}: {count}", None)]
 
 
 def _finding(report: Report, f: Finding) -> Iterator[Line]:
@@ -61,7 +63,7 @@ def _finding(report: Report, f: Finding) -> Iterator[Line]:
         (f"{f.path}:{f.line}:{f.column}:", "bold"),
         (" ", None),
         (f.code, severity),
-        (" ", None),
+        (f" [{report.rule_name(f.code)}] ", None),
         (f"{f.severity.value}:", severity),
         (f" {f.message}", None),
     ]
