@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from statelint import __version__
+from statelint.catalog import load_catalog
 from tests.helpers import check_json, run_cli
 
 LOOPBACK = 'from flask import Flask\napp = Flask(__name__)\napp.run(host="127.0.0.1")\n'
@@ -49,6 +50,77 @@ def test_rule_prints_the_docs() -> None:
     for heading in ("# SL302 (loopback-by-default)", "## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Options", "## References"):
         assert heading in run.stdout
     assert "app.run()" in run.stdout
+
+
+def _summary_cells(stdout: str, codes: list[str]) -> dict[str, str]:
+    """Each rule's summary as ``statelint rules`` printed it, its lines joined with spaces."""
+    found: dict[str, list[str]] = {}
+    current = ""
+    for line in stdout.splitlines()[1:]:
+        if line[:5] in codes:
+            current = line[:5]
+            found[current] = [line.split(None, 4)[4]] if len(line.split(None, 4)) == 5 else []
+        else:
+            found[current].append(line.strip())
+    return {code: " ".join(parts) for code, parts in found.items()}
+
+
+def test_rules_table_wraps_the_summary_to_the_terminal_width_at_spaces() -> None:
+    catalog = load_catalog()
+    codes = list(catalog.rules)
+    wide = run_cli("rules", env={"COLUMNS": "100"}).stdout
+    assert max(map(len, wide.splitlines())) <= 100
+    assert len(wide.splitlines()) > len(codes) + 1  # some summaries took more than one line
+    assert _summary_cells(wide, codes) == {code: doc.summary for code, doc in catalog.rules.items()}
+    narrow = run_cli("rules", env={"COLUMNS": "72"}).stdout  # too narrow beside the other columns: below them
+    assert narrow.splitlines()[:3] == ["Code   Name                                      Severity  Default", "    Summary", narrow.splitlines()[2]]
+    assert max(map(len, narrow.splitlines())) <= 72
+    assert all(line.startswith(("SL", "    ")) for line in narrow.splitlines()[2:])
+    piped = run_cli("rules", env={"COLUMNS": ""}).stdout  # a pipe: one line per rule, for grep
+    assert len(piped.splitlines()) == len(codes) + 1
+    assert _summary_cells(piped, codes) == {code: doc.summary for code, doc in catalog.rules.items()}
+
+
+def test_rule_wraps_prose_to_the_terminal_width_and_leaves_code_alone() -> None:
+    doc = load_catalog().rules["SL303"]
+    text = run_cli("rule", "SL303", env={"COLUMNS": "60"}).stdout
+    sections = text.split("\n## ")
+    what = sections[1].removeprefix("What it does\n").strip()
+    assert what.replace("\n", " ") == doc.what and max(map(len, what.splitlines())) <= 60
+    assert f"```python\n{doc.example}\n```" in sections[3]  # code keeps its lines, however long
+    code = set(doc.example.splitlines()) | set(doc.use_instead.splitlines())
+    assert all(len(line) <= 60 for line in text.splitlines() if line not in code and not line.startswith("- http"))
+    assert run_cli("rule", "SL303", env={"COLUMNS": ""}).stdout.count(doc.what) == 1  # a pipe: whole paragraphs
+
+
+def test_rules_json_carries_each_rule_s_documentation_and_options() -> None:
+    records = {record["code"]: record for record in json.loads(run_cli("rules", "--output-format", "json").stdout)}
+    doc = load_catalog().rules["SL303"]
+    assert records["SL303"] == {
+        "code": "SL303",
+        "name": "loopback-configurable-default",
+        "family": "SL3",
+        "family_name": "Loopback-only binds",
+        "severity": "warning",
+        "default_enabled": True,
+        "summary": doc.summary,
+        "what": doc.what,
+        "why": doc.why,
+        "example": doc.example,
+        "use_instead": doc.use_instead,
+        "example_language": "python",
+        "hint": doc.hint,
+        "options": [
+            {
+                "name": "follow-parameters",
+                "type": "bool",
+                "default": True,
+                "description": "Treat a function parameter whose default is loopback as a configurable default.",
+            }
+        ],
+        "references": list(doc.references),
+    }
+    assert records["SL002"]["default_enabled"] is False and records["SL001"]["options"] == []
 
 
 def test_rule_with_unknown_code_is_a_usage_error() -> None:

@@ -512,7 +512,7 @@ def rules_command(output_format: str) -> None:
     if output_format == "json":
         click.echo(rules_json(catalog))
     else:
-        rules_table(catalog, color=sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
+        click.echo(rules_table(catalog, _text_width(), color=_stdout_is_terminal() and not os.environ.get("NO_COLOR")))
 
 
 @cli.command(name="rule")
@@ -525,7 +525,20 @@ def rule_command(code: str) -> None:
     doc = catalog.rules.get(code.strip().upper())
     if doc is None:
         _fail(f"unknown rule code {code!r} (see `statelint rules`)")
-    click.echo(rule_text(doc, catalog))
+    click.echo(rule_text(doc, catalog, _text_width()))
+
+
+def _text_width() -> int | None:
+    """The width to wrap documentation to: the terminal's, or ``COLUMNS`` when set; None (do not
+    wrap) when stdout is a pipe or a file without ``COLUMNS``, so that tools get whole lines."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if not _stdout_is_terminal():
+        return None
+    import shutil
+
+    return shutil.get_terminal_size().columns
 
 
 def main() -> None:

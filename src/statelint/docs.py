@@ -1,27 +1,67 @@
-"""Rule documentation as users read it: `statelint rules` and `statelint rule CODE`."""
+"""Rule documentation as users read it: `statelint rules` and `statelint rule CODE`.
+
+Text is wrapped to a width when one is given (the terminal's), at spaces only: a word, a rule
+name or a URL is never split, and code blocks are never wrapped. Without a width (a pipe, SARIF's
+help text) every paragraph stays on one line, for the reader or tool downstream to wrap.
+"""
 
 from __future__ import annotations
 
 import json
+import textwrap
+from typing import Any
 
 from statelint.catalog import Catalog, RuleDoc
 
+#: Below this many columns for the summary, ``statelint rules`` puts it under its rule instead.
+_NARROWEST_SUMMARY = 24
+_HEADER = ("Code", "Name", "Severity", "Default", "Summary")
+_BOLD, _RESET = "\x1b[1m", "\x1b[0m"
 
-def rule_text(doc: RuleDoc, catalog: Catalog) -> str:
+
+def wrap(text: str, width: int | None, indent: str = "", hanging: str | None = None) -> list[str]:
+    """``text`` as lines of at most ``width`` columns (None: one line per line of ``text``), broken
+    at spaces only; ``indent`` starts the first line, ``hanging`` (default: ``indent``) the others."""
+    later = indent if hanging is None else hanging
+    out: list[str] = []
+    for line in text.strip().splitlines() or [""]:
+        if width is None or not line.strip():
+            out.append(indent + line if line.strip() else "")
+        else:
+            out.extend(
+                textwrap.wrap(
+                    line,
+                    width=max(width, len(indent) + 1, len(later) + 1),
+                    initial_indent=indent,
+                    subsequent_indent=later,
+                    break_long_words=False,
+                    break_on_hyphens=False,
+                )
+                or [indent]
+            )
+        indent = later
+    return out
+
+
+def rule_text(doc: RuleDoc, catalog: Catalog, width: int | None = None) -> str:
+    """The rule's documentation as Markdown; prose wrapped to ``width`` when given."""
     family = catalog.families[doc.family]
     parts = [
         f"# {doc.code} ({doc.name})",
         "",
-        f"Family: {doc.family} {family.name} · default severity: {doc.severity}"
-        + ("" if doc.default_enabled else " · off by default (enable with --extend-select)"),
+        *wrap(
+            f"Family: {doc.family} {family.name} · default severity: {doc.severity}"
+            + ("" if doc.default_enabled else " · off by default (enable with --extend-select)"),
+            width,
+        ),
         "",
-        doc.summary,
+        *wrap(doc.summary, width),
         "",
         "## What it does",
-        doc.what,
+        *wrap(doc.what, width),
         "",
         "## Why is this bad?",
-        doc.why,
+        *wrap(doc.why, width),
         "",
         "## Example",
         f"```{doc.example_language}",
@@ -37,7 +77,8 @@ def rule_text(doc: RuleDoc, catalog: Catalog) -> str:
     ]
     if doc.options:
         for option in doc.options.values():
-            parts.append(f"- `{option.name}` ({option.type}, default {option.default!r}): {option.description}")
+            line = f"- `{option.name}` ({option.type}, default {option.default!r}): {option.description}"
+            parts += wrap(line, width, hanging="  ")
             parts.append(f"  set in config: options.{doc.code}.{option.name}")
     else:
         parts.append("None.")
@@ -45,31 +86,49 @@ def rule_text(doc: RuleDoc, catalog: Catalog) -> str:
     return "\n".join(parts)
 
 
-def rules_json(catalog: Catalog) -> str:
-    return json.dumps(
-        [
-            {
-                "code": d.code,
-                "name": d.name,
-                "family": d.family,
-                "severity": d.severity,
-                "default_enabled": d.default_enabled,
-                "summary": d.summary,
-            }
-            for d in catalog.rules.values()
+def rule_record(doc: RuleDoc, catalog: Catalog) -> dict[str, Any]:
+    """Everything the catalog says of a rule, for tools (`statelint rules --output-format json`)."""
+    return {
+        "code": doc.code,
+        "name": doc.name,
+        "family": doc.family,
+        "family_name": catalog.families[doc.family].name,
+        "severity": doc.severity,
+        "default_enabled": doc.default_enabled,
+        "summary": doc.summary,
+        "what": doc.what.strip(),
+        "why": doc.why.strip(),
+        "example": doc.example,
+        "use_instead": doc.use_instead,
+        "example_language": doc.example_language,
+        "hint": doc.hint,
+        "options": [
+            {"name": option.name, "type": option.type, "default": option.default, "description": option.description}
+            for option in doc.options.values()
         ],
-        indent=2,
-    )
+        "references": list(doc.references),
+    }
 
 
-def rules_table(catalog: Catalog, color: bool) -> None:
-    from rich.console import Console
-    from rich.table import Table
+def rules_json(catalog: Catalog) -> str:
+    return json.dumps([rule_record(doc, catalog) for doc in catalog.rules.values()], indent=2, ensure_ascii=False)
 
-    console = Console(color_system="standard" if color else None, no_color=not color, highlight=False, soft_wrap=False)
-    table = Table(show_lines=False, box=None, pad_edge=False)
-    for column in ("Code", "Name", "Severity", "Default", "Summary"):
-        table.add_column(column, overflow="fold")
-    for doc in catalog.rules.values():
-        table.add_row(doc.code, doc.name, doc.severity, "on" if doc.default_enabled else "off", doc.summary)
-    console.print(table)
+
+def rules_table(catalog: Catalog, width: int | None, color: bool = False) -> str:
+    """Every rule, one row each; the summary wraps within ``width`` (None: never), and goes under
+    its rule, indented, when the columns before it leave it too little room."""
+    rows = [(d.code, d.name, d.severity, "on" if d.default_enabled else "off", d.summary) for d in catalog.rules.values()]
+    widths = [max(len(row[i]) for row in [_HEADER, *rows]) for i in range(4)]
+    lead = sum(widths) + 2 * len(widths)  # the four columns and the two spaces after each
+    stacked = width is not None and width - lead < _NARROWEST_SUMMARY
+    lines: list[str] = []
+    for number, row in enumerate([_HEADER, *rows]):
+        cells = "  ".join(cell.ljust(size) for cell, size in zip(row[:4], widths, strict=True))
+        if stacked:
+            text = [cells.rstrip(), *wrap(row[4], width, indent="    ")]
+        else:
+            text = wrap(row[4], width, indent=cells + "  ", hanging=" " * lead)
+        if number == 0 and color:
+            text = [_BOLD + line + _RESET for line in text]
+        lines += text
+    return "\n".join(lines)
