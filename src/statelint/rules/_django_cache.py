@@ -156,6 +156,24 @@ def alias_verdict(facts: Facts, alias: str, spec: Mapping[str, Any]) -> tuple[st
     return "unset", sorted((path, r["django_settings"]) for path, r in settings)
 
 
+#: (verdict kind, settings path, span of the cache's site, alias) -> the uses it counts: (path, line, name)
+Sites = dict[tuple[str, str, tuple[int, ...], str], list[tuple[str, int, str]]]
+
+
+def by_cache_site(facts: Facts, uses: Iterable[tuple[str, str, int, str]], spec: Mapping[str, Any]) -> Sites:
+    """The uses ``(path, alias, line, name)`` of a cache alias that is kept per process, grouped by the
+    settings site that makes it so (one finding each)."""
+    groups: Sites = {}
+    for path, alias, line, name in uses:
+        verdict = alias_verdict(facts, alias, spec)
+        if verdict is None:
+            continue
+        kind, sites = verdict
+        for site_path, span in sites:
+            groups.setdefault((kind, site_path, tuple(span), alias), []).append((path, line, name))
+    return groups
+
+
 def setting_value(facts: Facts, key: str | None, default: Any) -> Any:
     """The one literal value the scan gives setting ``key``; ``default`` when no file sets it;
     ``UNKNOWN`` when a value is not a literal or two files disagree."""

@@ -19,7 +19,7 @@ from statelint.engine.names import Scope
 from statelint.rules._django_cache import (
     LOCAL,
     CacheSettings,
-    alias_verdict,
+    by_cache_site,
     describe,
     setting_value,
 )
@@ -96,21 +96,15 @@ def configured_cache_findings(facts: Mapping[str, list[Any]], knowledge: Mapping
 
 def _django(facts: Mapping[str, list[Any]], spec: Mapping[str, Any]) -> Iterator[tuple[str, list[int], str]]:
     default_alias = spec.get("default_alias", "default")
-    groups: dict[tuple[str, str, tuple[int, ...], str], list[tuple[str, int, str]]] = {}
+    uses = []
     for path in sorted(facts):
         for record in facts[path]:
             if "cache_use" not in record:
                 continue
             alias = record["alias"] or setting_value(facts, record["alias_setting"], default_alias)
-            if not isinstance(alias, str):
-                continue
-            verdict = alias_verdict(facts, alias, spec)
-            if verdict is None:
-                continue
-            kind, sites = verdict
-            for site_path, span in sites:
-                groups.setdefault((kind, site_path, tuple(span), alias), []).append((path, record["cache_use"][0], record["name"]))
-    for (kind, path, span, alias), found in sorted(groups.items()):
+            if isinstance(alias, str):
+                uses.append((path, alias, record["cache_use"][0], record["name"]))
+    for (kind, path, span, alias), found in sorted(by_cache_site(facts, uses, spec).items()):
         uses = describe(sorted(found))
         if kind == LOCAL:
             cause = f"Django's cache `{alias}` is a LocMemCache, kept in each process"

@@ -20,7 +20,7 @@ from statelint.engine.names import Scope
 from statelint.rules._django_cache import (
     LOCAL,
     CacheSettings,
-    alias_verdict,
+    by_cache_site,
     describe,
     setting_value,
 )
@@ -119,20 +119,14 @@ def django_findings(facts: Mapping[str, list[Any]], knowledge: Mapping[str, Any]
     """``(path, span, message)``: one per place that puts limiters' counts in a per-process cache."""
     spec = django_cache_spec()
     default_alias = spec.get("default_alias", "default")
-    groups: dict[tuple[str, str, tuple[int, ...], str], list[tuple[str, int, str]]] = {}
+    uses = []
     for path, record in _uses(facts, knowledge.get("django_cache_limiters", ())):
         if setting_value(facts, record.get("enable_setting"), True) is False:
             continue  # RATELIMIT_ENABLE = False: nothing is counted
         alias = setting_value(facts, record.get("alias_setting"), default_alias)
-        if not isinstance(alias, str):
-            continue  # set to something statelint cannot read
-        verdict = alias_verdict(facts, alias, spec)
-        if verdict is None:
-            continue
-        kind, sites = verdict
-        for site_path, span in sites:
-            groups.setdefault((kind, site_path, tuple(span), alias), []).append((path, record["cache_limiter"][0], record["name"]))
-    for (kind, path, span, alias), found in sorted(groups.items()):
+        if isinstance(alias, str):  # else set to something statelint cannot read
+            uses.append((path, alias, record["cache_limiter"][0], record["name"]))
+    for (kind, path, span, alias), found in sorted(by_cache_site(facts, uses, spec).items()):
         uses = describe(sorted(found))
         count = "count" if len(found) > 1 else "counts"
         if kind == LOCAL:
