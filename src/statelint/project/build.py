@@ -149,8 +149,9 @@ def _covers(path: Path, root: Path) -> bool:
 
 
 def summarize_file(target: Target, plan: Plan, data: bytes | None = None, keep: bool = False) -> Summary:
-    """The summary of one file (an empty one when it cannot be read or parsed). With ``keep``, the
-    file's CPython tree stays with ``plan`` for the file's own analysis in this process."""
+    """The part of one file's summary the model joins (an empty one when the file cannot be read or
+    parsed). With ``keep``, the file's CPython tree and whole summary stay with ``plan`` for the file's
+    own analysis in this process."""
     from statelint.engine.analyze import _cpython_parse
 
     module, is_package = plan.module_name(target.path)
@@ -165,8 +166,8 @@ def summarize_file(target: Target, plan: Plan, data: bytes | None = None, keep: 
         except Exception:  # noqa: BLE001 - odd code the summary does not foresee costs its facts, never the run
             return Summary(module, is_package)
     if keep:
-        plan.keep_tree(target.path, text, tree, summary)
-    return summary
+        plan.keep_tree(target.path, text, tree, summary)  # whole: the file's own analysis asks its writes
+    return summary.joined_part()
 
 
 class _File:

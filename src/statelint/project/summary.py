@@ -109,6 +109,14 @@ class Summary:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Summary) and self.to_json() == other.to_json()
 
+    def joined_part(self) -> Summary:
+        """This summary without ``writes``, which only the file's own declarations read (from the
+        summary kept for its analysis): what the model joins, holds and caches. On the stdlib the
+        writes are a third of a summary."""
+        if not self.writes:
+            return self
+        return Summary(**{**self.to_json(), "writes": {}})
+
     def joins_as(self, other: Summary) -> bool:
         """Whether the project model joins ``other`` as it joins this summary: the same in every field
         but ``writes``, which only the rules' declarations read (an edit of what a function writes
