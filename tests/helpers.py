@@ -90,6 +90,7 @@ def requirement_met(
     definitions expand its names, as before the project model is built), with the rule's default
     options updated by ``options``. With ``path`` (``pkg/__init__.py``), the module is the one the
     engine names there in a tree whose folders are packages."""
+    import ast
     import textwrap
 
     from statelint.catalog import load_catalog
@@ -103,9 +104,9 @@ def requirement_met(
         is_package = path.endswith("__init__.py")
         module = path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
     text = textwrap.dedent(text)
-    source = triage_source(text, module)
-    summary = summarize(source.tree, module, is_package=is_package)
-    facts = FileFacts(text, summary, ProjectModel.alone(summary).expand, lambda: source.strings, path or f"{module}.py")
+    tree = ast.parse(text)
+    summary = summarize(tree, module, is_package=is_package)
+    facts = FileFacts(text, summary, ProjectModel.alone(summary).expand, tree, path or f"{module}.py")
     requires = all_rules()[code].requires
     assert requires is not None, f"{code} declares no requires"
     catalog = load_catalog()

@@ -1,4 +1,4 @@
-"""Triage of SL205 and SL803: the near misses it spares libcst, and the indirect sites it keeps.
+"""Triage of SL803: the near misses it spares libcst, and the indirect sites it keeps.
 
 Each case also runs the rule itself with the prefilter off, so the table shows that
 every site the predicate keeps for a reason really is reported (the alias it follows
@@ -95,64 +95,12 @@ SL803_CASES = [
         """, False, False),
 ]
 
-SL205_CASES = [
-    ("loguru_add", """
-        from loguru import logger
-        logger.add("app.log")
-        """, True, True),
-    ("loguru_alias", """
-        import loguru
-        log = loguru.logger
-        add = log.add
-        add("service.log")
-        """, True, True),
-    ("logbook_import_alias", """
-        from logbook import FileHandler as FH
-        handler = FH("app.txt")
-        """, True, True),
-    ("print_in_log_helper", """
-        def log_line(msg):
-            with open("trace.txt", "a") as out:
-                print(msg, file=out)
-        """, True, True),
-    ("print_to_dot_log", """
-        def emit(msg):
-            print(msg, file=open("events.log", "a"))
-        """, True, True),
-    ("print_alias_escaped_log", """
-        say = print
-        def emit(msg):
-            say(msg, file=open("events\\x2elog", "a"))
-        """, True, True),
-    ("print_to_stderr", """
-        import sys
-        def log_error(msg):
-            print(msg, file=sys.stderr)
-        """, False, False),
-    ("print_to_param", """
-        def log_line(msg, stream):
-            print(msg, file=stream)
-        """, False, False),
-    ("print_to_file_not_logging", """
-        def dump(rows):
-            with open("rows.txt", "w") as out:
-                print(rows, file=out)
-        """, False, False),
-    ("no_sink_library", """
-        import logging
-        items = set()
-        items.add("app.log")
-        """, False, False),
-]
-
-
 def _knowledge(code: str) -> dict[str, object]:
     return CATALOG.knowledge(code)
 
 
 def _verdict(code: str, text: str, path: str = "app") -> bool:
-    predicate = files.request_write if code == "SL803" else files.file_sink
-    return predicate(triage_source(text, path), _knowledge(code), CATALOG.rules[code].default_options())
+    return files.request_write(triage_source(text, path), _knowledge(code), CATALOG.rules[code].default_options())
 
 
 def _reported(code: str, cases: list[tuple[str, str, bool, bool]], tmp_path: Path) -> set[str]:
@@ -166,17 +114,17 @@ def _reported(code: str, cases: list[tuple[str, str, bool, bool]], tmp_path: Pat
     return {Path(f["path"]).stem for f in run.findings}
 
 
-@pytest.mark.parametrize(("code", "cases"), [("SL803", SL803_CASES), ("SL205", SL205_CASES)])
+@pytest.mark.parametrize(("code", "cases"), [("SL803", SL803_CASES)])
 def test_verdicts_and_what_the_rule_reports(code: str, cases: list[tuple[str, str, bool, bool]], tmp_path: Path) -> None:
     assert {name: _verdict(code, text) for name, text, _, _ in cases} == {name: kept for name, _, kept, _ in cases}
     assert _reported(code, cases, tmp_path) == {name for name, _, _, fires in cases if fires}
 
 
-@pytest.mark.parametrize("code", ["SL803", "SL205"])
+@pytest.mark.parametrize("code", ["SL803"])
 def test_test_files_are_never_triaged_in(code: str) -> None:
     text = "from loguru import logger\nlogger.add('a.log')\ndef view(request):\n    open('x', 'w')\n"
     assert _verdict(code, text) is True
-    predicate = files.request_write if code == "SL803" else files.file_sink
+    predicate = files.request_write
     for path in ("tests/test_app.py", "pkg/tests/helpers.py", "conftest.py"):
         assert predicate(_with_path(text, path), _knowledge(code), {}) is False
 

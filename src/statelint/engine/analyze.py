@@ -645,7 +645,7 @@ def _file_facts(target: Target, source: Any, plan: Plan, view: ModuleView) -> Fi
         except Exception:  # noqa: BLE001 - odd code the summary does not foresee: the rules decide
             return None
     expand = view.expand if view.model is not None else ProjectModel.alone(summary).expand
-    return FileFacts(source.text, summary, expand, lambda: source.strings, target.path)
+    return FileFacts(source.text, summary, expand, source.tree, target.display)
 
 
 def _expansions_matter(code: str, view: ModuleView, plan: Plan) -> bool:

@@ -21,12 +21,16 @@ declaration as plain data.
 
 from __future__ import annotations
 
+import ast
 import fnmatch
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from statelint.engine.shapes import SHAPES
 from statelint.project.summary import MAIN, MODULE, Summary
+from statelint.project.syntax import string_constants
 
 _STDLIB = frozenset(sys.stdlib_module_names) | {"builtins"}
 
@@ -34,8 +38,9 @@ _STDLIB = frozenset(sys.stdlib_module_names) | {"builtins"}
 class Requires:
     """What a file must hold for a rule to report or record anything there.
 
-    All of ``words`` must occur in the file's text. Then, when any of the other fields is
-    given, the file must show one piece of evidence:
+    The file must not be one of the kinds ``outside`` lists (:data:`PLACES`: ``tests``, test
+    code the rule never reports in), and all of ``words`` must occur in its text. Then, when
+    any of the other fields is given, the file must show one piece of evidence:
 
     * ``calls``: a call (or a decorator) resolving, directly or through the project's
       definitions, to a qualified name these paths list (or making an instance of one);
@@ -45,15 +50,26 @@ class Requires:
       ``logging.handlers.RotatingFileHandler``, a settings key) occurring in the text;
     * ``assigns``: an attribute assignment to a qualified name these paths list
       (``hypercorn.config.Config().bind``), also through a project subclass;
-    * ``files``: the file's name is one these paths list (``gunicorn.conf.py``);
+    * ``files``: the file's name matches a pattern these paths list (``gunicorn.conf.py``,
+      ``*.conf.py``); ``file_options``: the same, for the patterns these rule options list;
+    * ``strings``: a string constant of the file (escapes decoded) is one these paths list (a
+      setting's value: ``"filesystem"``);
+    * ``patterns``: a regular expression these paths hold finds a match in a string constant
+      of the file (a piece of an f-string counts on its own: ``sqlite:///`` of
+      ``f"sqlite:///{name}"``);
     * ``writes``: a function writes state of one of these kinds (:data:`WRITES`), as the
-      summary's ``writes`` record it.
+      summary's ``writes`` record it;
+    * ``shapes``: the summary shows one of these shapes (:data:`statelint.engine.shapes.SHAPES`:
+      a request handler writing a file, a route, ...), each a documented test of it.
 
     A path is a dotted path into the rule's catalog knowledge; where it meets a list of
     entries it goes on in each (``executors.calls``: every executor's ``calls``).
     """
 
-    __slots__ = ("words", "calls", "options", "methods", "mentions", "assigns", "files", "writes")
+    __slots__ = (
+        "words", "calls", "options", "methods", "mentions", "assigns", "files", "file_options", "strings",
+        "patterns", "writes", "shapes", "outside",
+    )
 
     def __init__(
         self,
@@ -65,7 +81,12 @@ class Requires:
         mentions: Iterable[str] = (),
         assigns: Iterable[str] = (),
         files: Iterable[str] = (),
+        file_options: Iterable[str] = (),
+        strings: Iterable[str] = (),
+        patterns: Iterable[str] = (),
         writes: Iterable[str] = (),
+        shapes: Iterable[str] = (),
+        outside: Iterable[str] = (),
     ) -> None:
         self.words = tuple(words)
         self.calls = tuple(calls)
@@ -74,10 +95,16 @@ class Requires:
         self.mentions = tuple(mentions)
         self.assigns = tuple(assigns)
         self.files = tuple(files)
+        self.file_options = tuple(file_options)
+        self.strings = tuple(strings)
+        self.patterns = tuple(patterns)
         self.writes = tuple(writes)
-        unknown = set(self.writes) - set(WRITES)
-        if unknown:
-            raise ValueError(f"unknown kinds of writes: {sorted(unknown)} (known: {sorted(WRITES)})")
+        self.shapes = tuple(shapes)
+        self.outside = tuple(outside)
+        for field, known in (("writes", WRITES), ("shapes", SHAPES), ("outside", PLACES)):
+            unknown = set(getattr(self, field)) - set(known)
+            if unknown:
+                raise ValueError(f"unknown {field}: {sorted(unknown)} (known: {sorted(known)})")
 
     def __repr__(self) -> str:
         return f"Requires({self.to_json()!r})"
@@ -93,9 +120,11 @@ class Requires:
         return cls(**{name: [str(item) for item in data[name]] for name in cls.__slots__})
 
     def met(self, facts: FileFacts, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
+        if any(PLACES[kind](facts, knowledge) for kind in self.outside):
+            return False
         if not all(facts.mentions(word) for word in self.words):
             return False
-        if not any(getattr(self, name) for name in self.__slots__[1:]):
+        if not any(getattr(self, name) for name in _EVIDENCE):
             return True
         qualnames = {name for path in self.calls for name in lookup(knowledge, path)}
         qualnames.update(name for option in self.options for name in options.get(option, ()))
@@ -109,9 +138,32 @@ class Requires:
         assigned = {name for path in self.assigns for name in lookup(knowledge, path)}
         if assigned and facts.assigns_any(assigned):
             return True
-        if any(facts.basename == name for path in self.files for name in lookup(knowledge, path)):
+        names = [name for path in self.files for name in lookup(knowledge, path)]
+        names += [name for option in self.file_options for name in options.get(option, ())]
+        if any(fnmatch.fnmatchcase(facts.basename, name) for name in names):
             return True
-        return any(WRITES[kind](facts, knowledge, options) for kind in self.writes)
+        if self.strings or self.patterns:
+            strings = facts.strings
+            if not strings.isdisjoint(name for path in self.strings for name in lookup(knowledge, path)):
+                return True
+            regexes = [_compiled(text) for path in self.patterns for text in lookup(knowledge, path)]
+            if any(regex.search(string) for regex in regexes for string in strings):
+                return True
+        if any(WRITES[kind](facts, knowledge, options) for kind in self.writes):
+            return True
+        return any(SHAPES[kind](facts, knowledge, options) for kind in self.shapes)
+
+
+#: The fields that name evidence (all but ``words`` and ``outside``): without any, ``words`` decide.
+_EVIDENCE = ("calls", "options", "methods", "mentions", "assigns", "files", "file_options", "strings", "patterns", "writes", "shapes")
+_COMPILED: dict[str, re.Pattern[str]] = {}
+
+
+def _compiled(pattern: str) -> re.Pattern[str]:
+    found = _COMPILED.get(pattern)
+    if found is None:
+        found = _COMPILED[pattern] = re.compile(pattern)
+    return found
 
 
 def lookup(knowledge: Mapping[str, Any], path: str) -> list[str]:
@@ -133,32 +185,43 @@ def _strings(value: Any, keys: list[str]) -> Iterator[str]:
 
 class FileFacts:
     """One file's summary, as declarations ask it. ``expand`` gives what a qualified name stands
-    for through the project's definitions (:meth:`ProjectModel.expand`)."""
+    for through the project's definitions (:meth:`ProjectModel.expand`); ``tree`` is CPython's tree
+    the summary was made from (its string constants are read from it, only when asked); ``path``
+    is the file's path as reports show it (and rules see it)."""
 
-    __slots__ = ("text", "summary", "expand", "strings", "basename", "_called", "_methods")
+    __slots__ = ("text", "summary", "expand", "tree", "path", "basename", "_called", "_methods", "_strings")
 
     def __init__(
         self,
         text: str,
         summary: Summary,
         expand: Callable[[str], frozenset[str]],
-        strings: Callable[[], Iterable[str]] = tuple,
+        tree: ast.AST | None = None,
         path: str = "",
     ) -> None:
         self.text = text
         self.summary = summary
         self.expand = expand
-        self.strings = strings  # the file's string constants, escapes decoded (asked only when the text has one)
-        self.basename = path.replace("\\", "/").rsplit("/", 1)[-1]
+        self.tree = tree
+        self.path = path.replace("\\", "/")
+        self.basename = self.path.rsplit("/", 1)[-1]
         self._called: set[str] | None = None
         self._methods: set[str] | None = None
+        self._strings: frozenset[str] | None = None
+
+    @property
+    def strings(self) -> frozenset[str]:
+        """The file's string constants, escapes decoded (docstrings and the pieces of f-strings included)."""
+        if self._strings is None:
+            self._strings = string_constants(self.tree) if self.tree is not None else frozenset()
+        return self._strings
 
     def mentions(self, word: str) -> bool:
         """``word`` occurs in the file: in its text (code, a string or a comment: a cheap
         over-approximation), or in a string constant an escape sequence spells."""
         if word in self.text:
             return True
-        return "\\" in self.text and any(word in string for string in self.strings())
+        return "\\" in self.text and any(word in string for string in self.strings)
 
     def calls_any(self, qualnames: set[str]) -> bool:
         """Some call or decorator of the file resolves to one of ``qualnames``, or makes an instance
@@ -330,6 +393,25 @@ WRITES: dict[str, Callable[[FileFacts, Mapping[str, Any], Mapping[str, Any]], bo
     "imported-state": _imported_state,
     "stored-clock": _stored_clock,
 }
+
+
+# -- the kinds of files a rule never reports in -----------------------------------------------
+def is_test_path(path: str, knowledge: Mapping[str, Any]) -> bool:
+    """A file under a folder the catalog's ``test_folders`` name, or named like its ``test_files``
+    (pytest's and unittest's test modules): the local-file rules report nothing there."""
+    parts = path.replace("\\", "/").split("/")
+    folders = set(knowledge.get("test_folders", ()))
+    if any(part in folders for part in parts[:-1]):
+        return True
+    return any(fnmatch.fnmatchcase(parts[-1], pattern) for pattern in knowledge.get("test_files", ()))
+
+
+def _test_code(facts: FileFacts, knowledge: Mapping[str, Any]) -> bool:
+    return is_test_path(facts.path, knowledge)
+
+
+#: The kinds of files a :class:`Requires` may leave out (``outside``), each with its test.
+PLACES: dict[str, Callable[[FileFacts, Mapping[str, Any]], bool]] = {"tests": _test_code}
 
 
 def _last_name(qualname: str) -> str:

@@ -21,7 +21,7 @@ import builtins
 from typing import Any
 
 from statelint.project.guards import declared_globals, lazily_set
-from statelint.triage import bound_names, walk
+from statelint.project.syntax import bound_names, walk
 
 MODULE = "<module>"  #: the caller of code that runs while the module is imported
 MAIN = "<main>"  #: the caller of code under ``if __name__ == "__main__":``

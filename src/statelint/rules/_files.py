@@ -18,9 +18,9 @@ import libcst as cst
 
 from statelint.engine.context import FileContext
 from statelint.engine.names import Scope, dotted_name
+from statelint.engine.requirements import is_test_path
 from statelint.rules._syntax import ABSENT, UNKNOWN, literal_string
 from statelint.rules._syntax import argument as _syntax_argument
-from statelint.triage.files import is_test_path
 
 MAX_DEPTH = 8
 

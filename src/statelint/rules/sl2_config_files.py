@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 import libcst as cst
 
+from statelint.engine.requirements import Requires
 from statelint.model import Span
 from statelint.rules._files import (
     PathResolver,
@@ -36,7 +37,6 @@ from statelint.rules.sl2_config_formats import (
     toml_key_position,
 )
 from statelint.rules.sl2_handlers import handler_classes, handler_needles
-from statelint.triage import logging_config
 
 _TEMPLATE_MARKS = ("{{", "{%")
 
@@ -49,7 +49,8 @@ class FileHandlerInConfigFile(Rule, TextRule):
     """One code for log files named by configuration, whether the configuration is Python or not."""
 
     code = "SL204"
-    triage = staticmethod(logging_config.server_config)
+    # Python files: a gunicorn/hypercorn configuration file, by its name (text files are found by patterns).
+    requires = Requires(files=["server_config_files"], file_options=["config-files"], outside=["tests"])
     # Narrow where the format allows: every matching file is read and decoded (an undecodable
     # one is an SL001 finding), even when no needle makes it worth parsing.
     patterns: ClassVar[tuple[str, ...]] = ("*.yaml", "*.yml", "*.json", "*.ini", "*log*.cfg", "*log*.conf", "*hypercorn*.toml")

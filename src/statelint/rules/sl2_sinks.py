@@ -16,6 +16,7 @@ from typing import Any
 import libcst as cst
 
 from statelint.engine.names import Scope
+from statelint.engine.requirements import Requires
 from statelint.rules._files import (
     MAX_DEPTH,
     PathResolver,
@@ -24,7 +25,6 @@ from statelint.rules._files import (
     dict_items,
 )
 from statelint.rules.sl2_optin import OptInTracker
-from statelint.triage import files
 
 
 def _detail(where: PathValue | None) -> str:
@@ -33,7 +33,8 @@ def _detail(where: PathValue | None) -> str:
 
 class ThirdPartyFileSink(OptInTracker):
     code = "SL205"
-    triage = staticmethod(files.file_sink)
+    # A sink of a logging library, or print() where the rule may take it for logging.
+    requires = Requires(calls=["sinks.calls", "sink_configure"], shapes=["print-to-log"], outside=["tests"])
 
     @classmethod
     def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:

@@ -34,7 +34,8 @@ import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from statelint.triage import DEFS, Source, bound_names, children, terminal
+from statelint.project.syntax import bound_names
+from statelint.triage import DEFS, Source, children, terminal
 
 _AWAITED_CALLEE = re.compile(r"\(\s*await\b")
 _BUILTINS = frozenset(dir(builtins))

@@ -13,24 +13,15 @@ path or a stream still counts.
 from __future__ import annotations
 
 import ast
-import fnmatch
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
+from statelint.engine.requirements import is_test_path
 from statelint.triage import DEFS, Source, calls_of, walk
-from statelint.triage.aliases import Aliases, aliases, bindings, called, importable
+from statelint.triage.aliases import aliases, called, importable
 
 _BOUND = ("self", "cls")
-
-
-def is_test_path(path: str, knowledge: Mapping[str, Any]) -> bool:
-    """A file under a tests folder or named like a pytest/unittest test module (the rules report nothing there)."""
-    parts = path.replace("\\", "/").split("/")
-    folders = set(knowledge.get("test_folders", ()))
-    if any(part in folders for part in parts[:-1]):
-        return True
-    return any(fnmatch.fnmatchcase(parts[-1], pattern) for pattern in knowledge.get("test_files", ()))
 
 
 # -- SL803 ----------------------------------------------------------------------------------
@@ -96,60 +87,6 @@ def _argument(call: ast.Call, keyword: str, position: int | None) -> ast.expr | 
     if position is not None and len(positional) > position:
         return positional[position]
     return None
-
-
-# -- SL205 ----------------------------------------------------------------------------------
-def file_sink(source: Source, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
-    """SL205: a third-party sink call in a file that can name its library, or a
-    ``print(file=...)`` given a name or a call (a file it may have opened) inside a
-    function named like a logging helper or in a file with a ``.log`` string."""
-    if is_test_path(source.path, knowledge):
-        return False
-    sinks = calls_of(knowledge["sinks"]) | set(knowledge["sink_configure"])
-    if importable(source, sinks) and called(source, sinks):
-        return True
-    return _print_to_file(source, knowledge)
-
-
-def _print_to_file(source: Source, knowledge: Mapping[str, Any]) -> bool:
-    if "file" not in source.index.keywords:
-        return False
-    printers = aliases(source, {"builtins.print"})
-    opens = aliases(source, calls_of(knowledge["open_calls"]))
-    methods = set(knowledge["path_open_methods"])
-    sites = [call for call in _calls(source) if printers.may_be(call.func) and _opened(source, call, opens, methods)]
-    if not sites:
-        return False
-    if _log_literal(source):
-        return True
-    helpers = {id(node) for f in source.index.functions if isinstance(f, DEFS) and "log" in f.name.lower() for node in walk(f)}
-    return any(id(call) in helpers for call in sites)
-
-
-def _opened(source: Source, call: ast.Call, opens: Aliases, methods: set[str]) -> bool:
-    """``file=`` names something the rule may trace to ``open(path)`` or ``<path>.open()``."""
-    target = _argument(call, "file", None)
-    if isinstance(target, ast.Name):
-        return target.id in bindings(source).assigned
-    if isinstance(target, ast.Call):
-        func = target.func
-        return (isinstance(func, ast.Attribute) and func.attr in methods) or opens.may_be(func)
-    return False
-
-
-def _calls(source: Source) -> Iterator[ast.Call]:
-    for node in source.nodes:
-        if type(node) is ast.Call and any(kw.arg == "file" for kw in node.keywords):  # type: ignore[attr-defined]
-            yield node  # type: ignore[misc]
-
-
-def _log_literal(source: Source) -> bool:
-    """Some string in the file contains ``.log`` (a resolved path can only end so through one)."""
-    if ".log" in source.text:
-        return True
-    if "\\" not in source.text:  # no escape could spell it
-        return False
-    return any(".log" in text for text in source.strings)
 
 
 # -- SL801 / SL802 ----------------------------------------------------------------------------
