@@ -44,8 +44,11 @@ class Summary:
 
     FIELDS = (
         "module", "is_package", "kinds", "values", "literals", "calls", "callbacks", "decorators", "methods",
-        "dynamic", "loops", "containers", "imports", "writes",
+        "dynamic", "loops", "containers", "imports", "writes", "parameters",
     )
+    #: Fields only the rules' declarations read (:mod:`statelint.engine.requirements`): the project
+    #: model is built from the others, and an edit that changes only these leaves it as it was.
+    DECLARED = ("writes", "parameters")
     __slots__ = FIELDS
 
     def __init__(
@@ -64,6 +67,7 @@ class Summary:
         containers: dict[str, str] | None = None,
         imports: list[str] | None = None,
         writes: dict[str, list[list[Any]]] | None = None,
+        parameters: dict[str, list[str]] | None = None,
     ) -> None:
         self.module = module
         self.is_package = is_package
@@ -105,6 +109,9 @@ class Summary:
         #: what is stored (through the locals it is computed from). A write in a lambda has the
         #: caller ``<caller>.<lambda>``.
         self.writes = writes if writes is not None else {}
+        #: function -> its first two positional parameters (``self`` or ``cls`` of a method, then what
+        #: it is handed: ``request`` in a view), for functions that have any
+        self.parameters = parameters if parameters is not None else {}
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Summary) and self.to_json() == other.to_json()
@@ -119,9 +126,9 @@ class Summary:
 
     def joins_as(self, other: Summary) -> bool:
         """Whether the project model joins ``other`` as it joins this summary: the same in every field
-        but ``writes``, which only the rules' declarations read (an edit of what a function writes
-        leaves the model as it was)."""
-        return all(getattr(self, name) == getattr(other, name) for name in self.FIELDS if name != "writes")
+        but those only the rules' declarations read (:attr:`DECLARED`: an edit of what a function
+        writes leaves the model as it was)."""
+        return all(getattr(self, name) == getattr(other, name) for name in self.FIELDS if name not in self.DECLARED)
 
     def __repr__(self) -> str:
         return f"Summary({self.module!r}, {len(self.kinds)} names)"
@@ -306,6 +313,8 @@ class _Summarizer:
         inner = _Scope("function", qualname, scope)
         self.scopes.append(inner)
         params = [*args.posonlyargs, *args.args]
+        if params:
+            summary.parameters[qualname] = [param.arg for param in params[:2]]
         if scope.kind == "class" and params and not _is_staticmethod(node):
             first = params[0].arg
             if _is_classmethod(node):

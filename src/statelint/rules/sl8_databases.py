@@ -14,6 +14,7 @@ from typing import Any
 
 import libcst as cst
 
+from statelint.engine.requirements import Requires
 from statelint.rules._files import (
     ABSENT,
     UNKNOWN,
@@ -26,7 +27,6 @@ from statelint.rules._files import (
     string_value,
 )
 from statelint.rules.base import Rule
-from statelint.triage import files
 
 
 def needles_from_calls(entries: list[Mapping[str, Any]]) -> set[str]:
@@ -40,7 +40,10 @@ def _path_text(where: PathValue | None) -> str:
 
 class LocalDatabaseFile(Rule):
     code = "SL801"
-    triage = staticmethod(files.database_file)
+    # A file database opened, a string holding a SQLite URL, or a SQLite Django engine named.
+    requires = Requires(
+        calls=["databases.calls"], patterns=["sqlite_url_scheme"], strings=["django_sqlite_engines"], outside=["tests"]
+    )
 
     @classmethod
     def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:
@@ -49,7 +52,7 @@ class LocalDatabaseFile(Rule):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.calls = {call: entry for entry in self.knowledge["databases"] for call in entry["calls"]}
-        self.url = re.compile(self.knowledge["sqlite_url_pattern"])
+        self.url = re.compile(f"^(?:{self.knowledge['sqlite_url_scheme']})(?P<file>.*)$")
         self.memory_markers = tuple(self.knowledge["sqlite_memory_markers"])
         self.read_only_markers = tuple(self.knowledge["sqlite_read_only_markers"])
         self.engines = frozenset(self.knowledge["django_sqlite_engines"])

@@ -17,6 +17,7 @@ from typing import Any
 import libcst as cst
 
 from statelint.engine.names import Scope
+from statelint.engine.requirements import Requires
 from statelint.rules._files import (
     MAX_DEPTH,
     PathResolver,
@@ -27,7 +28,6 @@ from statelint.rules._files import (
     string_value,
 )
 from statelint.rules.base import Rule
-from statelint.triage import files
 
 
 @dataclass
@@ -39,7 +39,10 @@ class _Upload:
 
 class LocalSessionsCachesUploads(Rule):
     code = "SL802"
-    triage = staticmethod(files.local_sessions)
+    # A file store made, a file-backed setting value written, or an upload's save() called.
+    requires = Requires(
+        calls=["stores.calls"], strings=["settings.values"], methods=["upload_save.method"], outside=["tests"]
+    )
 
     @classmethod
     def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:

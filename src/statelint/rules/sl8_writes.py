@@ -14,6 +14,7 @@ from typing import Any
 
 import libcst as cst
 
+from statelint.engine.requirements import Requires
 from statelint.rules._files import (
     ABSENT,
     PathResolver,
@@ -23,14 +24,13 @@ from statelint.rules._files import (
     string_value,
 )
 from statelint.rules.base import Rule
-from statelint.triage import files
 
 _BOUND = ("self", "cls")
 
 
 class RequestTimeLocalWrite(Rule):
     code = "SL803"
-    triage = staticmethod(files.request_write)
+    requires = Requires(shapes=["request-writes"], outside=["tests"])  # a request handler calls a writing API
 
     @classmethod
     def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:
