@@ -287,6 +287,15 @@ class FileFacts:
         return self._called
 
     @property
+    def decorator_methods(self) -> set[str]:
+        """The last names of the decorators the file applies (``get`` for ``@app.get("/x")``), resolved
+        or not (the summary's ``dynamic_decorators``)."""
+        summary = self.summary
+        found = {_last_name(name) for applied in summary.decorators.values() for name, _ in applied}
+        found.update(name for names in summary.dynamic_decorators.values() for name in names)
+        return found
+
+    @property
     def methods(self) -> set[str]:
         """The last names of everything the file calls (``start`` for ``worker.start()``)."""
         if self._methods is None:

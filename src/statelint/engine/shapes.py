@@ -11,10 +11,12 @@ Nothing here imports libcst or a rule module.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from statelint.project.summary import MAIN, MODULE
+from statelint.urlpaths import health_path, name_tokens
 
 if TYPE_CHECKING:
     from statelint.engine.requirements import FileFacts
@@ -109,6 +111,82 @@ def _inside(callers: Iterable[str], functions: list[str]) -> Iterator[str]:
             yield caller
 
 
+# -- SL601-SL605 -------------------------------------------------------------------------------
+def _routes(facts: FileFacts, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
+    """SL605 (every route): a file whose route finder (:class:`statelint.rules._routes.RouteFinder`)
+    may find a route, a mount or a framework's own routes (:func:`_declares`, mounts included)."""
+    return _declares(facts, knowledge["routes"], mounts=True)
+
+
+def _health_routes(facts: FileFacts, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
+    """SL601-SL604 (health facts): gRPC health checking (a servicer, its registration, or the stock
+    servicer's statuses set: a file spelling one of ``grpc.status_needles``, as the rules read it);
+    a module-level function or class named like a health check (its name's words against
+    ``health-paths``, as the rules read them), or a module-level class defining ``grpc.method``
+    (``Check``: a servicer another module may register); or a route (:func:`_declares`) in a file
+    where a route's path may be a health path: a string constant of it is one (read as a template
+    or a regex), or the path may be joined from pieces no single constant holds (an f-string, a
+    blueprint's ``url_prefix``), which a file spelling one counts as."""
+    routes = knowledge["routes"]
+    grpc = routes["grpc"]
+    healthy = health_path(options["health-paths"])
+    if any(facts.mentions(word) for word in (grpc["servicer_suffix"], *grpc.get("status_needles", ()))):
+        return True
+    summary = facts.summary
+    prefix = f"{summary.module}."
+    for name, kind in summary.kinds.items():
+        local = name.removeprefix(prefix)
+        if kind in ("function", "class") and name.startswith(prefix) and "." not in local:
+            if any(healthy("/" + token) for token in name_tokens(local)):
+                return True
+            if kind == "class" and grpc["method"] in summary.methods.get(name, ()):
+                return True
+    if not _declares(facts, routes, mounts=False):
+        return False
+    if _FORMATTED.search(facts.text) or any(facts.mentions(word) for word in routes["prefix_keywords"]):
+        return True
+    return any(healthy(string) for string in facts.strings)
+
+
+def _declares(facts: FileFacts, routes: Mapping[str, Any], *, mounts: bool) -> bool:
+    """Whether the route finder may find a route in the file (with ``mounts``: or a mount, or the
+    routes a framework adds itself):
+
+    * a gRPC health servicer: its name, ending in ``grpc.servicer_suffix``, spelled in the file;
+    * a call resolving to a function-style declaration (``calls``: ``path()``, ``web.get()``, ``Route()``)
+      or to a Tornado application; with ``mounts``, to a mount (``Mount()``) or a server with routes of
+      its own (``implicit``: ``FastAPI()``, ``start_http_server()``);
+    * a decorator whose method is one of ``decorators`` (``@app.get``, on any receiver, resolved or not);
+    * a call of a method of ``registrations`` (``add_url_rule``) or ``add_handlers``, on any receiver;
+      with ``mounts``, of ``mount`` or one of ``attach_methods`` (``include_router``);
+    * a Tornado handler base (``RequestHandler``) named in the file: its ``(pattern, Handler)`` tuples
+      are routes wherever they are (a handler class of another module the project shows expands to
+      the base, and the engine keeps the rule for such a file: see ``_expansions_matter``).
+
+    Which string a path argument is, is not looked at here: ``session.mount("https://", a)`` counts.
+    """
+    grpc, tornado = routes["grpc"], routes["tornado"]
+    if facts.mentions(grpc["servicer_suffix"]):
+        return True
+    declared = {name for entry in routes["calls"] for name in entry["names"]} | set(tornado["applications"])
+    if mounts:
+        declared |= {name for entry in routes["mounts"] for name in entry["names"]} | set(routes.get("implicit", {}))
+    if facts.calls_any(declared):
+        return True
+    if not facts.decorator_methods.isdisjoint(routes["decorators"]):
+        return True
+    methods = {*routes["registrations"], "add_handlers"}
+    if mounts:
+        methods |= {*routes["attach_methods"], "mount"}
+    if facts.calls_method(methods):
+        return True
+    return any(re.search(rf"\b{re.escape(_last_name(base))}\b", facts.text) for base in tornado["handler_bases"])
+
+
+#: An f-string's opening quote (in code, a string or a comment: a cheap over-approximation).
+_FORMATTED = re.compile(r"(?<![\w])(?:[rR]?[fF]|[fF][rR])['\"]")
+
+
 def _last_name(qualname: str) -> str:
     return qualname.rsplit(".", 1)[-1].split("(", 1)[0]
 
@@ -117,4 +195,6 @@ def _last_name(qualname: str) -> str:
 SHAPES: dict[str, Shape] = {
     "print-to-log": _print_to_log,
     "request-writes": _request_writes,
+    "routes": _routes,
+    "health-routes": _health_routes,
 }

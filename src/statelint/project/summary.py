@@ -44,11 +44,11 @@ class Summary:
 
     FIELDS = (
         "module", "is_package", "kinds", "values", "literals", "calls", "callbacks", "decorators", "methods",
-        "dynamic", "loops", "containers", "imports", "writes", "parameters",
+        "dynamic", "loops", "containers", "imports", "writes", "parameters", "dynamic_decorators",
     )
     #: Fields only the rules' declarations read (:mod:`statelint.engine.requirements`): the project
     #: model is built from the others, and an edit that changes only these leaves it as it was.
-    DECLARED = ("writes", "parameters")
+    DECLARED = ("writes", "parameters", "dynamic_decorators")
     __slots__ = FIELDS
 
     def __init__(
@@ -68,6 +68,7 @@ class Summary:
         imports: list[str] | None = None,
         writes: dict[str, list[list[Any]]] | None = None,
         parameters: dict[str, list[str]] | None = None,
+        dynamic_decorators: dict[str, list[str]] | None = None,
     ) -> None:
         self.module = module
         self.is_package = is_package
@@ -112,6 +113,9 @@ class Summary:
         #: function -> its first two positional parameters (``self`` or ``cls`` of a method, then what
         #: it is handed: ``request`` in a view), for functions that have any
         self.parameters = parameters if parameters is not None else {}
+        #: function or class -> attribute names of its decorators nothing resolves (``get`` of
+        #: ``@app.get("/x")`` where ``app`` is a parameter; a route registered on any receiver)
+        self.dynamic_decorators = dynamic_decorators if dynamic_decorators is not None else {}
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Summary) and self.to_json() == other.to_json()
@@ -501,6 +505,9 @@ class _Summarizer:
             elif kind == "decorator":
                 for name in names:
                     _add(summary.decorators, where, [name, extra])
+                target = expr.func if isinstance(expr, ast.Call) else expr
+                if not names and isinstance(target, ast.Attribute):
+                    _add(summary.dynamic_decorators, where, target.attr)
             elif kind == "write":
                 self.resolve_write(where, expr, scope, extra)
             else:  # return, base, value

@@ -33,7 +33,7 @@ import libcst as cst
 
 from statelint.engine.context import FileContext
 from statelint.engine.names import Scope
-from statelint.triage.routes import normalize
+from statelint.urlpaths import name_tokens, normalize
 
 #: What answers a route: a function, class or response object here, or names defined elsewhere.
 HandlerNode = cst.FunctionDef | cst.Lambda | cst.ClassDef | cst.BaseExpression
@@ -93,12 +93,6 @@ def keyword(call: cst.Call, names: Iterable[str]) -> cst.BaseExpression | None:
         if arg.keyword is not None and arg.keyword.value in wanted:
             return arg.value
     return None
-
-
-def name_tokens(name: str) -> list[str]:
-    """``readiness_check`` / ``isReady`` -> lower-case words."""
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
-    return [t for t in re.split(r"[_\W]+", spaced.lower()) if t]
 
 
 def _string_methods(node: cst.CSTNode | None) -> list[str] | None:

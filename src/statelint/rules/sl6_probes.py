@@ -20,6 +20,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from statelint.catalog import RuleDoc
+from statelint.engine.requirements import Requires
 from statelint.model import Finding, Related
 from statelint.rules._routes import normalize, serves, under
 from statelint.rules.sl6_manifests import describe
@@ -32,7 +33,6 @@ from statelint.rules.sl6_project import (
     scope_folder,
     where,
 )
-from statelint.triage import routes as route_triage
 
 _MAX_FILES = 3
 #: The probes that ask a server for an answer, as routes or a gRPC servicer of the code would give it
@@ -44,7 +44,7 @@ class SameLivenessAndReadiness(RoutesAndProbes):
     """Identical probes, reported when the check they share is seen to look at a dependency."""
 
     code = "SL604"
-    triage = staticmethod(route_triage.health_facts)
+    requires = Requires(shapes=["health-routes"])  # a health route or a handler named like one, as SL601-SL603
     join_on = "identity"  # a probe: without one there is nothing to report
 
     @classmethod
@@ -96,7 +96,7 @@ def _related(endpoint: Endpoint) -> tuple[Related, ...]:
 class ProbeWithoutRoute(RoutesAndProbes):
     code = "SL605"
     every_route = True
-    triage = staticmethod(route_triage.declares_routes)
+    requires = Requires(shapes=["routes"])  # a route, a mount or a framework's own routes
 
     @classmethod
     def check_project(

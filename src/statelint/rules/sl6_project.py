@@ -47,6 +47,7 @@ import libcst as cst
 from statelint.catalog import RuleDoc
 from statelint.engine.context import FileContext
 from statelint.engine.names import Scope
+from statelint.engine.requirements import Requires
 from statelint.model import Finding, Related, Span
 from statelint.rules._routes import (
     Handler,
@@ -61,8 +62,7 @@ from statelint.rules._syntax import ABSENT, argument
 from statelint.rules.base import BaseRule, Rule, TextRule
 from statelint.rules.sl6_handlers import HandlerJudge, Verdict
 from statelint.rules.sl6_manifests import has_probes, image_name, probes_in
-from statelint.triage import routes as route_triage
-from statelint.triage.routes import plain_path
+from statelint.urlpaths import plain_path
 
 Facts = Mapping[str, list[Any]]
 
@@ -504,7 +504,8 @@ def _identical(probes: list[tuple[str, dict[str, Any]]]) -> dict[Container, tupl
 class HealthRule(RoutesAndProbes):
     """SL601-SL603: judged over the :class:`HealthProject`."""
 
-    triage = staticmethod(route_triage.health_facts)
+    # A health route (its path matching health-paths, or gRPC's), or a handler named like one.
+    requires = Requires(shapes=["health-routes"])
 
     @classmethod
     def check_project(
