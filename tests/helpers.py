@@ -72,17 +72,6 @@ def lint_fixture(name: str, tmp_path: Path, select: str) -> list[tuple[str, int,
     return run.triples
 
 
-def triage_source(text: str, module: str = "app") -> Any:
-    """A :class:`statelint.triage.Source` for ``text``, as the engine builds it for triage."""
-    import ast
-    import textwrap
-
-    from statelint.triage import Source
-
-    text = textwrap.dedent(text)
-    return Source(f"{module}.py", text, ast.parse(text), module)
-
-
 def requirement_met(
     code: str, text: str, module: str = "app", options: dict[str, Any] | None = None, path: str | None = None
 ) -> bool:

@@ -264,7 +264,7 @@ def test_the_code_stamp_changes_with_any_module_and_ignores_bytecode(tmp_path: P
 
 
 def test_module_names_come_from_the_package_folders_and_are_looked_up_once_per_run(tmp_path: Path) -> None:
-    """Cache keys and triage name modules alike; a new run sees a package that appeared since."""
+    """Cache keys and summaries name modules alike; a new run sees a package that appeared since."""
     from statelint.catalog import load_catalog
     from statelint.config.settings import Settings
     from statelint.engine.analyze import Plan

@@ -1,4 +1,4 @@
-"""A file's analysis (CPython's parse and triage, libcst's parse and walk) runs without
+"""A file's analysis (CPython's parse, the summary and the rules' declarations, libcst's parse and walk) runs without
 the cyclic garbage collector, which is back on afterwards; a scan keeps what it loaded
 before its files out of every collection.
 
@@ -30,7 +30,7 @@ SOURCE = "CACHE = {}\n\n" + "".join(
     f"def handler_{i}(key, value):\n    CACHE[key] = [value, {{'n': {i}}}, (key, value)]\n    return len(CACHE)\n\n"
     for i in range(400)
 )
-#: As big, and only reads its module's table: SL101's triage rules it out on CPython's tree,
+#: As big, and only reads its module's table: SL101's declaration rules it out on the summary,
 #: so the file is done without libcst (what a pre-commit run's parent does to each file).
 READ_ONLY = "TABLE = {'a': 1}\n\n" + "".join(
     f"def lookup_{i}(key):\n    return [TABLE.get(key), {{'n': {i}}}, (key, {i})]\n\n" for i in range(400)
@@ -75,7 +75,7 @@ def test_no_collection_runs_while_a_file_is_screened_without_libcst(tmp_path: Pa
     path.write_text(READ_ONLY, encoding="utf-8")
     plan = Plan(Settings(root=tmp_path, enabled=("SL101",)), load_catalog())
     result = analyze(Target("lookups.py", str(path), "python"), plan, light=True)
-    assert result is not None and result.findings == [] and not result.parsed  # triage settled it
+    assert result is not None and result.findings == [] and not result.parsed  # the declaration settled it
     assert collections == []
     assert gc.isenabled()
 

@@ -151,3 +151,79 @@ def test_dict_config() -> None:
     assert needs("SL203", "import logging\nlogging.FileHandler\n") is False  # no handlers key
     # a key spelled with an escape sequence is still a key
     assert needs("SL203", "C = {'h\\x61ndlers': {'f': {'class': 'logging.FileHandler'}}}\n") is True
+
+
+def _calls(text: str, qualnames: set[str], module: str = "app") -> bool:
+    """Whether the summary of ``text`` (module ``module``, expanded through its own definitions) shows a
+    call of one of ``qualnames``: what every ``calls`` declaration asks."""
+    import ast
+
+    from statelint.engine.requirements import FileFacts
+    from statelint.project.model import ProjectModel
+    from statelint.project.summary import summarize
+
+    tree = ast.parse(text)
+    summary = summarize(tree, module)
+    return FileFacts(text, summary, ProjectModel.alone(summary).expand, tree, f"{module}.py").calls_any(qualnames)
+
+
+#: Each way a call can resolve to threading.Thread, as the libcst resolver follows it.
+CALLED = {
+    "attribute": "import threading\nthreading.Thread(target=f)\n",
+    "import_alias": "from threading import Thread as T\nT(target=f)\n",
+    "module_alias": "import threading as th\nth.Thread(target=f)\n",
+    "module_assignment": "import threading\nW = threading.Thread\nW()\n",
+    "function_assignment": "import threading\ndef main():\n    a = threading.Thread\n    b = a\n    b()\n",
+    "annotated": "import threading\nw: type = threading.Thread\nw()\n",
+    "walrus": "import threading\nif (w := threading.Thread):\n    w()\n",
+    "with_as": "import threading\nwith threading.Thread as w:\n    w()\n",
+    "with_unpacking": "import threading\nwith threading.Thread as (w, v):\n    v()\n",
+    "subclass": "import threading\nclass W(threading.Thread): ...\nW()\n",
+    "subsubclass": "from threading import Thread\nclass A(Thread): ...\nclass B(A): ...\nB()\n",
+    "starred_base": "from threading import Thread\nbases = Thread\nclass W(*bases): ...\nW()\n",
+    "factory": "import threading\ndef make():\n    return threading.Thread\nmake()()\n",
+    "factory_result": "import threading\ndef make():\n    return threading.Thread\nk = make()\nk()\n",
+    "nested_factory": (
+        "import threading\ndef outer():\n    def inner():\n        return threading.Thread\n    return inner()\nouter()()\n"
+    ),
+    "async_factory": "import threading\nasync def make():\n    return threading.Thread\nasync def main():\n    (await make())()\n",
+    "awaited_alias": "import threading\nasync def main():\n    w = await threading.Thread\n    w()\n",
+    "awaited_callee": "from threading import Thread\nasync def main():\n    (await Thread)()\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(CALLED))
+def test_every_binding_the_resolver_follows_is_followed(name: str) -> None:
+    assert _calls(CALLED[name], {"threading.Thread"}) is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "import threading\nthreading.Timer(1, f)\n",  # another name of the same module
+        "import threading\nprint('threading.Thread()')\n",  # only in a string
+        "import threading\nThreadPool = threading.Timer\nThreadPool()\n",  # a longer name
+        "import threading\ndef make():\n    return threading.Thread\ndef other():\n    return 1\nother()()\n",
+        # a bare name resolves to what binds it: an import to exactly its target, a parameter or a
+        # loop variable to nothing, a star import to nothing
+        "from distutils.spawn import Thread\nThread()\n",
+        "from threading import *\nThread()\n",
+        "def run(Thread):\n    Thread()\n",
+        "for Thread in kinds:\n    Thread()\n",
+    ],
+)
+def test_near_misses_are_not_called(text: str) -> None:
+    assert _calls(text, {"threading.Thread"}) is False
+
+
+@pytest.mark.parametrize(
+    ("text", "module", "wanted"),
+    [
+        ("from .pool import spawn\nspawn(f)\n", "pkg.app", "pkg.pool.spawn"),  # relative, made absolute
+        ("def spawn(f):\n    ...\nspawn(g)\n", "gevent", "gevent.spawn"),  # the module's own definition
+        ("open('x', 'w')\n", "app", "builtins.open"),
+        ("import concurrent.futures\nconcurrent.futures.ThreadPoolExecutor()\n", "app", "concurrent.futures.ThreadPoolExecutor"),
+    ],
+)
+def test_a_name_resolves_as_the_resolver_resolves_it(text: str, module: str, wanted: str) -> None:
+    assert _calls(text, {wanted}, module) is True

@@ -1,4 +1,4 @@
-"""Needles and triage only decide what is parsed: they never change a result.
+"""Needles and the rules' declarations (``requires``) only decide what is parsed: they never change a result.
 
 Every fixture tree is scanned twice through the CLI, once as usual and once with
 ``STATELINT_PREFILTER=off`` (every rule parses every file), and the reports must
@@ -44,7 +44,7 @@ def test_prefilter_never_changes_findings(root: Path, tmp_path: Path) -> None:
         assert filtered == everything
 
 
-def test_prefilter_off_parses_what_triage_skips(tmp_path: Path) -> None:
+def test_prefilter_off_parses_what_the_prefilter_skips(tmp_path: Path) -> None:
     """The switch the test above relies on really turns the prefilter off: SL002 sees it."""
     (tmp_path / "app.py").write_text("VALUE = 1  # statelint: ignore[SL101]\n", encoding="utf-8")
     on = run_cli("check", "--no-cache", "--output-format", "json", "--select", "SL002,SL101", ".", cwd=tmp_path)
@@ -59,8 +59,8 @@ def test_prefilter_off_parses_what_triage_skips(tmp_path: Path) -> None:
 
 
 def test_every_python_rule_declares_what_a_file_needs_for_it() -> None:
-    """One rule without a declaration (or a triage predicate outside the rule modules, which the
-    declarations replace) would send every file its needles pass to libcst."""
+    """One rule without a declaration would send every file its needles pass to libcst; a path
+    naming nothing in the catalog (a typo) would make its declaration skip every file."""
     from statelint.catalog import load_catalog
     from statelint.engine.requirements import lookup
     from statelint.rules import all_rules
@@ -71,15 +71,18 @@ def test_every_python_rule_declares_what_a_file_needs_for_it() -> None:
     for code, rule in all_rules().items():
         if not issubclass(rule, Rule):
             continue
-        if rule.requires is not None:
-            knowledge = catalog.knowledge(code)
-            empty_paths += [(code, p) for p in (*rule.requires.calls, *rule.requires.methods) if not lookup(knowledge, p)]
-            continue
-        predicate = rule.triage
-        if predicate is None or not predicate.__module__.startswith("statelint.triage"):
+        requires = rule.requires
+        if requires is None:
             missing.append(code)
+            continue
+        knowledge = catalog.knowledge(code)
+        paths = (*requires.calls, *requires.methods, *requires.mentions, *requires.assigns, *requires.files)
+        paths += (*requires.strings, *requires.patterns)
+        empty_paths += [(code, p) for p in paths if not lookup(knowledge, p)]
+        options = catalog.rules[code].default_options()
+        empty_paths += [(code, o) for o in (*requires.options, *requires.file_options) if o not in options]
     assert missing == []
-    assert empty_paths == []  # a path naming nothing in the catalog (a typo) would skip every file
+    assert empty_paths == []
 
 
 def test_screening_while_summarising_never_changes_findings(tmp_path: Path) -> None:

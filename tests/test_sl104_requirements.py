@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tests.helpers import requirement_met, run_cli
 
-# (case, source, triage verdict, whether SL104 reports)
+# (case, source, declaration verdict, whether SL104 reports)
 CASES = [
     ("lru_cache", """
         import functools, time

@@ -88,7 +88,7 @@ def test_sl101_skips_writes_through_a_functions_own_local_of_the_same_name(text:
         "TABLE = {}\ndef outer():\n    TABLE = None\n    def reset():\n        global TABLE\n        TABLE['k'] = 1\n",
         # a local that copies the container
         "SEEN = set()\ndef copied():\n    with SEEN as seen:\n        seen.add(1)\n",
-        # bindings triage does not count: `del` (the resolver does not either), imports (the
+        # bindings the declaration does not count: `del` (the resolver does not either), imports (the
         # same module object, which SL103 follows), comprehension variables and `:=`
         "CACHE = {}\ndef f():\n    CACHE['a'] = 1\n    del CACHE\n",
         "CACHE = {}\ndef f():\n    from app import CACHE\n    CACHE['a'] = 1\n",
@@ -207,7 +207,7 @@ def test_sl102_skips_lazy_initialisation_as_the_rule_does(text: str) -> None:
 
 def test_sl102_a_reload_when_stale_is_no_lazy_initialisation() -> None:
     """``if _table is None or stale(_table):`` loads again whenever the data changes: a cache, which
-    the rule judges as state, so triage must let it through."""
+    the rule judges as state, so the declaration must let it through."""
     text = "def get(kind):\n    global _table\n    if kind:\n        if _table is None or stale(_table):\n            with lock:\n                _table = build()\n    return _table\n"
     assert sl102(text) is True
 

@@ -83,7 +83,7 @@ SITES = {
     # socket objects and their bind
     "socket_bind.py": "import socket\ns = socket.socket()\ns.bind(('127.0.0.1', 0))\n",
     "socket_alias.py": "from socket import socket as S\nS().bind(('::1', 0))\n",
-    # an argparse default (SL303): triage only needs the server call
+    # an argparse default (SL303): the declaration only needs the server call
     "argparse_default.py": (
         "import argparse, uvicorn\np = argparse.ArgumentParser()\np.add_argument('--host', default='localhost')\n"
         "uvicorn.run(app, host=p.parse_args().host)\n"

@@ -57,9 +57,8 @@ class RuleIndex(NamedTuple):
     needles: dict[str, tuple[str, ...]]  # code -> substrings one of which must occur; () = always
     modules: dict[str, str]  # code -> the module defining the rule
     project: tuple[str, ...]  # codes with a check_project(): the join needs their classes
-    triage: dict[str, str]  # code -> "module:function" of its triage predicate
     join_on: dict[str, str]  # code -> fact key without which its join finds nothing
-    requires: dict[str, Requires]  # code -> what a file's summary must show for it (in place of a triage predicate)
+    requires: dict[str, Requires]  # code -> what a file's summary must show for it
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -68,7 +67,6 @@ class RuleIndex(NamedTuple):
             "needles": self.needles,
             "modules": self.modules,
             "project": list(self.project),
-            "triage": self.triage,
             "join_on": self.join_on,
             "requires": {code: requires.to_json() for code, requires in self.requires.items()},
         }
@@ -82,7 +80,6 @@ class RuleIndex(NamedTuple):
                 {str(c): tuple(str(n) for n in needles) for c, needles in data["needles"].items()},
                 {str(c): str(m) for c, m in data["modules"].items()},
                 tuple(str(c) for c in data["project"]),
-                {str(c): str(f) for c, f in data["triage"].items()},
                 {str(c): str(k) for c, k in data["join_on"].items()},
                 {str(c): Requires.from_json(r) for c, r in data["requires"].items()},
             )
@@ -104,7 +101,6 @@ class Plan:
         self._index = index
         self._rules: tuple[list[tuple[type[Rule], RuleDoc]], list[tuple[type[TextRule], RuleDoc]]] | None = None
         self._classes: dict[str, type[BaseRule]] = {}  # rules imported one module at a time
-        self._functions: dict[str, Callable[..., Any]] = {}
         self.cache: Any = None
         #: the run's project model (None: each file is judged alone, as a run without one does)
         self.model: ProjectModel | None = None
@@ -115,13 +111,13 @@ class Plan:
         self._trees: dict[str, tuple[str, ast.Module]] = {}
         self._summaries: dict[str, tuple[str, Summary]] = {}  # the summaries made of those trees
         #: what screening found while the files were summarised, by path, with the content digest:
-        #: a result (no rule wanted the file) or the rules triage left it to; valid unless the
+        #: a result (no rule wanted the file) or the rules left to it; valid unless the
         #: model gives the file library names to match
         self.screened: dict[str, tuple[str, FileResult | Pending]] = {}
         self._packages: dict[str, tuple[str, ...]] = {}  # folder -> its package names, for this run
         self._needle_index: NeedleIndex | None = None
         #: ``STATELINT_PREFILTER=off`` parses every file for every rule: how the tests and
-        #: the benchmark show that needles and triage never change a result.
+        #: the benchmark show that needles and declarations never change a result.
         self.prefilter = os.environ.get("STATELINT_PREFILTER", "on").lower() != "off"
 
     @classmethod
@@ -172,7 +168,6 @@ class Plan:
                 needles,
                 {code: rules[code].__module__ for code in needles},
                 tuple(code for code in needles if rules[code].check_project.__func__ is not BaseRule.check_project.__func__),
-                {code: _reference(rules[code].triage) for code in needles if rules[code].triage is not None and needles[code]},
                 {code: rules[code].join_on for code in needles if rules[code].join_on},  # type: ignore[misc]
                 {code: rules[code].requires for code in needles if rules[code].requires is not None and needles[code]},  # type: ignore[misc]
             )
@@ -226,21 +221,10 @@ class Plan:
             found = {doc.code: rule for rule, doc in (*self.text_rules, *self.python_rules)}[code]
         return found
 
-    def function(self, reference: str) -> Callable[..., Any]:
-        """A triage predicate or light-facts function named in the index ("module:qualname")."""
-        found = self._functions.get(reference)
-        if found is None:
-            module_name, _, qualname = reference.partition(":")
-            found = importlib.import_module(module_name)
-            for part in qualname.split("."):
-                found = getattr(found, part)
-            self._functions[reference] = found
-        return found  # type: ignore[return-value]
-
     def module_name(self, path: str) -> tuple[str, bool]:
         """Dotted module name from the package folders around ``path``, and whether it is a package.
 
-        Each folder's package chain is looked up once per run (the cache key and triage both
+        Each folder's package chain is looked up once per run (the cache key and the summary both
         ask, and files share folders), never across runs: the answer changes when an
         ``__init__.py`` appears, and the result cache keys on it.
         """
@@ -339,10 +323,6 @@ def minimal_needles(words: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(kept))
 
 
-def _reference(function: Callable[..., Any]) -> str:
-    return f"{function.__module__}:{function.__qualname__}"
-
-
 def package_chain(directory: str) -> tuple[str, ...]:
     """The names of the packages ``directory`` is in, innermost first (it included)."""
     chain: list[str] = []
@@ -367,7 +347,7 @@ def _error_finding(display: str, error: SourceError, plan: Plan) -> Finding:
 
 
 class Pending:
-    """What a light analysis leaves to a worker: the rules that still want the file after triage."""
+    """What a light analysis leaves to a worker: the rules that still want the file after the prefilter."""
 
     __slots__ = ("wanted",)
 
@@ -381,15 +361,15 @@ def analyze(
     """Everything the enabled rules find in one file (suppressions not yet applied).
 
     ``data`` is the file's content when the caller has read it already. With ``light``
-    a file that some rule still wants after triage is left alone and :class:`Pending`
+    a file that some rule still wants after the prefilter is left alone and :class:`Pending`
     returned: rule code and libcst (and their crashes) belong in a worker process;
     reading, needles and CPython's parser are cheap and safe anywhere. ``decided`` is
-    such a :class:`Pending`'s answer for this very content: triage is not run again.
+    such a :class:`Pending`'s answer for this very content: the prefilter is not run again.
 
     It all runs without the cyclic garbage collector. A file's trees (CPython's, then
     libcst's) are alive from their parse to the end and hold no garbage: each collection
     on the way would walk them for nothing (a quarter of the time libcst's tree takes
-    to analyse). Reference counting frees what the rules and triage drop as they go,
+    to analyse). Reference counting frees what the rules and the prefilter drop as they go,
     and the rare cycle (a scope and its children) goes at the first collection after.
     """
     with no_collection():
@@ -424,7 +404,7 @@ def _analyze(
         if decided is None or not wanted:  # (an empty answer still needs the syntax check)
             wanted, tree = _screen(target, text, plan, result, wanted, view)
     if light and wanted:
-        # After a triage crash the worker triages again, so that the crash is reported.
+        # After a declaration's crash the worker asks again, so that the crash is reported.
         return Pending(None if result.errors else frozenset(wanted))
     if target.kind == "text":
         _run_text_rules(target, text, plan, result, wanted)
@@ -580,56 +560,51 @@ def _too_deep(target: Target, text: str, plan: Plan, result: FileResult) -> bool
     return True
 
 
-def _triage(
+def _declared(
     target: Target, text: str, plan: Plan, result: FileResult, wanted: set[str], view: ModuleView
 ) -> tuple[set[str], ast.Module | None]:
-    """The wanted rules whose triage accepts the file, and CPython's tree of it when it was built
-    (the positions of findings reuse it).
+    """The wanted rules whose declarations (``requires``) the file's summary meets, and CPython's
+    tree of it when it was built (the positions of findings reuse it).
 
-    Triage only narrows when every wanted rule has a predicate (one without forces the
-    libcst parse anyway) and SL002 is not judging this file's suppression comments
-    (a rule must run there for its comments to be judged). A file CPython cannot parse
-    keeps every rule: libcst's parse reports the error as it always has.
+    The declarations only narrow when every wanted rule has one (one without forces the
+    libcst parse anyway) and SL002 is not judging this file's suppression comments (a rule
+    must run there for its comments to be judged). A file CPython cannot parse, or the
+    summary cannot be made of, keeps every rule: libcst's parse reports the error as it
+    always has.
     """
     index = plan.index
     narrow = (
         plan.prefilter
-        and all(code in index.triage or code in index.requires for code in wanted)
+        and all(code in index.requires for code in wanted)
         and not (result.suppressions and plan.is_enabled(UNUSED_SUPPRESSION))
     )
     if not narrow:
         return wanted, None
-    from statelint.triage import Source
-
     try:
-        source = Source(target.display, text, plan.cpython_tree(target, text), plan.module_name(target.path)[0])
+        tree = plan.cpython_tree(target, text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return wanted, None
     facts: FileFacts | None = None
     kept: set[str] = set()
-    for code in wanted:
-        doc = plan.catalog.rules[code]
+    for code in sorted(wanted):
         if _expansions_matter(code, view, plan):
             kept.add(code)
             continue
+        if facts is None:
+            facts = _file_facts(target, text, tree, plan, view)
+            if facts is None:
+                return wanted, tree
+        doc = plan.catalog.rules[code]
         try:
-            requires = index.requires.get(code)
-            if requires is not None:
-                if facts is None:
-                    facts = _file_facts(target, source, plan, view)
-                if facts is None or requires.met(facts, plan.catalog.knowledge(code), plan.options(doc, target.display)):
-                    kept.add(code)
-                continue
-            predicate = plan.function(index.triage[code])
-            if predicate(source, plan.catalog.knowledge(code), plan.options(doc, target.display)):
+            if index.requires[code].met(facts, plan.catalog.knowledge(code), plan.options(doc, target.display)):
                 kept.add(code)
-        except Exception as exc:  # a triage bug must not hide findings: run the rule
+        except Exception as exc:  # a declaration's bug must not hide findings: run the rule
             result.errors.append(_internal(target.display, code, exc))
             kept.add(code)
-    return kept, source.tree
+    return kept, tree
 
 
-def _file_facts(target: Target, source: Any, plan: Plan, view: ModuleView) -> FileFacts | None:
+def _file_facts(target: Target, text: str, tree: ast.Module, plan: Plan, view: ModuleView) -> FileFacts | None:
     """The file's summary as rules' declarations ask it, expanded through the project model when
     this process has it, else through the file's own definitions (sound there: a rule whose needles
     the model's expansions hold was kept before, see :func:`_expansions_matter`); None when the
@@ -637,20 +612,20 @@ def _file_facts(target: Target, source: Any, plan: Plan, view: ModuleView) -> Fi
     from statelint.project.model import ProjectModel
     from statelint.project.summary import summarize
 
-    summary = plan.kept_summary(target.path, source.text)
+    summary = plan.kept_summary(target.path, text)
     if summary is None:
         module, is_package = plan.module_name(target.path)
         try:
-            summary = summarize(source.tree, module, is_package)
+            summary = summarize(tree, module, is_package)
         except Exception:  # noqa: BLE001 - odd code the summary does not foresee: the rules decide
             return None
     expand = view.expand if view.model is not None else ProjectModel.alone(summary).expand
-    return FileFacts(source.text, summary, expand, source.tree, target.display)
+    return FileFacts(text, summary, expand, tree, target.display)
 
 
 def _expansions_matter(code: str, view: ModuleView, plan: Plan) -> bool:
     """Whether the library names the file's project names expand to hold one of the rule's needles:
-    triage may read the file alone and then cannot see them (``make_worker()`` building a
+    the declarations may read the file alone and then cannot see them (``make_worker()`` building a
     ``Thread``), so then the rule runs."""
     return bool(view.external) and any(needle in view.external for needle in plan.index.needles.get(code, ()))
 
@@ -659,13 +634,13 @@ def _screen(
     target: Target, text: str, plan: Plan, result: FileResult, wanted: set[str], view: ModuleView
 ) -> tuple[set[str], ast.Module | None]:
     """The rules that need libcst's parse of this Python file (the syntax is checked when none
-    does), and CPython's tree of it if triage built one."""
+    does), and CPython's tree of it if the prefilter built one."""
     if not wanted:
         _syntax_check(target, text, plan, result)
         return wanted, None
     if _too_deep(target, text, plan, result):
         return set(), None
-    return _triage(target, text, plan, result, wanted, view)  # CPython's parse there checks the syntax
+    return _declared(target, text, plan, result, wanted, view)  # CPython's parse there checks the syntax
 
 
 def _parse_and_walk(

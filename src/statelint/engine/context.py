@@ -29,7 +29,7 @@ class FileContext:
     module: cst.Module
     resolver: NameResolver
     scope: Scope = field(init=False)
-    #: CPython's tree of the same source, when triage built one (positions read statement lines from it)
+    #: CPython's tree of the same source, when the prefilter built one (positions read statement lines from it)
     syntax_tree: Any = field(default=None, init=False, repr=False)
     #: what the project model tells about this module (who calls its functions, what names of
     #: other modules stand for); an empty view when the run has no model

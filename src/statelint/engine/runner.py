@@ -8,7 +8,7 @@ limit costs one file (reported as SL001), never the run (see :mod:`.pool`).
 
 Small runs (a pre-commit hook passing a few changed files) first screen each file
 in the parent (with one forked helper when there are two cores, see :mod:`.screening`):
-one that no rule's needles and triage want is finished there, without starting a
+one that no rule's needles and declarations want is finished there, without starting a
 worker or importing libcst.
 """
 
@@ -130,7 +130,7 @@ def analyze_all(
                     finish(index, light)
                     continue
                 if light.wanted is not None:
-                    decided[index] = light.wanted  # the rules triage left it to, then: not triaged again
+                    decided[index] = light.wanted  # the rules the prefilter left it to, then: not asked again
         todo.append(index)
         if data is not None:
             sizes[index] = len(data)

@@ -1,7 +1,7 @@
 """Screening a small run's files in two processes: the parent and one forked helper.
 
 A pre-commit run hands the parent a few changed files, and the parent screens
-each (needles, CPython's parse, triage) before any worker is started. That
+each (needles, CPython's parse, the rules' declarations) before any worker is started. That
 screening is most of the run, and runs on one core. With two or more jobs, a
 forked helper screens files beside the parent; the helper sends its results back
 over a pipe as the cache's JSON records.

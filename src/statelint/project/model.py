@@ -673,7 +673,7 @@ class ProjectModel:
     def _external_words(self, module: str, mentioned: Iterable[str]) -> str:
         """Library names (of libraries some rule watches) this module's names of other project modules
         expand to: the prefilter's extra text. (What the module's own definitions stand for is in its
-        text, as far as triage needs: a chain through another module starts at a name of that module.)"""
+        text, as far as the declarations need: a chain through another module starts at a name of that module.)"""
         words: set[str] = set()
         for name in mentioned:
             found = self._definitions_in(name)

@@ -241,8 +241,9 @@ class _Summarizer:
             elif isinstance(node, (ast.With, ast.AsyncWith)):
                 for item in node.items:
                     if item.optional_vars is not None:
+                        # as the rules' resolver binds them: every name of ``as (a, b)`` to the context expression
                         for name in bound_names(item.optional_vars):
-                            scope.bind(name, ("assign", item.context_expr, scope) if isinstance(item.optional_vars, ast.Name) else ("unknown",))
+                            scope.bind(name, ("assign", item.context_expr, scope))
             elif isinstance(node, ast.Global):
                 scope.global_names.update(node.names)
             elif isinstance(node, ast.Return) and node.value is not None and scope.kind == "function":

@@ -11,10 +11,10 @@ Three optional hooks cover what a single traversal cannot:
   to be able to fire there. Files that match no enabled rule's needles are never
   parsed, which is what keeps large scans fast.
 * ``requires``: what a file must contain for the rule to matter there (words,
-  calls of catalog APIs), asked of the file's summary for files that pass the
-  needles (:mod:`statelint.engine.requirements`); a file that lacks it is not
-  parsed for the rule. ``triage``, a predicate over CPython's syntax tree
-  (:mod:`statelint.triage`), does the same for the rules not yet declared so.
+  calls of catalog APIs, writes of module state, a request handler writing a
+  file ...), asked of the file's summary for files that pass the needles
+  (:mod:`statelint.engine.requirements`); a file that lacks it is not parsed
+  for the rule.
 * ``fact()`` + ``check_project()``: rules that need the whole tree (module state
   mutated from another module, probes against routes) emit small per-file records
   and join them once every file is done, so parallel and cached runs agree.
@@ -32,7 +32,6 @@ import libcst as cst
 
 from statelint.engine.requirements import Requires
 from statelint.model import Finding, Related, Severity, Span
-from statelint.triage import Triage
 
 if TYPE_CHECKING:
     from statelint.catalog import RuleDoc
@@ -45,11 +44,9 @@ class BaseRule:
     code: ClassVar[str]
     #: Substrings that must occur in a file for this rule to possibly report; () = always run.
     needles: ClassVar[tuple[str, ...]] = ()
-    #: Sound predicate over CPython's tree: False only where the rule reports nothing and
-    #: records no fact. None = always parse (see :mod:`statelint.triage`).
-    triage: ClassVar[Triage | None] = None
-    #: What a file's summary must show for the rule to matter there (see :mod:`statelint.engine.requirements`);
-    #: it takes the place of ``triage``.
+    #: What a file's summary must show for the rule to matter there (see :mod:`statelint.engine.requirements`):
+    #: sound, so a file without it is one where the rule reports nothing and records no fact.
+    #: None = every file its needles let through is parsed for it.
     requires: ClassVar[Requires | None] = None
     #: A fact key without which :meth:`check_project` finds nothing: a scan without one
     #: skips the join and its imports.
