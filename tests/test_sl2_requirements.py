@@ -89,6 +89,15 @@ SL205_CASES = [
         def log_line(msg, stream):
             print(msg, file=stream)
         """, True, False),
+    ("print_in_default_of_log_helper", """
+        def log_line(msg, out=print("started", file=open("trace.txt", "a"))):
+            pass
+        """, True, True),
+    ("print_in_logger_class_method", """
+        class Logger:
+            def write(self, msg):
+                print(msg, file=open("trace.txt", "a"))
+        """, False, False),
     ("print_to_file_not_logging", """
         def dump(rows):
             with open("rows.txt", "w") as out:

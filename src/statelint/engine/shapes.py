@@ -37,17 +37,19 @@ def callers_of(facts: FileFacts, qualnames: Iterable[str]) -> set[str]:
 
 # -- SL205 -------------------------------------------------------------------------------------
 def _print_to_log(facts: FileFacts, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
-    """SL205's ``print(..., file=f)``: ``print`` called in a function some part of whose qualified
-    name has ``log`` in it (the rule asks it of the functions around the call; a class's name
-    counts here too), or anywhere in a file spelling ``.log`` (the rule's other case: a file
-    whose path, read from the file's literals, ends so). Whatever ``file=`` is given counts here."""
+    """SL205's ``print(..., file=f)``: ``print`` called inside a function whose name has ``log`` in
+    it (the rule asks it of every function around the call: a nested function counts, and so do
+    the defaults and decorators of such a function, evaluated where its ``def`` is), or anywhere in
+    a file spelling ``.log`` (the rule's other case: a file whose path, read from the file's
+    literals, ends so). Whatever ``file=`` is given counts here."""
     callers = callers_of(facts, ("builtins.print",))
     if not callers:
         return False
     if facts.mentions(".log"):
         return True
-    prefix = f"{facts.summary.module}."
-    return any(caller not in (MODULE, MAIN) and "log" in caller.removeprefix(prefix).lower() for caller in callers)
+    kinds = facts.summary.kinds
+    helpers = [name for name, kind in kinds.items() if kind == "function" and "log" in name.rsplit(".", 1)[-1].lower()]
+    return any(True for _ in _inside(callers, helpers))
 
 
 # -- SL803 -------------------------------------------------------------------------------------
