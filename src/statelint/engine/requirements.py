@@ -2,7 +2,9 @@
 
 A rule declares it beside its code as a :class:`Requires`: words its code must spell, and
 calls of catalog APIs it must make (``calls=("workers.thread.calls",)``: a path into the
-rule's catalog knowledge). Before libcst parses a file that passed a rule's needles, the
+rule's catalog knowledge), strings, writes of state, or a shape of its own where one call
+is not evidence enough (:mod:`statelint.engine.shapes`: a route, a request handler writing
+a file). Before libcst parses a file that passed a rule's needles, the
 engine asks the declaration of the file's :class:`~statelint.project.summary.Summary`,
 the record the project model is built from: when it says no, the file is not parsed for
 that rule. Nothing here re-implements a rule's logic over another tree; the summary
