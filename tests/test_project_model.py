@@ -466,3 +466,18 @@ def test_a_cached_finding_points_at_where_the_path_is_now(tmp_path: Path) -> Non
     app = project / "search" / "app.py"
     app.write_text("# moved\n# down\n" + app.read_text())
     assert steps() == [(None, None), ("search/app.py", 18), ("search/engines/books.py", 12)]
+
+
+def test_fields_only_the_declarations_read_leave_the_model_as_it_was() -> None:
+    """An edit that changes only what a function writes, its parameters or a decorator nothing resolves
+    joins as before (the stored model is reused); a change of what the model reads does not."""
+
+    def summary(text: str) -> Any:
+        return summarize(ast.parse(textwrap.dedent(text)), "app")
+
+    before = summary("STATE = {}\n@app.get('/x')\ndef view(request):\n    STATE['a'] = 1\n")
+    declared_only = summary("STATE = {}\n@app.post('/x')\ndef view(req):\n    STATE['b'] = 2\n")
+    assert before != declared_only
+    assert (before.parameters, before.dynamic_decorators) != (declared_only.parameters, declared_only.dynamic_decorators)
+    assert before.joins_as(declared_only)
+    assert not before.joins_as(summary("STATE = {}\n@app.get('/x')\ndef other(request):\n    STATE['a'] = 1\n"))
