@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from statelint.catalog import REQUIRED_DOC_FIELDS, SNAPSHOT, CatalogError, catalog_dir, load_catalog, snapshot
+from statelint.catalog import (
+    REQUIRED_DOC_FIELDS,
+    SNAPSHOT,
+    CatalogError,
+    catalog_dir,
+    load_catalog,
+    snapshot,
+)
 from statelint.rules import all_rules
 from tests.helpers import run_cli
 

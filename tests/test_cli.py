@@ -276,7 +276,7 @@ def test_unparseable_file_is_a_finding_and_the_scan_goes_on(project: Path) -> No
 
 
 def test_rule_crash_is_reported_with_file_and_rule_and_exit_2(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from statelint.rules import sl3_binds
+    from statelint.rules.sl3 import binds as sl3_binds
 
     (project / "svc" / "b.py").write_text('import uvicorn\nuvicorn.run(app, host="localhost")\n')
 

@@ -11,8 +11,21 @@ from pathlib import Path
 import pytest
 
 from statelint.engine import runner
-from statelint.engine.cache import CACHEDIR_TAG, ResultCache, decode_result, encode_result, sources_stamp
-from statelint.model import FileResult, Finding, InternalError, Severity, Span, Suppression
+from statelint.engine.cache import (
+    CACHEDIR_TAG,
+    ResultCache,
+    decode_result,
+    encode_result,
+    sources_stamp,
+)
+from statelint.model import (
+    FileResult,
+    Finding,
+    InternalError,
+    Severity,
+    Span,
+    Suppression,
+)
 from tests.helpers import check_json, copy_fixture, run_cli
 
 LOOPBACK = 'from flask import Flask\napp = Flask(__name__)\napp.run(host="127.0.0.1")\n'
@@ -148,7 +161,7 @@ def test_unusable_cache_dir_only_turns_caching_off(project: Path, tmp_path: Path
 
 
 def test_results_with_internal_errors_are_not_cached(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from statelint.rules import sl3_binds
+    from statelint.rules.sl3 import binds as sl3_binds
 
     def explode(self: object, site: object) -> None:
         raise ValueError("boom")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from statelint.catalog import load_catalog
-from statelint.rules.sl2_config_files import FileHandlerInConfigFile
+from statelint.rules.sl2.config_files import FileHandlerInConfigFile
 from tests.helpers import Run, check_json, copy_fixture
 
 

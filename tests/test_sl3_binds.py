@@ -257,7 +257,7 @@ def test_the_catalog_toml_files_are_the_rules_patterns() -> None:
     import fnmatch
 
     from statelint.catalog import load_catalog
-    from statelint.rules.sl3_binds import ExplicitLoopbackBind
+    from statelint.rules.sl3.binds import ExplicitLoopbackBind
 
     files = [f for entry in load_catalog().knowledge("SL301")["config_files"] for f in entry["files"]]
     assert sorted(files) == sorted(ExplicitLoopbackBind.patterns)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from statelint.catalog import load_catalog
-from statelint.rules.sl3_binds import (
+from statelint.rules.sl3.binds import (
     ExplicitLoopbackBind,
     LoopbackByDefault,
     LoopbackConfigurableDefault,

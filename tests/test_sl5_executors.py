@@ -7,7 +7,6 @@ from pathlib import Path
 from tests.helpers import lint_fixture
 from tests.test_sl5_threads import lint_variant
 
-
 POSITIVES = [
     ("SL504", 11, 12),  # module-level ThreadPoolExecutor
     ("SL504", 12, 7),  # futures.ProcessPoolExecutor

@@ -12,8 +12,8 @@ from statelint.config.settings import Settings
 from statelint.engine.analyze import Plan, analyze
 from statelint.engine.discovery import Target
 from statelint.engine.runner import scan
-from statelint.rules import sl6_manifests
-from statelint.rules.sl6_project import HealthProject
+from statelint.rules.sl6 import _manifests as sl6_manifests
+from statelint.rules.sl6._project import HealthProject
 from tests.helpers import FIXTURES, check_json, copy_fixture, run_cli
 
 

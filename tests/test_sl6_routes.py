@@ -1,4 +1,4 @@
-"""Route recognition (statelint.rules._routes) and the path matching that SL605 relies on."""
+"""Route recognition (statelint.analyses.routes) and the path matching that SL605 relies on."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from statelint.analyses.routes import serves, under
 from statelint.config.settings import Settings
 from statelint.engine.analyze import Plan, analyze
 from statelint.engine.discovery import Target
-from statelint.rules._routes import serves, under
-from statelint.rules.sl6_project import RoleNames, in_scope, plain_path
+from statelint.rules.sl6._project import RoleNames, in_scope, plain_path
 from tests.helpers import FIXTURES
 
 

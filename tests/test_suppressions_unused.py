@@ -93,7 +93,7 @@ def test_codes_turned_off_for_the_path_are_not_judged(tmp_path: Path) -> None:
 
 
 def test_codes_of_a_rule_that_failed_are_not_judged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from statelint.rules import sl3_binds
+    from statelint.rules.sl3 import binds as sl3_binds
 
     def explode(self: object, site: object) -> None:
         raise ValueError("boom")
@@ -107,7 +107,7 @@ def test_codes_of_a_rule_that_failed_are_not_judged(tmp_path: Path, monkeypatch:
 
 def test_codes_of_cross_file_rules_are_not_judged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Whether a project-wide rule fires depends on which files were scanned (pre-commit)."""
-    from statelint.rules import sl3_binds
+    from statelint.rules.sl3 import binds as sl3_binds
 
     body = HEADER + "uvicorn.run(app)  # statelint: ignore[SL301]\n"
     assert [f[0] for f in found(tmp_path, body)] == ["SL302", "SL002"]

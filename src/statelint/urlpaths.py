@@ -1,7 +1,7 @@
 """URL paths and handler names, as routes, probes and the SL6 rules' declarations read them.
 
-Plain string functions: the route finder (:mod:`statelint.rules._routes`), the health rules
-(:mod:`statelint.rules.sl6_project`) and what those rules require of a file's summary
+Plain string functions: the route finder (:mod:`statelint.analyses.routes`), the health rules
+(:mod:`statelint.rules.sl6._project`) and what those rules require of a file's summary
 (:mod:`statelint.engine.shapes`) must read a path, and tell a health path, the same way.
 Nothing here imports libcst.
 """

@@ -18,7 +18,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.robustness.corpus import BIND, GOOD, GOOD_ROW, NEEDLE, rows, tree_digest, write, write_padding
+from tests.robustness.corpus import (
+    BIND,
+    GOOD,
+    GOOD_ROW,
+    NEEDLE,
+    rows,
+    tree_digest,
+    write,
+    write_padding,
+)
 from tests.robustness.test_hostile_sources import scan, statelint_command
 
 RUN = 'open(__file__ + ".ran", "w").close()\n'

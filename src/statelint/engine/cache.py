@@ -27,7 +27,15 @@ from typing import Any
 from statelint import __version__
 from statelint.atomic import write_text
 from statelint.digests import blake2b
-from statelint.model import FileResult, Finding, InternalError, Related, Severity, Span, Suppression
+from statelint.model import (
+    FileResult,
+    Finding,
+    InternalError,
+    Related,
+    Severity,
+    Span,
+    Suppression,
+)
 from statelint.project.summary import Summary
 
 CACHE_DIR_NAME = ".statelint_cache"

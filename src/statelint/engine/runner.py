@@ -28,8 +28,21 @@ from statelint.engine.fingerprint import with_fingerprints
 from statelint.engine.gc_pause import frozen
 from statelint.engine.screening import screen_all
 from statelint.engine.source import SourceError, decode_python, decode_text, read_bytes
-from statelint.engine.suppressions import UNUSED_SUPPRESSION, file_ignored, file_ignores, selectors_used, suppressing
-from statelint.model import FileResult, Finding, InternalError, Severity, Span, Suppression
+from statelint.engine.suppressions import (
+    UNUSED_SUPPRESSION,
+    file_ignored,
+    file_ignores,
+    selectors_used,
+    suppressing,
+)
+from statelint.model import (
+    FileResult,
+    Finding,
+    InternalError,
+    Severity,
+    Span,
+    Suppression,
+)
 
 #: Up to this many files to analyse, the parent first tries each without rules (see module doc).
 LIGHT_LIMIT = 32
@@ -207,7 +220,11 @@ def _in_workers(
     decided: Mapping[int, frozenset[str]],
     meanwhile: Callable[[], None] | None = None,
 ) -> None:
-    from statelint.engine.pool import Failure, IsolatedPool, context  # multiprocessing: only when needed
+    from statelint.engine.pool import (  # multiprocessing: only when needed
+        Failure,
+        IsolatedPool,
+        context,
+    )
 
     sizes = {i: sizes[i] if i in sizes else _size(targets[i].path) for i in indices}
     chunks = _chunks(indices, sizes, jobs)

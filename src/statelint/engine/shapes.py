@@ -115,7 +115,7 @@ def _inside(callers: Iterable[str], functions: list[str]) -> Iterator[str]:
 
 # -- SL601-SL605 -------------------------------------------------------------------------------
 def _routes(facts: FileFacts, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
-    """SL605 (every route): a file whose route finder (:class:`statelint.rules._routes.RouteFinder`)
+    """SL605 (every route): a file whose route finder (:class:`statelint.analyses.routes.RouteFinder`)
     may find a route, a mount or a framework's own routes (:func:`_declares`, mounts included)."""
     return _declares(facts, knowledge["routes"], mounts=True)
 

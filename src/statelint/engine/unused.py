@@ -11,7 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from statelint.engine.analyze import PARSE_ERROR, Plan
-from statelint.engine.suppressions import UNUSED_SUPPRESSION, audit, file_ignored, selectors_used, suppressing
+from statelint.engine.suppressions import (
+    UNUSED_SUPPRESSION,
+    audit,
+    file_ignored,
+    selectors_used,
+    suppressing,
+)
 from statelint.model import FileResult, Finding, Severity, Span
 from statelint.rules import all_rules
 from statelint.rules.base import BaseRule, Rule

@@ -3,7 +3,7 @@ run only while a global is still unset.
 
 ``global _client; if _client is None: _client = Client()`` sets ``_client`` once per process,
 as a lazy singleton does: the summary does not count it as a run-time rebind (the SL1 rules
-judge the same guard on libcst's tree, :func:`statelint.rules._state_code.guarded`).
+judge the same guard on libcst's tree, :func:`statelint.analyses.state_code.guarded`).
 Only a guard that is purely "still unset" counts: ``if _x is None or stale(_x):`` refreshes a
 cache, and its writes stay rebinds.
 """

@@ -1,0 +1,1 @@
+"""Analyses that rules of several families share: module state, shutdown paths, routes, files, syntax helpers."""

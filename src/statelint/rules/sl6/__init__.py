@@ -1,0 +1,1 @@
+"""SL6 rules. Modules named ``_*`` hold this family's helpers; every other module defines rules."""

@@ -1,0 +1,129 @@
+"""SL601-SL603: health endpoints that always succeed, serve both probes, or restart pods on a dependency outage.
+
+The facts and the join live in :mod:`sl6_project`; each rule here is the verdict only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from statelint.catalog import RuleDoc
+from statelint.model import Finding
+from statelint.rules.sl6._project import (
+    Endpoint,
+    HealthProject,
+    HealthRule,
+    container_of,
+    finding_at,
+    where,
+)
+
+
+def _subject(endpoint: Endpoint, role: str) -> str:
+    """'GET /readyz (routed at urls.py:5) is a readiness endpoint (readinessProbe at k8s/d.yaml:30)'."""
+    routed = ""
+    if endpoint.verdict_file != endpoint.file:
+        routed = f" (routed at {where(endpoint.file, endpoint.record['span'])})"
+    probed = f" ({endpoint.probe_places()})" if endpoint.probes else ""
+    if role == "both":
+        return f"{endpoint.describe()}{routed} answers both the liveness and the readiness probe{probed}"
+    if role == "neutral":
+        return f"{endpoint.describe()}{routed} is the only health endpoint{probed}"
+    return f"{endpoint.describe()}{routed} is a {role} endpoint{probed}"
+
+
+def _handler(verdict: dict) -> str:
+    name = verdict["name"]
+    return f"{name}()" if name and name != "<lambda>" else "its handler"
+
+
+class HealthAlwaysSucceeds(HealthRule):
+    code = "SL601"
+
+    @classmethod
+    def judge(cls, endpoint: Endpoint, project: HealthProject, doc: RuleDoc) -> Iterator[Finding]:
+        verdict = endpoint.verdict
+        if verdict is None or not verdict["succeeds"]:
+            return
+        role = endpoint.role()
+        if role == "liveness" or (role == "neutral" and not project.only(endpoint)):
+            return  # a liveness endpoint should be this cheap
+        why = verdict.get("reason") or f"{_handler(verdict)} calls nothing that could fail and returns no error status"
+        yield finding_at(
+            cls, doc, endpoint.verdict_file, verdict["span"],
+            f"{_subject(endpoint, role)} and always answers success: {why}, so a pod that cannot serve keeps receiving traffic",
+        )
+
+
+class SharedHealthEndpoint(HealthRule):
+    code = "SL602"
+
+    @classmethod
+    def judge(cls, endpoint: Endpoint, project: HealthProject, doc: RuleDoc) -> Iterator[Finding]:
+        if endpoint.record["kind"] != "http":
+            return  # gRPC health tells roles apart by the service name in the request
+        pairs = _both_probes(endpoint, project)
+        if pairs:
+            yield finding_at(
+                cls, doc, endpoint.file, endpoint.record["span"],
+                f"{endpoint.describe()} answers both the liveness and the readiness probe ({pairs}): "
+                "a pod that should only stop receiving traffic gets restarted instead",
+            )
+        elif (
+            not endpoint.probes
+            and endpoint.file not in project.probed_files
+            and endpoint.record["role"] == "neutral"
+            and project.http_keys == {endpoint.key}
+            and endpoint.verdict is not None
+            and endpoint.verdict["dependency"] is not None
+        ):
+            # A check of the process alone may serve both probes: failing it means the process cannot
+            # answer, which is what liveness is for (that readiness then checks nothing is SL601's).
+            dependency = endpoint.verdict["dependency"]
+            kind = dependency["kind"]
+            yield finding_at(
+                cls, doc, endpoint.file, endpoint.record["span"],
+                f"{endpoint.describe()} is the service's only health endpoint and {_handler(endpoint.verdict)} calls "
+                f"{dependency['what']} (a {kind}), so the liveness and the readiness probe can only both point at it: while the {kind} "
+                "is down every replica fails liveness and is restarted, when it should only stop receiving traffic",
+            )
+
+
+def _both_probes(endpoint: Endpoint, project: HealthProject) -> str:
+    """'livenessProbe at a.yaml:20 and readinessProbe at a.yaml:26' for each container probing it both ways
+    with two different probes (identical ones are SL604's, reported in the manifest)."""
+    by_container: dict[tuple[str, str, str], dict[str, int]] = {}
+    for manifest, probe in endpoint.probes:
+        if container_of(manifest, probe) in project.identical:
+            continue
+        roles = by_container.setdefault(container_of(manifest, probe), {})
+        roles.setdefault(probe["role"], probe["line"])
+    found = []
+    for (manifest, _, container), roles in sorted(by_container.items()):
+        if "liveness" in roles and "readiness" in roles:
+            found.append(
+                f"container {container!r}: livenessProbe at {manifest}:{roles['liveness']}, "
+                f"readinessProbe at {manifest}:{roles['readiness']}"
+            )
+    return "; ".join(found)
+
+
+class LivenessChecksDependencies(HealthRule):
+    code = "SL603"
+
+    @classmethod
+    def judge(cls, endpoint: Endpoint, project: HealthProject, doc: RuleDoc) -> Iterator[Finding]:
+        verdict = endpoint.verdict
+        dependency = verdict["dependency"] if verdict else None
+        role = endpoint.role(leave_out=project.identical)  # identical probes: SL604 reports the container
+        if dependency is None or role not in ("liveness", "both"):
+            return
+        kind = dependency["kind"]
+        yield finding_at(
+            cls, doc, endpoint.verdict_file, dependency["span"],
+            f"{_subject(endpoint, role)} but calls {dependency['what']} (a {kind}): when the {kind} is down "
+            "every pod fails liveness and is restarted, which does not bring it back",
+        )
+
+
+__all__ = ["HealthAlwaysSucceeds", "LivenessChecksDependencies", "SharedHealthEndpoint"]
