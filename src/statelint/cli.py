@@ -503,14 +503,22 @@ def _write_baseline(path: Path, result: Any, quiet: bool) -> None:
 
 
 @cli.command(name="rules")
-@click.option("--output-format", type=click.Choice(("table", "json")), default="table", show_default=True)
+@click.option(
+    "--output-format",
+    type=click.Choice(("table", "json", "markdown")),
+    default="table",
+    show_default=True,
+    help="json includes each rule's docs and options; markdown is one table per family, as in the README.",
+)
 def rules_command(output_format: str) -> None:
     """List every rule."""
-    from statelint.docs import rules_json, rules_table
+    from statelint.docs import rules_json, rules_markdown, rules_table
 
     catalog = _catalog()
     if output_format == "json":
         click.echo(rules_json(catalog))
+    elif output_format == "markdown":
+        click.echo(rules_markdown(catalog))
     else:
         click.echo(rules_table(catalog, _text_width(), color=_stdout_is_terminal() and not os.environ.get("NO_COLOR")))
 

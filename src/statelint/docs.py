@@ -114,6 +114,23 @@ def rules_json(catalog: Catalog) -> str:
     return json.dumps([rule_record(doc, catalog) for doc in catalog.rules.values()], indent=2, ensure_ascii=False)
 
 
+def rules_markdown(catalog: Catalog) -> str:
+    """One Markdown table per family, headed by the family's name: the README's "Rules" section is
+    this text (tests/test_readme.py holds it to the catalog)."""
+    sections: list[str] = []
+    for family in catalog.families.values():
+        docs = [doc for doc in catalog.rules.values() if doc.family == family.code]
+        if not docs:
+            continue
+        lines = [f"### {family.code}: {family.name}", "", "| code | name | severity | summary |", "| --- | --- | --- | --- |"]
+        for doc in docs:
+            severity = doc.severity if doc.default_enabled else f"{doc.severity}, off by default"
+            summary = doc.summary.replace("|", "\\|")
+            lines.append(f"| {doc.code} | {doc.name} | {severity} | {summary} |")
+        sections.append("\n".join(lines))
+    return "\n\n".join(sections)
+
+
 def rules_table(catalog: Catalog, width: int | None, color: bool = False) -> str:
     """Every rule, one row each; the summary wraps within ``width`` (None: never), and goes under
     its rule, indented, when the columns before it leave it too little room."""
