@@ -56,6 +56,7 @@ def check_json(*paths: str, cwd: Path | str, select: str | None = None, extra: t
 def copy_fixture(name: str, tmp_path: Path) -> Path:
     """Copy ``tests/fixtures/<name>`` (a file or a folder) into ``tmp_path``; returns the copy."""
     source = FIXTURES / name
+    tmp_path.mkdir(parents=True, exist_ok=True)
     target = tmp_path / source.name
     if source.is_dir():
         shutil.copytree(source, target)
@@ -117,6 +118,15 @@ def expectations(folder: Path) -> list[tuple[str, str, int, int]]:
                 for code, column in re.findall(r"(SL\d{3})@(\d+)", comment.group(1)):
                     found.append((relative, code, number, int(column)))
     return sorted(found, key=lambda f: (f[0], f[2], f[3], f[1]))
+
+
+def expected_and_found(name: str, tmp_path: Path, select: str) -> tuple[list[tuple[str, str, int, int]], list[tuple[str, str, int, int]]]:
+    """What a fixture's ``# expect:`` comments announce, and what statelint (``--select``) reports on a
+    scratch copy of it, both as (path, code, line, column): a test asserts they are equal."""
+    copy = copy_fixture(name, tmp_path / "fixture")
+    run = check_json(".", cwd=copy.parent, select=select, extra=("--no-cache",))
+    assert run.exit_code in (0, 1), run.stderr
+    return expectations(copy.parent), quads(run)
 
 
 def quads(run: Run) -> list[tuple[str, str, int, int]]:
