@@ -184,11 +184,6 @@ def _vet_yaml(path: Path, root: yaml.Node) -> None:
         pending.extend(reversed(children))
 
 
-def read_config_file(path: Path) -> dict[str, Any]:
-    """The statelint table of a config file (empty when it has none)."""
-    return _read_table(path)[0]
-
-
 def _read_table(path: Path) -> tuple[dict[str, Any], str]:
     """The statelint table of a config file, and the prefix messages name its keys with.
 

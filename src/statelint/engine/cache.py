@@ -38,7 +38,6 @@ from statelint.model import (
 )
 from statelint.project.summary import Summary
 
-CACHE_DIR_NAME = ".statelint_cache"
 FORMAT = 1
 CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"

@@ -36,7 +36,6 @@ class FileContext:
     project: ModuleView = field(default_factory=lambda: EMPTY_VIEW, init=False, repr=False)
     #: analyses of the whole file that several rules share (module state, shutdown events), by name
     shared: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
-    _wrapper: Any = field(default=None, init=False, repr=False)
     _positions: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -104,13 +103,6 @@ class FileContext:
                     out.add(result[:-2])
         return frozenset(out)
 
-    # -- metadata --------------------------------------------------------------------
-    def metadata(self, provider: Any) -> Any:
-        """Resolve a libcst metadata provider over this module, on demand."""
-        if self._wrapper is None:
-            self._wrapper = cst.MetadataWrapper(self.module, unsafe_skip_copy=True)
-        return self._wrapper.resolve(provider)
-
     def span(self, node: cst.CSTNode) -> Span:
         code_range = self._lazy_positions()[node]
         return Span(
@@ -136,7 +128,7 @@ class FileContext:
                 close()
         self.shared.clear()
         self.resolver.close()
-        self._wrapper = self._positions = self.syntax_tree = None
+        self._positions = self.syntax_tree = None
 
     def _lazy_positions(self) -> Any:
         if self._positions is None:

@@ -327,10 +327,6 @@ class NameResolver:
             current = current.parent
         return []
 
-    def is_local(self, name: str, scope: Scope) -> bool:
-        """True when ``name`` is bound in ``scope`` itself (a local shadowing outer names)."""
-        return name not in scope.global_names and bool(scope.bindings(name))
-
     def resolve(self, node: cst.CSTNode, scope: Scope, _depth: int = 0) -> frozenset[str]:
         """Every qualified name ``node`` may refer to; empty when unknown."""
         if _depth == 0:
@@ -390,9 +386,6 @@ class NameResolver:
             return self.resolve(binding.value, binding.scope, depth + 1)
         return frozenset()
 
-    def binding_values(self, name: str, scope: Scope) -> Iterable[Binding]:
-        """Bindings of ``name`` visible from ``scope``, for rules that follow values."""
-        return self.lookup(name, scope)
 
 
 def _returned_values(body: cst.BaseSuite) -> Iterator[cst.BaseExpression]:

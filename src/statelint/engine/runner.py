@@ -194,7 +194,7 @@ def analyze_all(
     if heavy:
         _in_workers(targets, heavy, sizes, keys, plan, jobs, store, decided, write_deferred)
     write_deferred()
-    return [r if r is not None else _no_result(t) for r, t in zip(results, targets)]
+    return [r if r is not None else _no_result(t) for r, t in zip(results, targets, strict=True)]
 
 
 def _no_result(target: Target) -> FileResult:

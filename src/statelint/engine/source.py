@@ -27,10 +27,13 @@ _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
 
 
+_FIRST_LINE = Span(1, 1, 1, 1)  # a whole-file error points at the start
+
+
 class SourceError(Exception):
     """Why a file could not be read, decoded or parsed, and where."""
 
-    def __init__(self, message: str, span: Span = Span(1, 1, 1, 1)) -> None:
+    def __init__(self, message: str, span: Span = _FIRST_LINE) -> None:
         super().__init__(message)
         self.message = message
         self.span = span
