@@ -308,19 +308,26 @@ def test_a_cached_result_follows_an_edit_of_what_it_imports(use: str, tmp_path: 
 def test_findings_on_state_name_the_path_that_makes_it_matter(tmp_path: Path) -> None:
     project = copy_fixture("project/plugin_loader", tmp_path)
     hints = {(f["path"], f["code"], f["line"]): f["hint"] for f in check_json(".", cwd=project).findings}
+    messages = {(f["path"], f["code"], f["line"]): f["message"] for f in check_json(".", cwd=project).findings}
     assert hints[("search/app.py", "SL501", 26)].startswith(
-        "started on the request path: @post('/notify') -> app.notify(). "
+        "Started on the request path: @post('/notify') -> app.notify(). "
     )
     assert hints[("search/app.py", "SL101", 12)].startswith(
-        "written in the background: Thread() -> app.refresh_forever(). "
+        "Written in the background: Thread() -> app.refresh_forever(). "
     )
     assert hints[("search/engines/books.py", "SL102", 4)].startswith(
-        "written on the request path: @get('/search') -> app.search() -> books.fetch(). "
+        "Written on the request path: @get('/search') -> app.search() -> books.fetch(). "
     )
+    # the headline says when, the hint how
+    assert messages[("search/app.py", "SL101", 12)] == (
+        "module list `RECENT` is mutated in the background (append() in `refresh_forever()`, line 36)"
+    )
+    assert messages[("search/engines/books.py", "SL102", 4)] == "module global `LAST_QUERY` is rebound per request (in `fetch()`, line 14)"
     # Upload.post() has no caller in the project. That app.forward() calls post() on an httpx
     # client says nothing about it: only a method called on what a plugin loader returned may be
     # a project module's hook.
-    assert not hints[("search/uploads.py", "SL101", 1)].startswith("written on")
+    assert not hints[("search/uploads.py", "SL101", 1)].startswith("Written on")
+    assert "at run time" in messages[("search/uploads.py", "SL101", 1)]
 
 
 def test_each_step_of_the_path_points_at_its_definition(tmp_path: Path) -> None:

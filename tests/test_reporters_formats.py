@@ -16,11 +16,10 @@ from statelint.reporters.github import escape_data, escape_property
 from tests.helpers import copy_fixture, run_cli
 
 MESSAGES = {
-    "ops": "http.server / socketserver server binds to loopback address 'localhost': nothing outside the container can reach it",
-    "app": "Flask development server (app.run) binds to loopback address '127.0.0.1': nothing outside the container can reach it",
-    "worker": "uvicorn.run is called without a host and listens on '127.0.0.1' by default: nothing outside the container can reach it",
-    "configured": "uvicorn.run binds to a host that falls back to loopback '127.0.0.1' (the default of environment variable HOST):"
-    " unless it is set, nothing outside the container can reach it",
+    "ops": "http.server / socketserver server binds to loopback address 'localhost'",
+    "app": "Flask development server (app.run) binds to loopback address '127.0.0.1'",
+    "worker": "uvicorn.run has no host, so it listens on '127.0.0.1' by default",
+    "configured": "uvicorn.run falls back to '127.0.0.1' (the environment default of HOST)",
 }
 
 

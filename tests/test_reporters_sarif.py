@@ -58,24 +58,23 @@ def test_results_are_exact_with_utf16_columns_and_encoded_uris(project: Path) ->
     assert log["runs"][0]["results"] == [
         result(
             "SL301", 0, "error",
-            "http.server / socketserver server binds to loopback address 'localhost': nothing outside the container can reach it",
+            "http.server / socketserver server binds to loopback address 'localhost'",
             "ops/d%C3%A9v%20tool.py", (3, 13, 3, 30), fingerprints[0],
         ),
         # `banner = "café 🚀"; ` precedes the host: é is one UTF-16 unit, 🚀 two (code points: 37..48).
         result(
             "SL301", 0, "error",
-            "Flask development server (app.run) binds to loopback address '127.0.0.1': nothing outside the container can reach it",
+            "Flask development server (app.run) binds to loopback address '127.0.0.1'",
             "service/app.py", (7, 38, 7, 49), fingerprints[1],
         ),
         result(
             "SL302", 1, "error",
-            "uvicorn.run is called without a host and listens on '127.0.0.1' by default: nothing outside the container can reach it",
+            "uvicorn.run has no host, so it listens on '127.0.0.1' by default",
             "service/worker.py", (7, 5, 7, 16), fingerprints[2],
         ),
         result(
             "SL303", 2, "warning",
-            "uvicorn.run binds to a host that falls back to loopback '127.0.0.1' (the default of environment variable HOST):"
-            " unless it is set, nothing outside the container can reach it",
+            "uvicorn.run falls back to '127.0.0.1' (the environment default of HOST)",
             "service/worker.py", (11, 27, 11, 62), fingerprints[3],
         ),
     ]

@@ -27,9 +27,12 @@ def test_memoizers_over_changing_data(tmp_path: Path) -> None:
 
 def test_message_says_what_changes(tmp_path: Path) -> None:
     copy_fixture("sl1/memoize.py", tmp_path)
-    messages = [f["message"] for f in check_json("memoize.py", cwd=tmp_path, select="SL104").findings]
-    assert messages[1].startswith("`@lru_cache` memoizes `get_user()` in each process, but it reads changing data (`session.query()`)")
-    assert "through `_read_config()`" in messages[-1]
+    findings = check_json("memoize.py", cwd=tmp_path, select="SL104").findings
+    messages = [f["message"] for f in findings]
+    assert messages[1] == "`@lru_cache` on `get_user()` memoizes changing data (`session.query()`)"
+    assert messages[-1] == "`@lru_cache` on `config()` memoizes changing data (through `_read_config()`: `read_bytes()`)"
+    # the why is the hint's, not the headline's
+    assert findings[1]["hint"].startswith("Every worker process and replica serves its own stale copy")
 
 
 def test_pure_memoization_client_factories_and_shared_backends(tmp_path: Path) -> None:
@@ -72,8 +75,9 @@ def test_flask_caching_in_process(tmp_path: Path) -> None:
         ("SL104", 6, 42),  # CACHE_TYPE "SimpleCache", where it is chosen: @cache.cached and @cache.memoize over changing data
     ]
     copy_fixture("sl1/flask_cache_simple.py", tmp_path)
-    message = check_json("flask_cache_simple.py", cwd=tmp_path, select="SL104").findings[0]["message"]
-    assert "(`@cache.cached` on `user()` (flask_cache_simple.py:10) reads `User.query.get()`, and 1 more)" in message
+    [finding] = check_json("flask_cache_simple.py", cwd=tmp_path, select="SL104").findings
+    assert finding["message"] == "`@cache.cached` on `user()` memoizes changing data in per-process CACHE_TYPE 'SimpleCache'"
+    assert finding["hint"].startswith("`@cache.cached` on `user()` (flask_cache_simple.py:10) reads `User.query.get()`, and 1 more. ")
 
 
 def test_flask_caching_on_redis_or_filesystem_is_not_reported(tmp_path: Path) -> None:
@@ -114,13 +118,13 @@ def test_caches_configured_in_another_module(tmp_path: Path, project: str, expec
 def test_configured_cache_messages_name_the_cause_and_the_uses(tmp_path: Path) -> None:
     copy_fixture("sl1/configured/django_unset", tmp_path)
     [unset] = check_json(".", cwd=tmp_path / "django_unset", select="SL104").findings
-    assert unset["message"].startswith(
-        "this settings module sets no CACHES, so Django's `default` cache is a LocMemCache, kept in each process, "
-        "and the app caches with it (`cache_page` (shopunset/views.py:6) and 2 more)"
-    )
+    assert unset["message"] == "`cache_page` and 2 more cache in per-process LocMemCache `default` (CACHES unset)"
+    assert unset["hint"].startswith("`cache_page` is at shopunset/views.py:6. ")
     copy_fixture("sl1/configured/flask_config", tmp_path)
     [flask] = check_json(".", cwd=tmp_path / "flask_config", select="SL104").findings
-    assert "(`@cache.memoize` on `plan()` (flaskcfg/services.py:4) reads `flask_sqlalchemy.SQLAlchemy(...).session.get()`)" in flask["message"]
+    assert flask["hint"].startswith(
+        "`@cache.memoize` on `plan()` (flaskcfg/services.py:4) reads `flask_sqlalchemy.SQLAlchemy(...).session.get()`. "
+    )
 
 
 def test_a_settings_module_that_takes_no_names_at_run_time_proves_caches_unset(tmp_path: Path) -> None:

@@ -62,7 +62,8 @@ def test_broken_config_files_are_one_finding_each(tmp_path: Path) -> None:
         # logging configurations (no `handlers`): silent
     ]
     messages = {f["path"]: f["message"] for f in run.findings}
-    assert messages["logging.json"].startswith("configuration file could not be checked for log files")
+    assert messages["logging.json"].startswith("could not be parsed: ")
+    assert {f["path"]: f["hint"] for f in run.findings}["logging.json"].startswith("Its log files were not checked.")
     assert run.stderr == ""
 
 

@@ -187,12 +187,13 @@ def test_more_servers_messages(tmp_path: Path) -> None:
     copy_fixture("sl3/more_servers.py", tmp_path)
     run = check_json("more_servers.py", cwd=tmp_path, select="SL3")
     found = {f["line"]: f["message"] for f in run.findings}
-    assert found[20].startswith("waitress serve binds to loopback addresses '127.0.0.1 [::1]'")
-    assert found[29].startswith(
-        "Sanic server (app.run, app.prepare) is given the host None and so listens on '127.0.0.1' by default"
-    )
-    assert "(unless the environment sets GRADIO_SERVER_NAME)" in found[39]
-    assert "(unless the environment sets HOST)" in found[37]
+    hints = {f["line"]: f["hint"] for f in run.findings}
+    assert found[20] == "waitress serve binds to loopback addresses '127.0.0.1 [::1]'"
+    assert found[29] == "Sanic server (app.run, app.prepare) is given the host None, so it listens on '127.0.0.1' by default"
+    assert found[39] == "gradio launch is given the host None, so it listens on '127.0.0.1' by default"
+    assert hints[39].startswith("The environment variable GRADIO_SERVER_NAME overrides that default when set. Nothing outside")
+    assert hints[37].startswith("The environment variable HOST overrides that default when set.")
+    assert hints[29].startswith("Nothing outside the container")  # Sanic reads no variable
 
 
 def test_grpc_servers_the_file_cannot_name(tmp_path: Path) -> None:
@@ -228,7 +229,7 @@ def test_traitlets_defaults(tmp_path: Path) -> None:
     (tmp_path / "again").mkdir()
     copy_fixture("sl3/traits.py", tmp_path / "again")
     run = check_json("traits.py", cwd=tmp_path / "again", select="SL3")
-    assert "(the default of configurable trait NotebookApp.ip)" in run.findings[0]["message"]
+    assert run.findings[0]["message"] == "tornado listen falls back to 'localhost' (the default of configurable trait NotebookApp.ip)"
     assert "(the default of trait NotebookApp.fixed_ip)" in run.findings[2]["message"]
 
 

@@ -22,9 +22,13 @@ def test_hand_rolled_limiters_and_breakers(tmp_path: Path) -> None:
 
 def test_message_names_the_state(tmp_path: Path) -> None:
     copy_fixture("sl4/handrolled.py", tmp_path)
-    messages = [f["message"] for f in check_json("handrolled.py", cwd=tmp_path, select="SL403").findings]
-    assert messages[0].startswith("hand-rolled limiter or breaker: keeps `_last_call` in module state")
-    assert "keeps `tokens`, `updated` on instances that live for the whole process (module-level instance `bucket`)" in messages[3]
+    findings = check_json("handrolled.py", cwd=tmp_path, select="SL403").findings
+    assert findings[0]["message"] == "hand-rolled limiter or breaker keeps `_last_call` in module state"
+    assert findings[0]["hint"].startswith("It compares it with the clock. Each worker process")
+    assert findings[3]["message"] == "hand-rolled limiter or breaker keeps `tokens`, `updated` on a long-lived instance"
+    assert findings[3]["hint"].startswith(
+        "It compares them with the clock. Its instances live as long as the process (module-level instance `bucket`)."
+    )
 
 
 def test_the_catalogs_other_clocks(tmp_path: Path) -> None:

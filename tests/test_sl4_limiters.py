@@ -32,9 +32,9 @@ def test_rate_limiters(tmp_path: Path) -> None:
 def test_message_names_the_origin(tmp_path: Path) -> None:
     copy_fixture("sl4/limiters.py", tmp_path)
     messages = [f["message"] for f in check_json("limiters.py", cwd=tmp_path, select="SL401").findings]
-    assert messages[0].startswith("flask-limiter Limiter is created without a storage, and its default is in process memory")
-    assert "(the default of environment variable RATELIMIT_STORAGE_URI)" in messages[2]
-    assert "(the default of environment variable LIMITER_STORAGE)" in messages[3]
+    assert messages[0] == "flask-limiter Limiter is created without a storage, and its default is in process memory"
+    assert messages[2] == "flask-limiter Limiter counts in process memory (the environment default of RATELIMIT_STORAGE_URI)"
+    assert "(the environment default of LIMITER_STORAGE)" in messages[3]
 
 
 def test_limiter_default_is_fine_when_the_project_configures_shared_storage(tmp_path: Path) -> None:
@@ -91,10 +91,8 @@ def test_discord_cooldowns_whose_buckets_span_guilds(tmp_path: Path) -> None:
 def test_discord_message_names_the_bucket(tmp_path: Path) -> None:
     copy_fixture("sl4/discord_bot.py", tmp_path)
     messages = [f["message"] for f in check_json("discord_bot.py", cwd=tmp_path, select="SL401").findings]
-    assert messages[0].startswith(
-        "discord.py CooldownMapping keeps its state in process memory (BucketType.user: a bucket per user across guilds)"
-    )
-    assert "(no type: one bucket for the whole bot)" in messages[4]
+    assert messages[0] == "discord.py CooldownMapping counts in process memory (BucketType.user: per user across guilds)"
+    assert "(no type: one bucket for the bot)" in messages[4]
 
 
 def test_limiters_and_breakers_behind_project_wrappers(tmp_path: Path) -> None:
@@ -138,13 +136,12 @@ def test_limiters_counting_in_djangos_cache(tmp_path: Path, project: str, expect
 def test_django_cache_limiter_messages(tmp_path: Path) -> None:
     copy_fixture("sl4/django/drf_unset", tmp_path)
     [unset] = check_json(".", cwd=tmp_path / "drf_unset", select="SL401").findings
-    assert unset["message"].startswith(
-        "this settings module sets no CACHES, so Django's `default` cache is a LocMemCache, kept in each process, "
-        "and a Django REST framework throttle `BurstThrottle` (drfapi/views.py:10) and 4 more count requests in it"
-    )
+    assert unset["message"] == "DRF throttle `BurstThrottle` and 4 more count in per-process LocMemCache `default` (CACHES unset)"
+    assert unset["hint"].startswith("DRF throttle `BurstThrottle` is at drfapi/views.py:10. Each worker")
     copy_fixture("sl4/django/axes_unset", tmp_path)
     [axes] = check_json(".", cwd=tmp_path / "axes_unset", select="SL401").findings
-    assert "and the django-axes cache handler (settings.py:4) counts requests in it" in axes["message"]
+    assert axes["message"] == "the django-axes cache handler counts in per-process LocMemCache `default` (CACHES unset)"
+    assert axes["hint"].startswith("The django-axes cache handler is at settings.py:4.")
 
 
 def test_a_django_limiter_without_its_settings_module_is_not_judged(tmp_path: Path) -> None:

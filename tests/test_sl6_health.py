@@ -18,9 +18,10 @@ def sl6(name: str, tmp_path: Path, select: str = "SL6") -> list[tuple[str, str, 
 
 
 def messages(name: str, tmp_path: Path, select: str = "SL6") -> dict[tuple[str, int], str]:
+    """(code, line) -> the message, then the hint, on two lines: what and where, then why (and the other places)."""
     copy = copy_fixture(f"sl6/{name}", tmp_path)
     run = check_json(copy.name, cwd=tmp_path, select=select)
-    return {(f["code"], f["line"]): f["message"] for f in run.findings}
+    return {(f["code"], f["line"]): f"{f['message']}\n{f['hint']}" for f in run.findings}
 
 
 def test_flask(tmp_path: Path) -> None:
@@ -36,9 +37,11 @@ def test_flask(tmp_path: Path) -> None:
 def test_flask_messages_name_the_route_and_the_chain(tmp_path: Path) -> None:
     found = messages("flask_app.py", tmp_path)
     assert found[("SL603", 45)].startswith(
-        "GET /health/live is a liveness endpoint but calls check_database() -> psycopg2.connect (a database)"
+        "GET /health/live, the liveness endpoint, calls check_database() -> psycopg2.connect (a database)\nWhen the dependency"
     )
-    assert found[("SL601", 22)].startswith("GET /readyz is a readiness endpoint and always answers success: readyz()")
+    assert found[("SL601", 22)].startswith(
+        "GET /readyz, the readiness endpoint, always answers success\nreadyz() calls nothing that could fail"
+    )
 
 
 def test_fastapi_and_starlette(tmp_path: Path) -> None:
@@ -67,10 +70,13 @@ def test_django_views_are_judged_where_the_url_conf_points(tmp_path: Path) -> No
         ("django_site/k8s/deploy.yaml", "SL605", 18, 29),
     ]
     found = messages("django_site", tmp_path / "again")
-    assert found[("SL601", 7)].startswith("GET /readyz (routed at django_site/health/urls.py:7) is a readiness endpoint")
+    assert found[("SL601", 7)].startswith(
+        "GET /readyz, the readiness endpoint, always answers success\nreadyz() calls nothing that could fail and returns "
+        "no error status. Routed at django_site/health/urls.py:7."
+    )
     assert found[("SL603", 14)].startswith(
-        "GET /livez (routed at django_site/health/urls.py:8) is a liveness endpoint "
-        "(livenessProbe at django_site/k8s/deploy.yaml:10) but calls django.db.connection.cursor (a database)"
+        "GET /livez, the liveness endpoint, calls django.db.connection.cursor (a database)\n"
+        "Routed at django_site/health/urls.py:8. Probed by livenessProbe at django_site/k8s/deploy.yaml:10."
     )
 
 
@@ -87,15 +93,17 @@ def test_single_health_endpoint_serves_both_roles(tmp_path: Path) -> None:
     assert sl6("single_healthz", tmp_path) == [("single_healthz/app.py", "SL602", 9, 10)]
     found = messages("single_healthz", tmp_path / "again")
     assert found[("SL602", 9)].startswith(
-        "GET /healthz is the service's only health endpoint and healthz() calls "
-        "sqlalchemy.create_engine().connect (a database), so the liveness and the readiness probe"
+        "GET /healthz, the only health endpoint, calls sqlalchemy.create_engine().connect (a database)\n"
+        "healthz() answers it. The liveness and the readiness probe can only both point at it"
     )
 
 
 def test_only_health_endpoint_reaching_a_dependency_through_a_helper(tmp_path: Path) -> None:
     assert sl6("only_helper", tmp_path) == [("only_helper/app.py", "SL602", 13, 10)]
     found = messages("only_helper", tmp_path / "again")
-    assert "health() calls check_cache() -> redis.asyncio.Redis().ping (a cache)" in found[("SL602", 13)]
+    assert found[("SL602", 13)].startswith(
+        "GET /health, the only health endpoint, calls check_cache() -> redis.asyncio.Redis().ping (a cache)\nhealth() answers it."
+    )
 
 
 def test_only_health_endpoint_checking_the_process_alone(tmp_path: Path) -> None:
@@ -123,16 +131,16 @@ def test_manifests_pointing_both_probes_at_one_route(tmp_path: Path) -> None:
     # in the manifest where the probes are pointed apart; SL602 and SL603 leave the container out.
     assert sl6("shared_probe", tmp_path) == [("shared_probe/k8s/deploy.yaml", "SL604", 13, 11)]
     found = messages("shared_probe", tmp_path / "again")
-    assert "GET /healthz on port 8080, answered by healthz() at shared_probe/app.py:10, which calls" in found[("SL604", 13)]
+    assert "\nBoth check GET /healthz on port 8080 (Deployment/api), answered by healthz() at shared_probe/app.py:10, which calls" in found[("SL604", 13)]
 
 
 def test_probes_that_differ_but_call_one_route(tmp_path: Path) -> None:
     # A query string sets the readiness probe apart from the liveness one: SL602's, not SL604's.
     found = messages("probes_apart", tmp_path)
     assert sorted(found) == [("SL602", 9), ("SL603", 11)]
-    assert (
-        "container 'api': livenessProbe at probes_apart/k8s/deploy.yaml:11, readinessProbe at probes_apart/k8s/deploy.yaml:13"
-        in found[("SL602", 9)]
+    assert found[("SL602", 9)].startswith(
+        "GET /healthz answers both the liveness and the readiness probe\nProbed by livenessProbe at "
+        "probes_apart/k8s/deploy.yaml:11 and readinessProbe at probes_apart/k8s/deploy.yaml:13 of container 'api'."
     )
 
 
@@ -181,8 +189,8 @@ def test_grpc_servicer_registered_from_another_module(tmp_path: Path) -> None:
     assert sl6("grpc_registered_module", tmp_path) == [("grpc_registered_module/svc/probe.py", "SL601", 5, 9)]
     found = messages("grpc_registered_module", tmp_path / "again")
     assert found[("SL601", 5)].startswith(
-        "the gRPC health Check (routed at grpc_registered_module/svc/server.py:12) is the only health endpoint "
-        "and always answers success: Probe.Check() calls nothing"
+        "the gRPC health Check, the only health endpoint, always answers success\nProbe.Check() calls nothing that "
+        "could fail and returns no error status. Routed at grpc_registered_module/svc/server.py:12."
     )
 
 
@@ -190,16 +198,17 @@ def test_grpc_registered_servicer_checking_a_dependency(tmp_path: Path) -> None:
     # Not always healthy (no SL601); the identical probes restart every pod while the cache is down (SL604).
     assert sl6("grpc_registered_dependency", tmp_path) == [("grpc_registered_dependency/k8s/deploy.yaml", "SL604", 11, 11)]
     found = messages("grpc_registered_dependency", tmp_path / "again")
-    assert "answered by CacheAwareProbe.Check() at grpc_registered_dependency/server.py:13" in found[("SL604", 11)]
+    assert "answered by CacheAwareProbe.Check() at grpc_registered_dependency/server.py:13" in found[("SL604", 11)].split("\n")[1]
 
 
 def test_stock_servicer_set_to_serving_once(tmp_path: Path) -> None:
     assert sl6("grpc_stock_serving", tmp_path) == [("grpc_stock_serving/server.py", "SL601", 12, 23)]
     found = messages("grpc_stock_serving", tmp_path / "again")
     assert found[("SL601", 12)] == (
-        "the gRPC health Check is the only health endpoint and always answers success: the stock HealthServicer's "
+        "the gRPC health Check, the only health endpoint, always answers success\nThe stock HealthServicer's "
         "statuses are set to SERVING (grpc_stock_serving/server.py:15, grpc_stock_serving/server.py:16) and never "
-        "to anything else, so a pod that cannot serve keeps receiving traffic"
+        "to anything else. A pod that cannot serve keeps receiving traffic. Make readiness check what the pod needs "
+        "to serve (connections, warm-up, shutdown) and answer 503 when it cannot."
     )
 
 
@@ -219,4 +228,4 @@ def test_stock_servicer_near_misses(name: str, tmp_path: Path) -> None:
 def test_grpc_registered_servicer_inheriting_check(tmp_path: Path) -> None:
     assert sl6("grpc_registered_inherited", tmp_path) == [("grpc_registered_inherited/server.py", "SL601", 11, 9)]
     found = messages("grpc_registered_inherited", tmp_path / "again")
-    assert "always answers success: BaseMailService.Check() calls nothing" in found[("SL601", 11)]
+    assert "always answers success\nBaseMailService.Check() calls nothing" in found[("SL601", 11)]

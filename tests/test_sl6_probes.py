@@ -59,11 +59,10 @@ def test_identical_probe_message_and_related_locations(tmp_path: Path) -> None:
     copy = copy_fixture("sl6/identical_db", tmp_path)
     run = check_json(copy.name, cwd=tmp_path, select="SL604")
     first = run.findings[0]
-    assert first["message"] == (
-        "the livenessProbe and the readinessProbe (line 18) of container 'web' (Deployment/storefront) both check "
-        "GET /healthz on port 8080, answered by healthz() at identical_db/shop/app.py:10, which calls "
-        "sqlalchemy.create_engine().connect (a database): while the database is down every replica fails liveness "
-        "and is restarted, when it should only stop receiving traffic"
+    assert first["message"] == "container 'web' probes liveness and readiness (line 18) with one check calling a database"
+    assert first["hint"].startswith(
+        "Both check GET /healthz on port 8080 (Deployment/storefront), answered by healthz() at identical_db/shop/app.py:10, "
+        "which calls sqlalchemy.create_engine().connect. While the dependency is down every replica fails liveness"
     )
     assert (first["end_line"], first["end_column"]) == (16, 24)
     assert first["related"] == [
@@ -142,9 +141,9 @@ def test_service_scanned_from_inside(tmp_path: Path) -> None:
     # Near misses in the same manifest: /health/live and /health/ready (router prefix),
     # /api/items?probe=1 (query ignored), /docs (FastAPI's own route).
     first = next(f for f in run.findings if f["code"] == "SL605")
-    assert first["message"] == (
-        "the startupProbe of container 'api' (Deployment/api) requests GET /health/started, which no route "
-        "in the scanned code serves (routes found in app/health.py, app/main.py; closest: /health/ready in app/health.py)"
+    assert first["message"] == "startupProbe of container 'api' requests GET /health/started, which no scanned route serves"
+    assert first["hint"].startswith(
+        "The routes of Deployment/api are in app/health.py, app/main.py. The closest is /health/ready in app/health.py. "
     )
 
 
@@ -160,9 +159,7 @@ def test_probes_are_judged_against_the_containers_own_code(tmp_path: Path) -> No
     # it, and other images are probed on that code) are not judged: unknown means silent.
     assert sl6("polyglot_routes", tmp_path) == [("polyglot_routes/kubernetes-manifests/orders.yaml", "SL605", 15, 29)]
     found = {f["line"]: f["message"] for f in check_json("polyglot_routes", cwd=tmp_path, select="SL605").findings}
-    assert found[15].startswith(
-        "the readinessProbe of container 'server' (Deployment/orders) requests GET /readyz, which no route"
-    )
+    assert found[15] == "readinessProbe of container 'server' requests GET /readyz, which no scanned route serves"
 
 
 def test_probes_of_a_database_beside_the_service_leave_its_code_its_own(tmp_path: Path) -> None:

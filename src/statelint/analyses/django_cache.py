@@ -190,11 +190,12 @@ def setting_value(facts: Facts, key: str | None, default: Any) -> Any:
 UNKNOWN: Any = object()
 
 
-def describe(uses: list[tuple[str, int, str]]) -> str:
-    """``cache_page (views.py:12) and 2 more``: the first use of a sorted list, and how many others."""
+def describe(uses: list[tuple[str, int, str]]) -> tuple[str, str]:
+    """``("`cache_page` and 2 more", "`cache_page` is at views.py:12")``: the first use of a sorted list
+    and how many others, for a headline; and where the first one is, for its hint."""
     path, line, what = uses[0]
     more = f" and {len(uses) - 1} more" if len(uses) > 1 else ""
-    return f"{what} ({path}:{line}){more}"
+    return f"{what}{more}", f"{what} is at {path}:{line}"
 
 
 def _literal(node: cst.BaseExpression) -> Any:

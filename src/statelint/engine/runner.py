@@ -318,17 +318,13 @@ def _failure_result(target: Target, failure: Any, plan: Plan) -> FileResult:
     if not plan.is_enabled(PARSE_ERROR):
         return result
     if failure.kind == "timeout":
-        message = (
-            f"could not be analysed: it {failure.detail} (the per-file time limit; "
-            "raise it with --file-timeout or `file-timeout` in the configuration)"
-        )
+        message = f"could not be analysed: it {failure.detail} (the per-file time limit)"
+        hint = "Raise the limit with --file-timeout or `file-timeout` in the configuration, or exclude the file."
     else:
-        message = (
-            f"could not be analysed: the process analysing it crashed ({failure.detail}, also when retried "
-            "alone); libcst's parser overflowing on deeply nested code is the usual cause"
-        )
+        message = f"could not be analysed: the process analysing it crashed ({failure.detail}, also when retried alone)"
+        hint = "libcst's parser overflowing on deeply nested code is the usual cause: exclude the file, or simplify that code."
     doc = plan.catalog.rules[PARSE_ERROR]
-    result.findings.append(Finding(PARSE_ERROR, message, target.display, Span(1, 1, 1, 1), Severity(doc.severity), doc.hint))
+    result.findings.append(Finding(PARSE_ERROR, message, target.display, Span(1, 1, 1, 1), Severity(doc.severity), hint))
     first = text.split("\n", 1)[0]
     if first:
         result.lines[1] = first

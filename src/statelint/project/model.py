@@ -831,17 +831,22 @@ class ModuleView:
                 return model.literals[name], model.kinds.get(owner) == "class", f"{owner.rsplit('.', 1)[-1]}.{attr}"
         return None
 
+    def run_context(self, function: str) -> str | None:
+        """The context a finding in ``function`` is shown in: the request path when the model knows one
+        that reaches it, else the background; None when it knows neither."""
+        if self.model is None:
+            return None
+        contexts = self.model.context(function)
+        return next((c for c in (REQUEST, BACKGROUND) if c in contexts), None)
+
     def explain(self, function: str, what: str = "written") -> tuple[str, tuple[Related, ...]] | None:
         """``written on the request path: @get('/cart') -> views.cart() -> store.add()``: the path that makes
         a write in ``function`` matter, for a finding's hint (None when the model knows none); and each
         step with the file and name defining it (SARIF's related locations, whose lines the formats
         that link them look up: :meth:`statelint.reporters.base.Report.located_findings`)."""
         model = self.model
-        if model is None:
-            return None
-        contexts = model.context(function)
-        context = next((c for c in (REQUEST, BACKGROUND) if c in contexts), None)
-        if context is None:
+        context = self.run_context(function)
+        if model is None or context is None:
             return None
         related = []
         for step in model.steps(function, context):

@@ -25,6 +25,7 @@ Three optional hooks cover what a single traversal cannot:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -32,10 +33,15 @@ import libcst as cst
 
 from statelint.engine.requirements import Requires
 from statelint.model import Finding, Related, Severity, Span
+from statelint.project.model import BACKGROUND, REQUEST
 
 if TYPE_CHECKING:
     from statelint.catalog import RuleDoc
     from statelint.engine.context import FileContext
+
+
+#: How a headline says where code runs, by the project model's context of its function.
+WHEN = {REQUEST: "per request", BACKGROUND: "in the background"}
 
 
 class BaseRule:
@@ -86,6 +92,26 @@ class BaseRule:
         """A finding for :meth:`check_project`, with the catalog's severity and hint."""
         return Finding(doc.code, message, path, span, Severity(doc.severity), hint or doc.hint)
 
+    def hint(self, *lead: str | None) -> str:
+        """This rule's hint after what only this finding says (see :func:`compose_hint`)."""
+        return compose_hint(self.doc, *lead)
+
+
+def compose_hint(doc: RuleDoc, *lead: str | None) -> str:
+    """A finding's hint: the sentences only it says (the path it runs on, the other site it names, its
+    own consequence), then the catalog's hint (why it matters, what to do). A headline says what and
+    where; the why lives here, so message and hint never repeat each other."""
+    sentences = [_sentence(text) for text in lead if text]
+    return " ".join([*sentences, doc.hint])
+
+
+def _sentence(text: str) -> str:
+    """``text`` as a sentence: capitalised unless it starts with a name (``healthz() calls ...``), with a full stop."""
+    text = text.strip()
+    if re.match(r"[a-z]+[ ,]", text):
+        text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
 
 class Rule(BaseRule):
     """A rule over Python source, fed by the shared traversal."""
@@ -104,17 +130,22 @@ class Rule(BaseRule):
         """The position of ``node`` (computes libcst positions: use only for facts)."""
         return self.ctx.span(node)
 
-    def explain(self, scope: Any, what: str = "written") -> dict[str, Any]:
-        """``report()``'s ``hint`` and ``related`` for code in ``scope``, when the project model knows the
-        path on which it runs: the rule's hint after that path (``written on the request path:
-        @get('/cart') -> views.cart() -> store.add()``), and each step's place. Empty otherwise."""
-        if scope is None or scope.kind != "function":
-            return {}
-        explained = self.ctx.project.explain(scope.prefix, what)
+    def explain(self, scope: Any, what: str = "written", *lead: str | None) -> dict[str, Any]:
+        """``report()``'s ``hint`` and ``related`` for code in ``scope``: when the project model knows the
+        path on which it runs, the hint starts with that path (``Written on the request path:
+        @get('/cart') -> views.cart() -> store.add().``) and ``related`` places each step; then ``lead``
+        (see :meth:`hint`). Empty when there is neither path nor lead."""
+        explained = self.ctx.project.explain(scope.prefix, what) if scope is not None and scope.kind == "function" else None
         if explained is None:
-            return {}
+            return {"hint": self.hint(*lead)} if any(lead) else {}
         why, related = explained
-        return {"hint": f"{why}. {self.doc.hint}", "related": related}
+        return {"hint": self.hint(why, *lead), "related": related}
+
+    def when(self, scope: Any, otherwise: str = "at run time") -> str:
+        """How a headline says when code in ``scope`` runs: ``per request`` or ``in the background`` when
+        the project model knows a path that reaches it (the hint then shows that path), else ``otherwise``."""
+        context = self.ctx.project.run_context(scope.prefix) if scope is not None and scope.kind == "function" else None
+        return WHEN.get(context, otherwise) if context is not None else otherwise
 
 
 class TextRule(BaseRule):

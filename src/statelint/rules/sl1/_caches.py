@@ -25,8 +25,6 @@ from statelint.analyses.django_cache import (
 from statelint.analyses.syntax import ABSENT, UNKNOWN, argument, literal_string
 from statelint.engine.names import Scope
 
-CONSEQUENCE = "every worker process and replica serves its own stale copy, and nothing invalidates them all"
-
 
 class ConfiguredCaches:
     """One file's Django cache uses and settings (``knowledge.django_cache``), for SL104's join."""
@@ -88,13 +86,13 @@ class ConfiguredCaches:
         self.settings.finish()
 
 
-def configured_cache_findings(facts: Mapping[str, list[Any]], knowledge: Mapping[str, Any]) -> Iterator[tuple[str, list[int], str]]:
-    """``(path, span, message)`` for each configuration that keeps a cache the app uses in each process."""
+def configured_cache_findings(facts: Mapping[str, list[Any]], knowledge: Mapping[str, Any]) -> Iterator[tuple[str, list[int], str, str]]:
+    """``(path, span, message, what the hint adds)`` for each configuration that keeps a cache the app uses in each process."""
     yield from _django(facts, knowledge.get("django_cache", {}))
     yield from _flask(facts)
 
 
-def _django(facts: Mapping[str, list[Any]], spec: Mapping[str, Any]) -> Iterator[tuple[str, list[int], str]]:
+def _django(facts: Mapping[str, list[Any]], spec: Mapping[str, Any]) -> Iterator[tuple[str, list[int], str, str]]:
     default_alias = spec.get("default_alias", "default")
     uses = []
     for path in sorted(facts):
@@ -105,15 +103,13 @@ def _django(facts: Mapping[str, list[Any]], spec: Mapping[str, Any]) -> Iterator
             if isinstance(alias, str):
                 uses.append((path, alias, record["cache_use"][0], record["name"]))
     for (kind, path, span, alias), found in sorted(by_cache_site(facts, uses, spec).items()):
-        uses = describe(sorted(found))
-        if kind == LOCAL:
-            cause = f"Django's cache `{alias}` is a LocMemCache, kept in each process"
-        else:
-            cause = f"this settings module sets no CACHES, so Django's `{alias}` cache is a LocMemCache, kept in each process"
-        yield path, list(span), f"{cause}, and the app caches with it ({uses}): {CONSEQUENCE}"
+        named, placed = describe(sorted(found))
+        cache = "cache" if len(found) > 1 else "caches"
+        unset = "" if kind == LOCAL else " (CACHES unset)"
+        yield path, list(span), f"{named} {cache} in per-process LocMemCache `{alias}`{unset}", placed
 
 
-def _flask(facts: Mapping[str, list[Any]]) -> Iterator[tuple[str, list[int], str]]:
+def _flask(facts: Mapping[str, list[Any]]) -> Iterator[tuple[str, list[int], str, str]]:
     types = [(path, r) for path in sorted(facts) for r in facts[path] if "cache_type" in r]
     memos = sorted((path, r["flask_memo"][0], r["name"], r["reason"]) for path in facts for r in facts[path] if "flask_memo" in r)
     if not types or not memos or any(r["cache_type"] != LOCAL for _, r in types):
@@ -124,6 +120,6 @@ def _flask(facts: Mapping[str, list[Any]]) -> Iterator[tuple[str, list[int], str
         yield (
             site_path,
             record["site"],
-            f"CACHE_TYPE {record['value']!r} keeps Flask-Caching's cache in each process, and the app memoizes "
-            f"changing data with it ({name} ({path}:{line}) reads {reason}{more}): {CONSEQUENCE}",
+            f"{name} memoizes changing data in per-process CACHE_TYPE {record['value']!r}",
+            f"{name} ({path}:{line}) reads {reason}{more}",
         )

@@ -28,11 +28,11 @@ from statelint.catalog import RuleDoc
 from statelint.engine.names import Scope, dotted_name
 from statelint.engine.requirements import Requires
 from statelint.model import Finding, Span
+from statelint.rules.base import compose_hint
 from statelint.rules.sl1._caches import ConfiguredCaches, configured_cache_findings
 from statelint.rules.sl4.limiters import literal_string
 
 _MAX_DEPTH = 3
-_CONSEQUENCE = "every worker process and replica serves its own stale copy, and nothing invalidates them all"
 
 
 @dataclass
@@ -192,8 +192,7 @@ class PerProcessMemoization(StateRule):
                 continue
             self.report(
                 item.decorator.decorator,
-                f"`{item.label}` memoizes `{item.function.name.value}()` in each process, but it reads "
-                f"changing data ({reason}): {_CONSEQUENCE}",
+                f"`{item.label}` on `{item.function.name.value}()` memoizes changing data ({reason})",
             )
         self._module_caches(state)
         self._configured.finish()
@@ -217,8 +216,8 @@ class PerProcessMemoization(StateRule):
     def check_project(
         cls, facts: Mapping[str, list[Any]], doc: RuleDoc, options: Mapping[str, Any], knowledge: Mapping[str, Any]
     ) -> Iterable[Finding]:
-        for path, span, message in configured_cache_findings(facts, knowledge):
-            yield cls.make_finding(doc, path, Span(*span), message)
+        for path, span, message, lead in configured_cache_findings(facts, knowledge):
+            yield cls.make_finding(doc, path, Span(*span), message, compose_hint(doc, lead))
 
     def _module_caches(self, state: ModuleState) -> None:
         """Module-level cachetools caches filled at run time by a function that reads changing data."""
@@ -247,8 +246,7 @@ class PerProcessMemoization(StateRule):
                 target = _bound(caches[root.value], root.value)
                 self.report(
                     target or caches[root.value],
-                    f"module-level cache `{root.value}` is filled by `{func.name.value}()`, which reads changing "
-                    f"data ({reason}): {_CONSEQUENCE}",
+                    f"module cache `{root.value}`, filled by `{func.name.value}()`, holds changing data ({reason})",
                 )
 
     def _reads_changing_data(self, func: cst.FunctionDef, outer: Scope, state: ModuleState, depth: int) -> str | None:
@@ -291,7 +289,7 @@ class PerProcessMemoization(StateRule):
             return None
         for node in load_names(func.body):
             if node.value in self._mutable and _module_level(state, node, scope):
-                return f"module state `{node.value}`, which is changed at run time"
+                return f"module state `{node.value}`"  # state the module changes at run time
         return None
 
 

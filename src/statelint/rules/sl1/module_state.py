@@ -20,7 +20,6 @@ from statelint.engine.names import Scope, dotted_name
 from statelint.engine.requirements import Requires
 
 _AUGMENTED = ("+=", "-=", "*=", "/=", "//=", "%=", "**=", "|=", "&=", "^=", ">>=", "<<=", "@=")
-_PER_PROCESS = "each worker process and replica keeps its own copy, and a restart empties it"
 _EXTERNAL = frozenset(sys.stdlib_module_names) | {"builtins"}
 
 
@@ -77,7 +76,7 @@ class MutatedModuleContainer(StateRule):
                 continue  # a registry of this process's own threads, sockets, SSL contexts: nothing to share
             first = found[0]
             line = self.span(first.node).line
-            message = f"module-level {first.container.kind} `{name}` is mutated at run time ({first.where}, line {line}): {_PER_PROCESS}"
+            message = f"module {first.container.kind} `{name}` is mutated {self.when(first.scope)} ({first.where}, line {line})"
             self.report(first.container.target, message, **self.explain(first.scope))
 
     def _mutations(self, state: ModuleState) -> Iterator[_Mutation]:
@@ -139,8 +138,7 @@ class ModuleNameRebound(StateRule):
             more = f"; {len(firsts) - 1} more function{'s' if len(firsts) > 2 else ''}" if len(firsts) > 1 else ""
             self.report(
                 _definition(state, name) or first.target,
-                f"module global `{name}` is rebound at run time (in {describe(first.scope)}, line {line}{more}): "
-                "each worker process and replica has its own value, and a restart resets it",
+                f"module global `{name}` is rebound {self.when(first.scope)} (in {describe(first.scope)}, line {line}{more})",
                 **self.explain(first.scope),
             )
 
@@ -185,7 +183,8 @@ class CrossModuleMutation(StateRule):
         for target, found in sites.items():
             first, origin = found[0]
             records = [{"how": w.how, "where": describe(w.scope)} for w, _ in found]
-            self.report(first.root, _message(target, origin, records), **self.explain(first.scope))
+            message = _message(target, origin, records, self.when(first.scope))
+            self.report(first.root, message, **self.explain(first.scope, "written", f"`{target}` is defined in {origin[1]}"))
 
     def _imported(self, write: Write) -> str | None:
         """The qualified name of an imported, non-stdlib module attribute the write goes through."""
@@ -201,12 +200,8 @@ class CrossModuleMutation(StateRule):
         return None
 
 
-def _message(target: str, origin: tuple[str, str], records: list[dict[str, Any]]) -> str:
-    """``origin``: the container's kind and the path of the file defining it."""
+def _message(target: str, origin: tuple[str, str], records: list[dict[str, Any]], when: str) -> str:
+    """``origin``: the container's kind and the path of the file defining it (which the hint names)."""
     first = records[0]
-    more = f"; {len(records) - 1} more in this module" if len(records) > 1 else ""
-    name = target.rsplit(".", 1)[-1]
-    return (
-        f"`{name}`, a module-level {origin[0]} defined in {origin[1]}, is mutated here from another module "
-        f"({first['how']} in {first['where']}{more}): {_PER_PROCESS}"
-    )
+    more = f" and {len(records) - 1} more" if len(records) > 1 else ""
+    return f"imported {origin[0]} `{target}` is mutated {when} ({first['how']} in {first['where']}{more})"

@@ -30,10 +30,6 @@ from statelint.rules.base import Rule
 
 _MAX_DEPTH = 4  # how far a key is followed back through names and return values
 _ON = frozenset({"1", "true", "True", "TRUE", "yes", "on"})  # a debug flag compared with these is on
-_CONSEQUENCE = (
-    "each replica signs and encrypts with its own key, so sessions, tokens and data one replica "
-    "issued are rejected by the others and after every restart"
-)
 
 
 @dataclass
@@ -382,9 +378,9 @@ class PerProcessSecret(Rule):
         return outer.kind in ("module", "class") and any(isinstance(t, cst.Name) for t in targets)
 
     def _report(self, item: _Generated, label: str, fallback: bool) -> None:
-        how = "falls back to a key generated in each process" if fallback else "is generated when the process starts"
-        when = " when the setting is missing" if fallback else ""
-        self.report(item.node, f"{label} {how} ({item.label}){when}: {_CONSEQUENCE}")
+        how = "falls back to a per-process key" if fallback else "is generated per process"
+        when = " when unset" if fallback else ""
+        self.report(item.node, f"{label} {how} ({item.label}){when}")
 
 
 def _is_main(test: cst.BaseExpression) -> bool:

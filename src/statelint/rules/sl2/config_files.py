@@ -96,8 +96,7 @@ class FileHandlerInConfigFile(Rule, TextRule):
             self.report(value, self._server_message(name, where.text))
 
     def _server_message(self, name: str, text: str) -> str:
-        output = "stdout" if name == "accesslog" else "stderr"
-        return f"{name} writes the server's log to the local file {text!r} inside the container; set it to '-' ({output})"
+        return f"{name} writes the server's log to the local file {text!r}"
 
     # -- text files ----------------------------------------------------------------------
     def check(self, path: str, text: str) -> None:
@@ -118,7 +117,9 @@ class FileHandlerInConfigFile(Rule, TextRule):
                 self.findings.clear()
                 self.report_at(
                     Span(error.line, error.column, error.line, error.column + 1),
-                    f"configuration file could not be checked for log files: {error.message}",
+                    f"could not be parsed: {error.message}",
+                    hint="Its log files were not checked. Fix its syntax, or exclude the file if it is neither a logging "
+                    "nor a server configuration.",
                 )
 
     def _may_be_logging(self, text: str) -> bool:
@@ -157,10 +158,7 @@ class FileHandlerInConfigFile(Rule, TextRule):
         return where is not None and where.kind == "stream"
 
     def _handler_message(self, name: str, cls: str) -> str:
-        return (
-            f"logging handler {name!r} uses {cls}, which writes logs to a local file inside the container; "
-            "use a StreamHandler to ext://sys.stdout"
-        )
+        return f"logging handler {name!r} uses {cls}, which writes logs to a local file"
 
     def _file_config(self, sections: dict[str, IniSection]) -> None:
         listed = sections.get("handlers")

@@ -155,8 +155,7 @@ class DictConfigFileHandler(HandlerRule):
                 continue
             self.report(
                 entry,
-                f"logging handler {name!r} uses {cls}, which writes logs to a local file inside the "
-                "container; use a StreamHandler to ext://sys.stdout",
+                f"logging handler {name!r} uses {cls}, which writes logs to a local file",
             )
 
     def _class_name(self, value: cst.BaseExpression, scope: Scope) -> str | None:

@@ -33,8 +33,8 @@ def handler_needles(knowledge: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def describe(where: PathValue | None) -> str:
-    """`` 'logs/app.log'`` when the file name can be followed, else nothing."""
-    return f" {where.text!r}" if where is not None and where.text else ""
+    """``the local file 'logs/app.log'`` when the file name can be followed, else ``a local file``."""
+    return f"the local file {where.text!r}" if where is not None and where.text else "a local file"
 
 
 class HandlerRule(OptInTracker):
@@ -65,8 +65,7 @@ class FileHandlerInCode(HandlerRule):
             return
         self.report(
             node,
-            f"{name} writes logs to the local file{describe(where)} inside the container; "
-            "send them to stdout/stderr, where the platform collects them",
+            f"{name} writes logs to {describe(where)}",
         )
 
 
@@ -136,8 +135,7 @@ class BasicConfigFilename(OptInTracker):
             if not self._may_be_unset(site.filename, site.scope, 0):
                 self.report(
                     site.node,
-                    f"logging.basicConfig(filename=...) sends the root logger to the local file{describe(site.where)} "
-                    "inside the container; leave filename unset so it logs to stderr",
+                    f"logging.basicConfig(filename=...) sends the root logger to {describe(site.where)}",
                 )
 
     def _may_be_unset(self, node: cst.CSTNode, scope: Scope, depth: int) -> bool:

@@ -28,7 +28,7 @@ from statelint.rules.sl2._optin import OptInTracker
 
 
 def _detail(where: PathValue | None) -> str:
-    return f" {where.text!r}" if where is not None and where.text else ""
+    return f"the local file {where.text!r}" if where is not None and where.text else "a local file"
 
 
 class ThirdPartyFileSink(OptInTracker):
@@ -79,7 +79,7 @@ class ThirdPartyFileSink(OptInTracker):
                 where = PathValue("unknown", "")
         if where is None or where.kind == "stream" or self.exempt(node, value):
             return
-        self.report(node, f"{entry['name']} writes logs to the local file{_detail(where)} inside the container; log to stdout/stderr instead")
+        self.report(node, f"{entry['name']} writes logs to {_detail(where)}")
 
     def _configure(self, node: cst.Call) -> None:
         handlers = argument(node, {"keyword": "handlers"})
@@ -91,8 +91,7 @@ class ThirdPartyFileSink(OptInTracker):
                 if where is not None and where.kind != "stream" and not self.exempt(node, value):
                     self.report(
                         entry,
-                        f"loguru logger.configure() adds a handler writing to the local file{_detail(where)} "
-                        "inside the container; log to stdout/stderr instead",
+                        f"loguru logger.configure() adds a handler writing to {_detail(where)}",
                     )
 
     def _print(self, node: cst.Call) -> None:
@@ -104,7 +103,7 @@ class ThirdPartyFileSink(OptInTracker):
             return
         if not (self._in_logging_helper() or where.text.endswith(".log")) or self.exempt(node, target):
             return
-        self.report(node, f"print(file=...) writes log lines to the local file{_detail(where)} inside the container; use logging to stdout/stderr")
+        self.report(node, f"print(file=...) writes log lines to {_detail(where)}", hint=self.hint("Log them with logging instead of print()"))
 
     def _in_logging_helper(self) -> bool:
         scope: Scope | None = self.ctx.scope

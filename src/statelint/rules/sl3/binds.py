@@ -408,7 +408,7 @@ class _BindDetector(Rule, TextRule):
         if found is None:
             return None
         variable = literal_string(node.args[0].value) if node.args else None
-        origin = f"the default of environment variable {variable}" if variable else "an environment default"
+        origin = f"the environment default of {variable}" if variable else "an environment default"
         return Verdict("configurable", found.host, origin)
 
     def _name(self, node: cst.Name, scope: Scope, form: str, depth: int) -> Verdict | None:
@@ -470,7 +470,7 @@ class _BindDetector(Rule, TextRule):
     def _attribute(self, node: cst.Attribute, scope: Scope) -> Verdict | None:
         attr = node.attr.value
         if attr in self.argparse_defaults:
-            return Verdict("configurable", self.argparse_defaults[attr], f"the default of command-line option --{attr.replace('_', '-')}")
+            return Verdict("configurable", self.argparse_defaults[attr], f"the default of option --{attr.replace('_', '-')}")
         for qualname in self._owners(node.value, scope, attr):
             owner = qualname[:-2] if qualname.endswith("()") else qualname
             found = self.class_defaults.get((owner, attr))
@@ -546,10 +546,10 @@ class ExplicitLoopbackBind(_BindDetector):
     def judge(self, site: _Site) -> None:
         found = self.verdict(site)
         if found is not None and found.kind == "literal":
-            self.report(site.node, f"{site.entry['name']} binds to {_addresses(found.host)}: nothing outside the container can reach it")
+            self.report(site.node, f"{site.entry['name']} binds to {_addresses(found.host)}")
 
     def judge_setting(self, span: Span, name: str, verdict: Verdict, path: str) -> None:
-        self.report_at(span, f"{name} binds to {_addresses(verdict.host)}: nothing outside the container can reach it")
+        self.report_at(span, f"{name} binds to {_addresses(verdict.host)}")
 
 
 def _addresses(hosts: str) -> str:
@@ -565,17 +565,14 @@ class LoopbackByDefault(_BindDetector):
         if not default or not self._is_loopback(str(default)):
             return
         if site.value is _ABSENT:
-            how = "is called without a host and"
+            how = "has no host"
         else:
             given = _default_value(site.value)
             if given is _ABSENT or given not in entry.get("default_for", ()):
                 return
-            how = f"is given the host {given!r} and so"
-        unless = f" (unless the environment sets {entry['environment']})" if entry.get("environment") else ""
-        self.report(
-            site.node,
-            f"{entry['name']} {how} listens on {default!r} by default{unless}: nothing outside the container can reach it",
-        )
+            how = f"is given the host {given!r}"
+        unless = f"The environment variable {entry['environment']} overrides that default when set" if entry.get("environment") else None
+        self.report(site.node, f"{entry['name']} {how}, so it listens on {default!r} by default", hint=self.hint(unless))
 
 
 class LoopbackConfigurableDefault(_BindDetector):
@@ -586,8 +583,7 @@ class LoopbackConfigurableDefault(_BindDetector):
         if found is not None and found.kind == "configurable":
             self.report(
                 site.node,
-                f"{site.entry['name']} binds to a host that falls back to loopback {found.host!r} "
-                f"({found.origin}): unless it is set, nothing outside the container can reach it",
+                f"{site.entry['name']} falls back to {found.host!r} ({found.origin})",
             )
 
 

@@ -26,8 +26,6 @@ from statelint.analyses.syntax import literal_string
 from statelint.catalog import load_catalog
 from statelint.engine.names import Scope
 
-_CONSEQUENCE = "each worker process and replica counts on its own, so the limit multiplies"
-
 
 def django_cache_spec() -> Mapping[str, Any]:
     """``rules/sl1.yaml``'s ``django_cache`` (the cache framework's data lives with SL104's)."""
@@ -115,8 +113,8 @@ class DjangoLimiters:
         self.settings.finish()
 
 
-def django_findings(facts: Mapping[str, list[Any]], knowledge: Mapping[str, Any]) -> Iterator[tuple[str, list[int], str]]:
-    """``(path, span, message)``: one per place that puts limiters' counts in a per-process cache."""
+def django_findings(facts: Mapping[str, list[Any]], knowledge: Mapping[str, Any]) -> Iterator[tuple[str, list[int], str, str]]:
+    """``(path, span, message, what the hint adds)``: one per place that puts limiters' counts in a per-process cache."""
     spec = django_cache_spec()
     default_alias = spec.get("default_alias", "default")
     uses = []
@@ -127,16 +125,11 @@ def django_findings(facts: Mapping[str, list[Any]], knowledge: Mapping[str, Any]
         if isinstance(alias, str):  # else set to something statelint cannot read
             uses.append((path, alias, record["cache_limiter"][0], record["name"]))
     for (kind, path, span, alias), found in sorted(by_cache_site(facts, uses, spec).items()):
-        uses = describe(sorted(found))
+        named, placed = describe(sorted(found))
         count = "count" if len(found) > 1 else "counts"
-        if kind == LOCAL:
-            message = f"Django's cache `{alias}` is a LocMemCache, kept in each process, and {uses} {count} requests in it: {_CONSEQUENCE}"
-        else:
-            message = (
-                f"this settings module sets no CACHES, so Django's `{alias}` cache is a LocMemCache, kept in each "
-                f"process, and {uses} {count} requests in it: {_CONSEQUENCE}"
-            )
-        yield path, list(span), message
+        unset = "" if kind == LOCAL else " (CACHES unset)"
+        message = f"{named} {count} in per-process LocMemCache `{alias}`{unset}"
+        yield path, list(span), message, placed
 
 
 def _uses(facts: Mapping[str, list[Any]], entries: Sequence[Mapping[str, Any]]) -> Iterator[tuple[str, Mapping[str, Any]]]:

@@ -14,11 +14,6 @@ from typing import Any
 from statelint.analyses.state import ClockFinding, ModuleState, StateRule
 from statelint.engine.requirements import Requires
 
-_CONSEQUENCE = (
-    "each worker process and replica throttles or trips on its own count, "
-    "so limits multiply and a restart resets them"
-)
-
 
 class HandRolledLimiter(StateRule):
     code = "SL403"
@@ -37,15 +32,18 @@ class HandRolledLimiter(StateRule):
 
     def judge(self, state: ModuleState) -> None:
         for finding in state.clock_state().findings:
-            self.report(finding.node, _message(finding))
+            self.report(finding.node, _message(finding), hint=self.hint(*_evidence(finding)))
 
 
 def _message(finding: ClockFinding) -> str:
     names = ", ".join(f"`{n}`" for n in finding.names)
-    them = "it" if len(finding.names) == 1 else "them"
+    where = "in module state" if finding.owner == "module" else "on a long-lived instance"
+    return f"hand-rolled limiter or breaker keeps {names} {where}"
+
+
+def _evidence(finding: ClockFinding) -> tuple[str, ...]:
+    """What makes the state a limiter's: it is compared with the clock; and why an instance is long-lived."""
+    compared = f"it compares {'it' if len(finding.names) == 1 else 'them'} with the clock"
     if finding.owner == "module":
-        return f"hand-rolled limiter or breaker: keeps {names} in module state and compares {them} with the clock: {_CONSEQUENCE}"
-    return (
-        f"hand-rolled limiter or breaker: keeps {names} on instances that live for the whole process "
-        f"({finding.instance}) and compares {them} with the clock: {_CONSEQUENCE}"
-    )
+        return (compared,)
+    return (compared, f"its instances live as long as the process ({finding.instance})")

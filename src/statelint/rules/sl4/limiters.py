@@ -26,7 +26,7 @@ from statelint.catalog import RuleDoc
 from statelint.engine.names import Scope
 from statelint.engine.requirements import Requires
 from statelint.model import Finding, Span
-from statelint.rules.base import Rule
+from statelint.rules.base import Rule, compose_hint
 from statelint.rules.sl4._django import DjangoLimiters, django_findings
 
 _MAX_DEPTH = 6
@@ -37,7 +37,7 @@ SHARED = "shared"
 @dataclass(frozen=True)
 class Verdict:
     kind: str  # MEMORY or SHARED
-    origin: str = ""  # "the default of environment variable X", ...
+    origin: str = ""  # "the environment default of X", ...
     source: cst.CSTNode | None = None  # the literal that decided it
 
 
@@ -189,7 +189,7 @@ class _StorageDetector(Rule):
             shown = f"BucketType.{kind}"
         if kind not in buckets.get("spanning", ()):
             return None  # keyed within one guild (one shard process sees it all), or unknown
-        what = "one bucket for the whole bot" if kind == "default" else f"a bucket per {kind} across guilds"
+        what = "one bucket for the bot" if kind == "default" else f"per {kind} across guilds"
         return Verdict(MEMORY, f"{shown}: {what}")
 
     def absent(self, entry: Mapping[str, Any], node: cst.Call) -> Verdict | None:
@@ -259,7 +259,7 @@ class _StorageDetector(Rule):
         if found is None or found.kind != MEMORY:
             return found
         variable = literal_string(node.args[0].value) if node.args else None
-        origin = f"the default of environment variable {variable}" if variable else "an environment default"
+        origin = f"the environment default of {variable}" if variable else "an environment default"
         return Verdict(MEMORY, origin, found.source)
 
     def _follow(self, node: cst.Name, entry: Mapping[str, Any], scope: Scope, depth: int) -> Verdict | None:
@@ -352,12 +352,13 @@ def _is_super_init(call: cst.Call) -> bool:
     )
 
 
-def _why(entry: Mapping[str, Any], verdict: Verdict) -> str:
+def _headline(entry: Mapping[str, Any], verdict: Verdict, keeps: str) -> str:
+    """``keeps``: how the message says what is in memory (``counts``, ``keeps its state``)."""
     if verdict.origin == "the library default":
         return f"{entry['name']} is created without a storage, and its default is in process memory"
     if verdict.origin:
-        return f"{entry['name']} keeps its state in process memory ({verdict.origin})"
-    return f"{entry['name']} keeps its state in process memory"
+        return f"{entry['name']} {keeps} in process memory ({verdict.origin})"
+    return f"{entry['name']} {keeps} in process memory"
 
 
 class InMemoryRateLimiter(_StorageDetector):
@@ -400,7 +401,7 @@ class InMemoryRateLimiter(_StorageDetector):
     def found(self, entry: Mapping[str, Any], node: cst.CSTNode, verdict: Verdict) -> None:
         if verdict.kind != MEMORY:
             return
-        message = f"{_why(entry, verdict)}: each worker process and replica counts on its own, so the limit multiplies"
+        message = _headline(entry, verdict, "counts")
         keys = entry.get("config_keys")
         if verdict.origin == "the library default" and keys:
             span = self.span(node)
@@ -478,11 +479,7 @@ class InMemoryRateLimiter(_StorageDetector):
                 continue
             if verdict.source is None or id(verdict.source) not in self.reported:
                 origin = f" ({verdict.origin})" if verdict.origin else ""
-                self.report(
-                    value,
-                    f"{key} selects in-memory rate-limit storage{origin}: each worker process and replica "
-                    "counts on its own, so the limit multiplies",
-                )
+                self.report(value, f"{key} selects in-memory storage{origin}")
 
     @classmethod
     def check_project(
@@ -493,8 +490,8 @@ class InMemoryRateLimiter(_StorageDetector):
             for record in facts[path]:
                 if "keys" in record and not configured & set(record["keys"]):
                     yield cls.make_finding(doc, path, Span(*record["site"]), record["message"])
-        for path, span, message in django_findings(facts, knowledge):
-            yield cls.make_finding(doc, path, Span(*span), message)
+        for path, span, message, lead in django_findings(facts, knowledge):
+            yield cls.make_finding(doc, path, Span(*span), message, compose_hint(doc, lead))
 
 
 class InMemoryCircuitBreaker(_StorageDetector):
@@ -506,8 +503,4 @@ class InMemoryCircuitBreaker(_StorageDetector):
 
     def found(self, entry: Mapping[str, Any], node: cst.CSTNode, verdict: Verdict) -> None:
         if verdict.kind == MEMORY:
-            self.report(
-                node,
-                f"{_why(entry, verdict)}: each worker process and replica opens and closes its own breaker, "
-                "and a restart closes them all",
-            )
+            self.report(node, _headline(entry, verdict, "keeps its state"))

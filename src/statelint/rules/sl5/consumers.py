@@ -76,8 +76,8 @@ class ConsumerOutsideShutdown(ShutdownAwareRule):
             stops = " or ".join(f"{'() + '.join(group)}()" for group in entry["stops"][:2])
             self.report(
                 call.node,
-                f"{entry['name']} {held} is never closed on a shutdown path (no {stops}): at SIGTERM {entry['lost']}",
-                **self.explain(call.scope, "created"),
+                f"{entry['name']} {held} is never closed on shutdown",
+                **self.explain(call.scope, "created", f"no shutdown path calls its {stops}", f"at SIGTERM {entry['lost']}"),
             )
 
     # -- what it is --------------------------------------------------------------------

@@ -36,8 +36,7 @@ class ExecutorNeverShutDown(ShutdownAwareRule):
                 if self.index.is_long_lived(resource.key) and not self._managed(resource, entry):
                     self.report(
                         call.node,
-                        f"{entry['name']} held in {lifecycles.describe(resource)} is never shut down: "
-                        "at SIGTERM its queued and running work is lost, or exit hangs on its workers",
+                        f"{entry['name']} held in {lifecycles.describe(resource)} is never shut down",
                     )
 
     def _managed(self, resource: Resource, entry: Mapping[str, Any]) -> bool:

@@ -41,11 +41,10 @@ class SchedulerWithoutShutdown(ShutdownAwareRule):
                 name = sorted(call.names & schedulers)[0].rsplit(".", 1)[-1]
                 handle = lifecycles.describe(resource)
                 held = f" held in {handle}" if handle else ", its handle dropped,"
-                self.report(call.node, f"{name}{held} is started and no shutdown path calls its shutdown(): "
-                            "SIGTERM kills the jobs it is running")
+                self.report(call.node, f"{name}{held} is started and no shutdown path calls its shutdown()")
         for verdict in workers(self.index, self.knowledge):
             if verdict.code == self.code:
-                self.report(verdict.node, verdict.message)
+                self.report(verdict.node, verdict.message, hint=self.hint(verdict.lead))
 
 
 __all__ = ["SchedulerWithoutShutdown"]

@@ -58,11 +58,10 @@ class FireAndForgetTask(ShutdownAwareRule):
                 continue
             what = self._what(call)
             if resource.dropped:
-                self.report(call.node, f"{what} is fire-and-forget: its handle is dropped, so nothing awaits or "
-                            "cancels it and SIGTERM (or the garbage collector) cuts it off mid-run")
+                self.report(call.node, f"{what} is fire-and-forget: nothing keeps, awaits or cancels it",
+                            hint=self.hint("The garbage collector may also collect it mid-run"))
             elif not resource.awaited and not resource.uses(consuming):
-                self.report(call.node, f"{what} is kept in {lifecycles.describe(resource)} but never awaited, gathered "
-                            "or cancelled: SIGTERM cuts it off mid-run")
+                self.report(call.node, f"{what} is kept in {lifecycles.describe(resource)} but never awaited, gathered or cancelled")
 
     def _is_task(self, call: Event) -> bool:
         return self._on_loop(call, "calls", "loop_methods")
@@ -96,9 +95,8 @@ class FireAndForgetTask(ShutdownAwareRule):
             return
         func = resource.call.node.func if isinstance(resource.call.node, cst.Call) else None
         text = self.ctx.module.code_for_node(func) if func is not None else "run_in_executor"
-        self.report(resource.call.node, f"future of `{text}(None, ...)` is dropped: nothing awaits the job it runs in "
-                    "the loop's default executor, so its failure goes unseen and at SIGTERM it is cut off, or the exit "
-                    "waits for it with no bound")
+        self.report(resource.call.node, f"future of `{text}(None, ...)` is dropped: nothing awaits the job it runs in the default executor",
+                    hint=self.hint("At exit asyncio.run() waits for that job with no bound"))
 
     def _what(self, call: Event) -> str:
         func = call.node.func if isinstance(call.node, cst.Call) else None

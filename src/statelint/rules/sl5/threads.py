@@ -40,6 +40,7 @@ class Verdict:
     node: cst.CSTNode
     message: str
     where: Any = None  # the scope the worker is started in (its path, when the project model knows one)
+    lead: str | None = None  # what the hint says of this worker alone, before the rule's hint
 
 
 class _Worker:
@@ -380,7 +381,7 @@ def _judge(worker: _Worker, handle: str) -> Verdict | None:
     resource = worker.resource
     if resource.polled:
         return None
-    where = f"kept in {handle} but " if handle else "its handle is dropped, so it is "
+    started = f"is kept in {handle} but" if handle else "is started with its handle dropped:"
     target = _target_text(worker)
     if worker.kind == "timer":
         if resource.uses(("cancel", "join")) or worker.listed_and_joined:
@@ -388,32 +389,30 @@ def _judge(worker: _Worker, handle: str) -> Verdict | None:
         again = worker.self_rescheduling()
         if again is not None:
             name = again.name.value if isinstance(again, cst.FunctionDef) else "its callback"
-            return Verdict("SL503", worker.node, f"threading.Timer reschedules `{name}` from inside it and nothing "
-                           "cancels it: a periodic job in a thread, cut off by SIGTERM mid-run")
-        return Verdict("SL503", worker.node, f"threading.Timer{target} is started and {where}never cancelled or "
-                       "joined: SIGTERM cuts it off, or exit waits until it fires")
+            return Verdict("SL503", worker.node, f"threading.Timer reschedules `{name}` from inside it and nothing cancels it",
+                           lead="It is a periodic job in a thread that no shutdown path can stop")
+        return Verdict("SL503", worker.node, f"threading.Timer{target} {started} never cancelled or joined")
     if worker.kind == "process":
         if resource.uses(("join", "terminate", "kill")):
             return None
-        return Verdict("SL507", worker.node, f"process{target} is started and {where}never joined or terminated: "
-                       "SIGTERM leaves it running orphaned or kills it mid-work")
+        return Verdict("SL507", worker.node, f"process{target} {started} never joined or terminated")
     raw = worker.kind == "raw_thread"  # never listed by threading.enumerate(): it cannot be joined
     if resource.uses(("join",)) or worker.signalled or (not raw and worker.listed_and_joined):
         return None
-    thread = "thread started by _thread.start_new_thread" if raw else "thread"
+    thread = "_thread.start_new_thread thread" if raw else "thread"
     if worker.runs_schedule:
-        return Verdict("SL506", worker.node, f"{thread}{target} runs a `schedule` loop that no shutdown path stops: "
-                       "SIGTERM cuts off the job it is running")
+        return Verdict("SL506", worker.node, f"{thread}{target} runs a `schedule` loop that no shutdown path stops")
     if worker.daemon and worker.long_lived:
         return Verdict("SL502", worker.node, f"{'' if raw else 'daemon '}{thread}{target} runs long-lived work that no "
-                       "shutdown path stops: at exit it is killed mid-work, without cleanup")
+                       "shutdown path stops")
     if worker.functions and not worker.long_lived and _started_at_startup(worker):
         return None  # one-shot work while the process starts (loading, warming up): a cut-off start loses nothing
     if raw:
-        return Verdict("SL501", worker.node, f"{thread}{target} can never be joined, and no shutdown path signals it "
-                       "to stop: SIGTERM (or the exit of the main thread) cuts it off mid-work")
-    return Verdict("SL501", worker.node, f"thread{target} is started and {where}never joined, and no shutdown path "
-                   "signals it to stop: SIGTERM cuts it off mid-work")
+        return Verdict("SL501", worker.node, f"{thread}{target} cannot be joined, and nothing tells it to stop",
+                       lead="The exit of the main thread cuts it off too")
+    if handle:
+        return Verdict("SL501", worker.node, f"thread{target} is kept in {handle} but never joined or told to stop on shutdown")
+    return Verdict("SL501", worker.node, f"thread{target} is started, its handle dropped, and never told to stop on shutdown")
 
 
 def _method_of(event: Event) -> str | None:
@@ -451,7 +450,7 @@ class _WorkerRule(ShutdownAwareRule):
     def judge(self) -> None:
         for verdict in workers(self.index, self.knowledge):
             if verdict.code == self.code:
-                self.report(verdict.node, verdict.message, **self.explain(verdict.where, "started"))
+                self.report(verdict.node, verdict.message, **self.explain(verdict.where, "started", verdict.lead))
 
 
 class ThreadNeverStopped(_WorkerRule):

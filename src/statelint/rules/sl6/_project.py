@@ -59,7 +59,7 @@ from statelint.engine.context import FileContext
 from statelint.engine.names import Scope
 from statelint.engine.requirements import Requires
 from statelint.model import Finding, Related, Span
-from statelint.rules.base import BaseRule, Rule, TextRule
+from statelint.rules.base import BaseRule, Rule, TextRule, compose_hint
 from statelint.rules.sl6._handlers import HandlerJudge, Verdict
 from statelint.rules.sl6._manifests import has_probes, image_name, probes_in
 from statelint.urlpaths import plain_path
@@ -521,9 +521,16 @@ class HealthRule(RoutesAndProbes):
 
 
 def finding_at(
-    cls: type[BaseRule], doc: RuleDoc, path: str, span: list[int], message: str, related: tuple[Related, ...] = ()
+    cls: type[BaseRule],
+    doc: RuleDoc,
+    path: str,
+    span: list[int],
+    message: str,
+    related: tuple[Related, ...] = (),
+    lead: tuple[str | None, ...] = (),
 ) -> Finding:
-    return cls.make_finding(doc, path, Span(*span), message)._replace(related=related)
+    """A finding whose hint starts with ``lead``: the other places it involves (probes, routes)."""
+    return cls.make_finding(doc, path, Span(*span), message, compose_hint(doc, *lead))._replace(related=related)
 
 
 __all__ = [

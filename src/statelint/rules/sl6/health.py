@@ -20,16 +20,19 @@ from statelint.rules.sl6._project import (
 
 
 def _subject(endpoint: Endpoint, role: str) -> str:
-    """'GET /readyz (routed at urls.py:5) is a readiness endpoint (readinessProbe at k8s/d.yaml:30)'."""
-    routed = ""
-    if endpoint.verdict_file != endpoint.file:
-        routed = f" (routed at {where(endpoint.file, endpoint.record['span'])})"
-    probed = f" ({endpoint.probe_places()})" if endpoint.probes else ""
+    """'GET /readyz, the readiness endpoint,': the endpoint and the role its probes (or names) give it."""
     if role == "both":
-        return f"{endpoint.describe()}{routed} answers both the liveness and the readiness probe{probed}"
+        return f"{endpoint.describe()}, serving both probes,"
     if role == "neutral":
-        return f"{endpoint.describe()}{routed} is the only health endpoint{probed}"
-    return f"{endpoint.describe()}{routed} is a {role} endpoint{probed}"
+        return f"{endpoint.describe()}, the only health endpoint,"
+    return f"{endpoint.describe()}, the {role} endpoint,"
+
+
+def _places(endpoint: Endpoint) -> tuple[str | None, ...]:
+    """The hint's 'Routed at urls.py:5.' and 'Probed by readinessProbe at k8s/d.yaml:30.', when known."""
+    routed = f"routed at {where(endpoint.file, endpoint.record['span'])}" if endpoint.verdict_file != endpoint.file else None
+    probed = f"probed by {endpoint.probe_places()}" if endpoint.probes else None
+    return routed, probed
 
 
 def _handler(verdict: dict) -> str:
@@ -51,7 +54,8 @@ class HealthAlwaysSucceeds(HealthRule):
         why = verdict.get("reason") or f"{_handler(verdict)} calls nothing that could fail and returns no error status"
         yield finding_at(
             cls, doc, endpoint.verdict_file, verdict["span"],
-            f"{_subject(endpoint, role)} and always answers success: {why}, so a pod that cannot serve keeps receiving traffic",
+            f"{_subject(endpoint, role)} always answers success",
+            lead=(why, *_places(endpoint)),
         )
 
 
@@ -66,8 +70,8 @@ class SharedHealthEndpoint(HealthRule):
         if pairs:
             yield finding_at(
                 cls, doc, endpoint.file, endpoint.record["span"],
-                f"{endpoint.describe()} answers both the liveness and the readiness probe ({pairs}): "
-                "a pod that should only stop receiving traffic gets restarted instead",
+                f"{endpoint.describe()} answers both the liveness and the readiness probe",
+                lead=(f"Probed by {pairs}",),
             )
         elif (
             not endpoint.probes
@@ -83,15 +87,17 @@ class SharedHealthEndpoint(HealthRule):
             kind = dependency["kind"]
             yield finding_at(
                 cls, doc, endpoint.file, endpoint.record["span"],
-                f"{endpoint.describe()} is the service's only health endpoint and {_handler(endpoint.verdict)} calls "
-                f"{dependency['what']} (a {kind}), so the liveness and the readiness probe can only both point at it: while the {kind} "
-                "is down every replica fails liveness and is restarted, when it should only stop receiving traffic",
+                f"{endpoint.describe()}, the only health endpoint, calls {dependency['what']} (a {kind})",
+                lead=(
+                    f"{_handler(endpoint.verdict)} answers it. The liveness and the readiness probe can only both point "
+                    f"at it, so while the {kind} is down every replica fails liveness",
+                ),
             )
 
 
 def _both_probes(endpoint: Endpoint, project: HealthProject) -> str:
-    """'livenessProbe at a.yaml:20 and readinessProbe at a.yaml:26' for each container probing it both ways
-    with two different probes (identical ones are SL604's, reported in the manifest)."""
+    """'livenessProbe at a.yaml:20 and readinessProbe at a.yaml:26 of container 'api'' for each container
+    probing it both ways with two different probes (identical ones are SL604's, reported in the manifest)."""
     by_container: dict[tuple[str, str, str], dict[str, int]] = {}
     for manifest, probe in endpoint.probes:
         if container_of(manifest, probe) in project.identical:
@@ -102,8 +108,8 @@ def _both_probes(endpoint: Endpoint, project: HealthProject) -> str:
     for (manifest, _, container), roles in sorted(by_container.items()):
         if "liveness" in roles and "readiness" in roles:
             found.append(
-                f"container {container!r}: livenessProbe at {manifest}:{roles['liveness']}, "
-                f"readinessProbe at {manifest}:{roles['readiness']}"
+                f"livenessProbe at {manifest}:{roles['liveness']} and "
+                f"readinessProbe at {manifest}:{roles['readiness']} of container {container!r}"
             )
     return "; ".join(found)
 
@@ -118,11 +124,10 @@ class LivenessChecksDependencies(HealthRule):
         role = endpoint.role(leave_out=project.identical)  # identical probes: SL604 reports the container
         if dependency is None or role not in ("liveness", "both"):
             return
-        kind = dependency["kind"]
         yield finding_at(
             cls, doc, endpoint.verdict_file, dependency["span"],
-            f"{_subject(endpoint, role)} but calls {dependency['what']} (a {kind}): when the {kind} is down "
-            "every pod fails liveness and is restarted, which does not bring it back",
+            f"{_subject(endpoint, role)} calls {dependency['what']} (a {dependency['kind']})",
+            lead=_places(endpoint),
         )
 
 

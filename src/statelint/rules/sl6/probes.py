@@ -63,16 +63,16 @@ class SameLivenessAndReadiness(RoutesAndProbes):
             assert verdict is not None
             dependency, name = verdict["dependency"], verdict["name"]
             handler = f"{name}()" if name and name != "<lambda>" else "its handler"
-            kind = dependency["kind"]
             line, column = liveness["line"], liveness["column"]
             yield finding_at(
                 cls, doc, manifest, [line, column, line, column + len("livenessProbe")],
-                f"the livenessProbe and the readinessProbe (line {readiness['line']}) of container {container!r} "
-                f"({liveness['workload']}) both check {describe(liveness)}, answered by {handler} at "
-                f"{where(endpoint.verdict_file, verdict['span'])}, which calls {dependency['what']} (a {kind}): "
-                f"while the {kind} is down every replica fails liveness and is restarted, when it should only "
-                "stop receiving traffic",
+                f"container {container!r} probes liveness and readiness (line {readiness['line']}) with one check "
+                f"calling a {dependency['kind']}",
                 _related(endpoint),
+                (
+                    f"Both check {describe(liveness)} ({liveness['workload']}), answered by {handler} at "
+                    f"{where(endpoint.verdict_file, verdict['span'])}, which calls {dependency['what']}",
+                ),
             )
 
 
@@ -128,9 +128,8 @@ class ProbeWithoutRoute(RoutesAndProbes):
             line, column = probe["path_line"], probe["path_column"]
             yield finding_at(
                 cls, doc, manifest, [line, column, line, column + len(probe["path"])],
-                f"the {probe['role']}Probe of container {probe['container']!r} ({probe['workload']}) requests "
-                f"GET {probe['path']}, which no route in the scanned code serves "
-                f"(routes found in {_files(scope)}{_closest(probe['path'], scope, routes)})",
+                f"{probe['role']}Probe of container {probe['container']!r} requests GET {probe['path']}, which no scanned route serves",
+                lead=(f"The routes of {probe['workload']} are in {_files(scope)}", _closest(probe["path"], scope, routes)),
             )
 
 
@@ -159,7 +158,7 @@ def _files(scope: list[str]) -> str:
     return shown + (f" and {len(scope) - _MAX_FILES} more" if len(scope) > _MAX_FILES else "")
 
 
-def _closest(path: str, scope: list[str], routes: Mapping[str, list[dict[str, Any]]]) -> str:
+def _closest(path: str, scope: list[str], routes: Mapping[str, list[dict[str, Any]]]) -> str | None:
     declared = {
         "/" + normalize(r["prefix"].rstrip("/") + r["path"]): f
         for f in scope
@@ -167,7 +166,7 @@ def _closest(path: str, scope: list[str], routes: Mapping[str, list[dict[str, An
         if r["t"] == "route" and r["get"] and r["path"] is not None
     }
     match = difflib.get_close_matches("/" + normalize(path), list(declared), n=1, cutoff=0.6)
-    return f"; closest: {match[0]} in {declared[match[0]]}" if match else ""
+    return f"The closest is {match[0]} in {declared[match[0]]}" if match else None
 
 
 __all__ = ["ProbeWithoutRoute", "SameLivenessAndReadiness"]

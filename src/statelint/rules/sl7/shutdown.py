@@ -119,12 +119,11 @@ class ServerWithoutSigtermDrain(_ShutdownRule):
         for call, entry in self.blocking_sites():
             text = self.ctx.module.code_for_node(call.node)
             if not handlers:
-                self.report(call.node, f"`{text}` runs {entry['name']} and no SIGTERM handler stops it: on SIGTERM the "
-                            "process dies at once and in-flight requests fail")
+                self.report(call.node, f"`{text}` runs {entry['name']} and no SIGTERM handler stops it",
+                            hint=self.hint("On SIGTERM the process dies at once"))
             elif len(inert) == len(handlers):
-                self.report(call.node, f"`{text}` runs {entry['name']} and the SIGTERM handler "
-                            f"`{inert[0].text(self.index)}` does not stop it: the pod is killed after its grace period "
-                            "with requests in flight")
+                self.report(call.node, f"`{text}` runs {entry['name']} that SIGTERM handler `{inert[0].text(self.index)}` "
+                            "does not stop", hint=self.hint("The pod is killed when its grace period ends"))
 
     def _inert(self, handler: Handler) -> bool:
         """A handler that ignores SIGTERM or only logs: it stops nothing."""
@@ -157,16 +156,16 @@ class AbruptSigtermStop(_ShutdownRule):
     def judge(self) -> None:
         reported: set[int] = set()
         for handler in sigterm_handlers(self.index, self.knowledge):
-            for node, message in self._problems(handler):
+            for node, message, lead in self._problems(handler):
                 if id(node) not in reported:
                     reported.add(id(node))
-                    self.report(node, message)
+                    self.report(node, message, hint=self.hint(lead))
 
-    def _problems(self, handler: Handler) -> Iterator[tuple[cst.CSTNode, str]]:
+    def _problems(self, handler: Handler) -> Iterator[tuple[cst.CSTNode, str, str | None]]:
+        """``(node, headline, what the hint adds)`` for each abrupt stop in ``handler``."""
         name = handler.text(self.index)
         if handler.kind == "unwinding" and not self._unwinds_gracefully():
-            yield handler.hook.expr, (f"SIGTERM handler `{name}` exits at once without stopping the server: "
-                                      "in-flight requests are cut off")
+            yield handler.hook.expr, f"SIGTERM handler `{name}` exits at once without stopping the server", None
         if handler.kind != "code":
             return
         ops = list(self.index.events_in(handler.funcs, ("method", "ref")))
@@ -174,22 +173,20 @@ class AbruptSigtermStop(_ShutdownRule):
         stops = [op for op in ops if op.name in graceful]
         for op in ops:
             if op.kind == "method" and self._abrupt_stop(op):
-                yield op.node, (f"`{self._text(op.node)}` in SIGTERM handler `{name}` aborts every in-flight RPC "
-                                "at once: pass a grace period")
+                yield op.node, f"`{self._text(op.node)}` in SIGTERM handler `{name}` aborts every in-flight RPC at once", None
         if not any(op.name == "shutdown" for op in ops):
             for op in ops:
                 if op.kind == "method" and op.name == "server_close":
-                    yield op.node, (f"`{self._text(op.node)}` in SIGTERM handler `{name}` closes the socket without "
-                                    "shutdown(): serve_forever() is not stopped and in-flight requests are cut off")
+                    closes = f"`{self._text(op.node)}` in SIGTERM handler `{name}` closes the socket without shutdown()"
+                    yield op.node, closes, "It does not stop serve_forever()"
         if stops:
             return
         for exit in self.index.events_in(handler.funcs, ("exit",)):
             if exit.hard:
-                yield exit.node, (f"`{self._text(exit.node)}` in SIGTERM handler `{name}` kills the process at once: "
-                                  "no server is stopped, and finally blocks and atexit hooks are skipped")
+                kills = f"`{self._text(exit.node)}` in SIGTERM handler `{name}` kills the process at once"
+                yield exit.node, kills, "No server is stopped, and finally blocks and atexit hooks are skipped"
             elif not self._unwinds_gracefully():
-                yield exit.node, (f"`{self._text(exit.node)}` in SIGTERM handler `{name}` exits at once without "
-                                  "stopping the server: in-flight requests are cut off")
+                yield exit.node, f"`{self._text(exit.node)}` in SIGTERM handler `{name}` exits at once without stopping the server", None
 
     def _text(self, node: cst.CSTNode) -> str:
         return self.ctx.module.code_for_node(node)

@@ -77,11 +77,7 @@ class LocalDatabaseFile(Rule):
             return
         where = text or _path_text(PathResolver(self.ctx).resolve(path, self.ctx.scope))
         shown = f" in {where!r}" if where else ""
-        self.report(
-            node,
-            f"{entry['name']} keeps data on the local disk{shown}: other replicas never see it "
-            "and it is lost with the pod",
-        )
+        self.report(node, f"{entry['name']} keeps data on the local disk{shown}")
 
     def _sqlite_not_state(self, entry: Mapping[str, Any], text: str) -> bool:
         if not entry.get("sqlite_uri") or not text.startswith("file:"):
@@ -135,11 +131,7 @@ class LocalDatabaseFile(Rule):
         file = match.group("file")
         if not file.strip() or any(marker in file for marker in (*self.memory_markers, *self.read_only_markers)):
             return
-        self.report(
-            node,
-            f"database URL {text!r} keeps data in a local SQLite file: other replicas never see it "
-            "and it is lost with the pod",
-        )
+        self.report(node, f"database URL {text!r} keeps data in a local SQLite file")
 
     # -- Django ----------------------------------------------------------------------
     def visit_Dict(self, node: cst.Dict) -> None:
@@ -152,8 +144,4 @@ class LocalDatabaseFile(Rule):
         name = string_value(self.ctx, items["NAME"][0], self.ctx.scope)
         if name is not None and (name in (":memory:", "") or "mode=memory" in name):
             return
-        self.report(
-            items["ENGINE"][1],
-            f"Django database uses {engine}, a local SQLite file: other replicas never see it "
-            "and it is lost with the pod",
-        )
+        self.report(items["ENGINE"][1], f"Django database uses {engine}, a local SQLite file")

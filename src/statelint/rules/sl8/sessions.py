@@ -70,7 +70,7 @@ class LocalSessionsCachesUploads(Rule):
             return
         text = string_value(self.ctx, value, self.ctx.scope)
         if text in setting["values"] and not self._quiet():
-            self.report(where, f"{key} = {text!r}: {setting['what']}, which other replicas never see; use a shared store")
+            self.report(where, f"{key} = {text!r}: {setting['what']}")
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
@@ -114,7 +114,7 @@ class LocalSessionsCachesUploads(Rule):
             if where is None or not where.local:
                 return
             detail = f" in {where.text!r}"
-        self.report(node, f"{entry['name']} keeps its files on the local disk{detail}, which other replicas never see; use a shared store")
+        self.report(node, f"{entry['name']} keeps its files on the local disk{detail}")
 
     # -- uploads ---------------------------------------------------------------------
     def _is_upload(self, node: cst.CSTNode, scope: Scope, depth: int) -> bool:
@@ -156,11 +156,7 @@ class LocalSessionsCachesUploads(Rule):
         for upload in self.uploads:
             where = paths.resolve(upload.destination, upload.scope)
             if where is not None and where.local:
-                self.report(
-                    upload.node,
-                    f"uploaded file saved to the local path {where.text!r}: other replicas never see it "
-                    "and it is lost with the pod; store uploads in object storage",
-                )
+                self.report(upload.node, f"uploaded file saved to the local path {where.text!r}")
 
 
 def _target_key(target: cst.BaseExpression) -> str | None:

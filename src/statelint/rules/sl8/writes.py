@@ -81,11 +81,7 @@ class RequestTimeLocalWrite(Rule):
         where = self._written_path(node)
         if where is None or not where.local or in_test_code(self.ctx, self.ctx.scope, self.knowledge):
             return
-        self.report(
-            node,
-            f"request handler writes to the local path {where.text!r}: other replicas never see the file "
-            "and it is lost with the pod; use a shared store, or tempfile for scratch files",
-        )
+        self.report(node, f"request handler writes to the local path {where.text!r}")
 
     def _written_path(self, node: cst.Call) -> PathValue | None:
         paths = PathResolver(self.ctx)
