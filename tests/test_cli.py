@@ -421,3 +421,64 @@ def test_fail_on_reports_everything_and_fails_only_on_the_severity_given(project
     assert run_cli("check", "--fail-on", "error", "svc", cwd=project).exit_code == 1
     assert run_cli("check", "--fail-on", "error", "--exit-zero", "svc", cwd=project).exit_code == 0
     assert run_cli("check", "--fail-on", "fatal", "svc", cwd=project).exit_code == 2
+
+
+def test_severity_and_fail_on_from_the_configuration_the_command_line_winning(project: Path) -> None:
+    (project / "svc" / "cfg.py").write_text(CONFIGURED)
+    (project / "pyproject.toml").write_text('[tool.statelint]\nseverity = "error"\n')
+    errors = run_cli("check", "--output-format", "concise", "svc", cwd=project)
+    assert errors.exit_code == 1
+    assert [line.split(": ")[0] for line in errors.stdout.splitlines()[:-1]] == ["svc/app.py:3:14"]
+    assert errors.stderr == "statelint: 1 finding below error not reported (severity in the configuration)\n"
+    both = run_cli("check", "--output-format", "json", "--severity", "warning", "svc", cwd=project)
+    assert ([f["code"] for f in json.loads(both.stdout)], both.stderr) == (["SL301", "SL303"], "")
+    # fail-on: the warning is reported, and fails the run only when the command line says so
+    (project / "pyproject.toml").write_text('[tool.statelint]\nfail-on = "error"\n')
+    warning = run_cli("check", "--output-format", "concise", "svc/cfg.py", cwd=project)
+    assert warning.exit_code == 0
+    assert warning.stdout.startswith("svc/cfg.py:3:23: SL303 [loopback-configurable-default] warning: ")
+    assert run_cli("check", "--fail-on", "warning", "svc/cfg.py", cwd=project).exit_code == 1
+    assert run_cli("check", "svc", cwd=project).exit_code == 1  # the SL301 error fails it
+    # the same keys in a .statelint.yaml
+    (project / "pyproject.toml").unlink()
+    (project / ".statelint.yaml").write_text("severity: error\nfail-on: error\n")
+    assert run_cli("check", "svc/cfg.py", cwd=project).exit_code == 0
+    assert run_cli("check", "--severity", "info", "svc/cfg.py", cwd=project).exit_code == 0  # reported, not failing
+
+
+def test_each_project_is_filtered_and_fails_by_its_own_configuration(tmp_path: Path) -> None:
+    for name in ("api", "jobs"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "cfg.py").write_text(CONFIGURED)  # a warning each
+    (tmp_path / "api" / "pyproject.toml").write_text('[tool.statelint]\nfail-on = "error"\n')
+    (tmp_path / "jobs" / ".statelint.toml").write_text('severity = "error"\n')
+    run = run_cli("check", "--output-format", "concise", "api", "jobs", cwd=tmp_path)
+    assert run.stdout.splitlines()[0].startswith("api/cfg.py:3:23: SL303")  # jobs' warning is not reported
+    assert run.stderr == "statelint: 1 finding below error not reported (severity in the configuration)\n"
+    assert run.exit_code == 0  # api's warning does not fail the run
+    (tmp_path / "jobs" / ".statelint.toml").write_text("")
+    assert run_cli("check", "api", "jobs", cwd=tmp_path).exit_code == 1  # jobs' warning does
+    assert run_cli("check", "api", cwd=tmp_path).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "got"), [("severity", '"fatal"', "'fatal'"), ("fail-on", "2", "2"), ("severity", '"Error"', "'Error'")]
+)
+def test_an_invalid_severity_in_the_configuration_is_named(project: Path, key: str, value: str, got: str) -> None:
+    (project / "pyproject.toml").write_text(f"[tool.statelint]\n{key} = {value}\n")
+    run = run_cli("check", "svc", cwd=project)
+    assert run.exit_code == 2
+    expected = f"statelint: error: {project / 'pyproject.toml'}: tool.statelint.{key}: expected one of 'info', 'warning', 'error', got {got}\n"
+    assert run.stderr == expected
+
+
+def test_show_settings_names_severity_and_fail_on(project: Path) -> None:
+    from statelint.cli import SEVERITIES
+    from statelint.config.settings import SEVERITIES as CONFIGURED_SEVERITIES
+
+    assert SEVERITIES == CONFIGURED_SEVERITIES
+    (project / "pyproject.toml").write_text('[tool.statelint]\nseverity = "warning"\nfail-on = "error"\n')
+    text = run_cli("check", "--show-settings", "svc/app.py", cwd=project).stdout.splitlines()
+    assert '  severity:           "warning"' in text and '  fail-on:            "error"' in text
+    described = json.loads(run_cli("check", "--show-settings", "--output-format", "json", "--fail-on", "warning", "svc/app.py", cwd=project).stdout)
+    assert (described["severity"], described["fail_on"]) == ("warning", "warning")  # the command line wins

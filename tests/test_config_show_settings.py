@@ -66,6 +66,8 @@ def test_text_names_the_configuration_rules_options_and_exclusions(project: Path
         f"  not-deployed:       {json.dumps([*DEFAULT_NOT_DEPLOYED, 'ops/local'])}",
         "  deployed:           yes",
         "  file-timeout:       30 seconds",  # from the extended file
+        "  severity:           none (every finding is reported)",
+        "  fail-on:            none (any finding fails the run)",
         "  options:",
         "    SL303.follow-parameters = false",
     ]

@@ -22,7 +22,8 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 #: Interrupted by Ctrl-C (SIGINT): 128 + the signal's number, as shells report it.
 EXIT_INTERRUPTED = 130
 OUTPUT_FORMATS = ("full", "concise", "json", "json-lines", "sarif", "github", "gitlab")
-#: Severities, least severe first (``--severity``, ``--fail-on``).
+#: Severities, least severe first (``--severity``, ``--fail-on``): ``statelint.config.settings.SEVERITIES``,
+#: repeated here so that ``statelint --version`` need not import the configuration.
 SEVERITIES = ("info", "warning", "error")
 
 
@@ -130,13 +131,13 @@ def cli() -> None:
     "min_severity",
     type=click.Choice(SEVERITIES),
     default=None,
-    help="Report only findings of this severity or a higher one (error > warning > info).",
+    help="Report only findings of this severity or a higher one (error > warning > info); overrides severity in the config.",
 )
 @click.option(
     "--fail-on",
     type=click.Choice(SEVERITIES),
     default=None,
-    help="Exit 1 only for a finding of this severity or a higher one; the others are still reported.",
+    help="Exit 1 only for a finding of this severity or a higher one; the others are still reported. Overrides fail-on in the config.",
 )
 @click.option(
     "--config",
@@ -249,7 +250,8 @@ def check(
         "extend_exclude": _split_codes(extend_exclude),
         "force_exclude": force_exclude,
     }
-    space = _workspace(catalog, cwd, [stdin_filename or "."] if read_stdin else given, config_file, options, file_timeout)
+    overrides = {"file_timeout": file_timeout, "severity": min_severity, "fail_on": fail_on}
+    space = _workspace(catalog, cwd, [stdin_filename or "."] if read_stdin else given, config_file, options, overrides)
 
     def cache_for(settings: Any) -> Path | None:
         from statelint.workspace import default_cache_dir
@@ -272,6 +274,8 @@ def check(
     result = ScanResult()
     enabled: set[str] = set()
     data = _read_stdin() if read_stdin else b""
+    hidden: dict[str, int] = {}  # findings below the severity reported, by that severity
+    fail_floors: dict[str, str | None] = {}  # a reported path -> the least severity that fails the run
 
     def run(group: Any) -> list[Path]:
         if read_stdin:
@@ -280,6 +284,11 @@ def check(
             found = scan_stdin(data, stdin_filename, group.settings, cwd, jobs or default_jobs(), cache_for(group.settings))
         else:
             found = _scan(group.paths, group.settings, cwd, jobs or default_jobs(), quiet, cache_dir=cache_for(group.settings))
+        severity = group.settings.severity
+        if severity is not None:
+            found.findings, below = _at_least(found.findings, severity)
+            hidden[severity] = hidden.get(severity, 0) + below
+        fail_floors.update((finding.path, group.settings.fail_on) for finding in found.findings)
         result.add(found)
         enabled.update(group.settings.enabled)
         return found.nested
@@ -294,10 +303,10 @@ def check(
         _warn_nothing_checked(given, space, cwd)
     for error in result.errors:
         click.echo(f"statelint: error: {error.path}: {error.message}", err=True)
-    if min_severity is not None:
-        result.findings, below = _at_least(result.findings, min_severity)
+    for severity, below in sorted(hidden.items()):
         if below and not quiet:
-            click.echo(f"statelint: {_plural(below, 'finding')} below {min_severity} not reported (--severity)", err=True)
+            source = "--severity" if min_severity is not None else "severity in the configuration"
+            click.echo(f"statelint: {_plural(below, 'finding')} below {severity} not reported ({source})", err=True)
     if write_baseline_file is not None:
         _write_baseline(write_baseline_file, result, quiet)
     baselined: list[Any] | None = None
@@ -330,8 +339,13 @@ def check(
 
     if result.errors or result.missing_paths:
         sys.exit(EXIT_ERROR)
-    failing = _at_least(result.findings, fail_on)[0] if fail_on is not None else result.findings
+    failing = [f for f in result.findings if _fails(f, fail_floors.get(f.path))]
     sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
+
+
+def _fails(finding: Any, fail_on: str | None) -> bool:
+    """Whether ``finding`` makes the run exit 1 under ``fail-on`` (None: every finding does)."""
+    return fail_on is None or SEVERITIES.index(finding.severity.value) >= SEVERITIES.index(fail_on)
 
 
 def _at_least(findings: list[Any], severity: str) -> tuple[list[Any], int]:
@@ -342,16 +356,19 @@ def _at_least(findings: list[Any], severity: str) -> tuple[list[Any], int]:
 
 
 def _workspace(
-    catalog: Any, cwd: Path, paths: list[str], config_file: Path | None, options: dict[str, Any], file_timeout: float | None
+    catalog: Any, cwd: Path, paths: list[str], config_file: Path | None, options: dict[str, Any], overrides: dict[str, Any]
 ) -> Any:
     """The run's groups of paths, each with the settings of the closest configuration file (or
-    ``--config``'s) and the command line's ``options``; exits 2 on a configuration error."""
+    ``--config``'s) and the command line's ``options``; the command line's ``overrides`` of settings
+    (``file_timeout``, ``severity``, ``fail_on``) win over the file's. Exits 2 on a configuration error."""
     from statelint.config import ConfigError, load_settings
     from statelint.workspace import Workspace
 
+    given = {name: value for name, value in overrides.items() if value is not None}
+
     def load(config: Path | None, root: Path | None) -> Any:
         settings = load_settings(catalog, cwd=cwd, config_file=config, root=root, search=False, **options)
-        return settings if file_timeout is None else settings.replace(file_timeout=file_timeout)
+        return settings.replace(**given) if given else settings
 
     try:
         return Workspace.resolve(paths, cwd, load, config_file)

@@ -55,6 +55,8 @@ def describe(path: Path, settings: Settings, catalog: Catalog, cwd: Path, cache_
         "not_deployed": list(settings.not_deployed),
         "not_deployed_match": _not_deployed_match(relative, settings.not_deployed),
         "file_timeout": settings.file_timeout,
+        "severity": settings.severity,
+        "fail_on": settings.fail_on,
     }
 
 
@@ -104,6 +106,8 @@ def render_text(described: dict[str, Any]) -> str:
         ("not-deployed", _value(described["not_deployed"])),
         ("deployed", f"no (not-deployed pattern {_value(described['not_deployed_match'])})" if described["not_deployed_match"] else "yes"),
         ("file-timeout", f"{described['file_timeout']:g} seconds" if described["file_timeout"] else "no limit"),
+        ("severity", _value(described["severity"]) if described["severity"] else "none (every finding is reported)"),
+        ("fail-on", _value(described["fail_on"]) if described["fail_on"] else "none (any finding fails the run)"),
     ]
     width = max(len(name) for name, _ in rows) + 2
     lines = [f"Settings for {described['path']}"]

@@ -24,6 +24,7 @@ from statelint.config.settings import (
     DEFAULT_FILE_TIMEOUT,
     DEFAULT_NOT_DEPLOYED,
     MAX_FILE_TIMEOUT,
+    SEVERITIES,
     Override,
     Settings,
 )
@@ -49,6 +50,8 @@ KNOWN_KEYS = {
     "file-timeout",
     "not-deployed",
     "extend-not-deployed",
+    "severity",
+    "fail-on",
 }
 OVERRIDE_KEYS = {"path", "select", "extend-select", "ignore", "options"}
 
@@ -252,6 +255,8 @@ class _Layer(NamedTuple):
     per_file_ignores: dict[str, tuple[str, ...]]
     respect_gitignore: bool | None
     file_timeout: float | None
+    severity: str | None
+    fail_on: str | None
     not_deployed: tuple[str, ...] | None
     extend_not_deployed: tuple[str, ...]
     options: dict[str, dict[str, Any]]  # only what the file sets, families expanded
@@ -381,6 +386,9 @@ def _layer(catalog: Catalog, raw: Mapping[str, Any], where: str) -> _Layer:
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout >= 0):  # NaN too
         raise fail("file-timeout", "expected a number of seconds (0: no limit)")
     not_deployed = str_list("not-deployed")
+    for key in ("severity", "fail-on"):
+        if key in raw and raw[key] not in SEVERITIES:
+            raise fail(key, f"expected one of {', '.join(map(repr, SEVERITIES))}, got {raw[key]!r}")
     return _Layer(
         select=tuple(codes("select", selected)) if selected is not None else None,
         extend_select=tuple(codes("extend-select", str_list("extend-select") or [])),
@@ -391,6 +399,8 @@ def _layer(catalog: Catalog, raw: Mapping[str, Any], where: str) -> _Layer:
         respect_gitignore=respect,
         # longer than a day (even 10**400): no limit
         file_timeout=None if timeout is None else float(timeout) if timeout <= MAX_FILE_TIMEOUT else 0.0,
+        severity=raw.get("severity"),
+        fail_on=raw.get("fail-on"),
         not_deployed=tuple(not_deployed) if not_deployed is not None else None,
         extend_not_deployed=tuple(str_list("extend-not-deployed") or ()),
         options=_validate_options(catalog, raw.get("options", {}), fail),
@@ -418,6 +428,7 @@ def _combine(
     extend_exclude: list[str] = []
     per_file: dict[str, tuple[str, ...]] = {}
     respect, timeout = True, DEFAULT_FILE_TIMEOUT
+    severity = fail_on = None
     not_deployed, extend_not_deployed = DEFAULT_NOT_DEPLOYED, list[str]()
     options = {code: doc.default_options() for code, doc in catalog.rules.items() if doc.options}
     overrides: list[Override] = []
@@ -432,6 +443,8 @@ def _combine(
         per_file.update(layer.per_file_ignores)
         respect = layer.respect_gitignore if layer.respect_gitignore is not None else respect
         timeout = layer.file_timeout if layer.file_timeout is not None else timeout
+        severity = layer.severity if layer.severity is not None else severity
+        fail_on = layer.fail_on if layer.fail_on is not None else fail_on
         not_deployed = layer.not_deployed if layer.not_deployed is not None else not_deployed
         extend_not_deployed += layer.extend_not_deployed
         for code, values in layer.options.items():
@@ -459,6 +472,8 @@ def _combine(
         force_exclude=force_exclude,
         file_timeout=timeout,
         not_deployed=tuple(not_deployed) + tuple(extend_not_deployed),
+        severity=severity,
+        fail_on=fail_on,
     )
 
 

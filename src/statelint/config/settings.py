@@ -35,6 +35,9 @@ DEFAULT_EXCLUDES = (
     "node_modules",
 )
 
+#: Severities, least severe first: the values of ``severity`` and ``fail-on`` (as of ``--severity``, ``--fail-on``).
+SEVERITIES = ("info", "warning", "error")
+
 #: Paths of code that is never deployed (tests, examples, docs, benchmarks, developer scripts,
 #: vendored code): the deployment families (SL1-SL8) do not report there, and the project
 #: model does not count their calls (see ``statelint.project.model.not_deployed``).
@@ -169,6 +172,8 @@ class Settings(_Record):
         "extends",
         "nested_configs",
         "display_root",
+        "severity",
+        "fail_on",
     )
     __slots__ = (*FIELDS, "_path_cache")
 
@@ -197,6 +202,11 @@ class Settings(_Record):
     #: the folder up to which a path outside ``cwd`` is shown relative to it (``../x.py``);
     #: None: such a path is shown in full
     display_root: Path | None
+    #: the least severity reported (``severity``, ``--severity``); None: every finding.
+    #: Not in the fingerprint: it filters the report, not what the rules find.
+    severity: str | None
+    #: the least severity that makes the run exit 1 (``fail-on``, ``--fail-on``); None: any finding
+    fail_on: str | None
     _path_cache: dict[str, tuple[str, ...]]  # path -> path_ignores(path); not a field
 
     def __init__(
@@ -218,6 +228,8 @@ class Settings(_Record):
         extends: tuple[Path, ...] = (),
         nested_configs: bool = True,
         display_root: Path | None = None,
+        severity: str | None = None,
+        fail_on: str | None = None,
     ) -> None:
         # Longer than a day (inf, 1e300) is no limit: the OS cannot wait that long in one call.
         if not 0 < file_timeout <= MAX_FILE_TIMEOUT:
@@ -240,6 +252,8 @@ class Settings(_Record):
             extends=extends,
             nested_configs=nested_configs,
             display_root=display_root,
+            severity=severity,
+            fail_on=fail_on,
             _path_cache={},
         )
 
