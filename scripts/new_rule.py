@@ -81,7 +81,7 @@ def catalog_entry(code: str, name: str, summary: str, api: list[str]) -> str:
       {first}()
     use_instead: |
       # TODO: the fix
-    hint: TODO - one sentence on what to do instead.
+    hint: TODO - one sentence on why it matters, then one on what to do instead.
     references:
       - TODO - a link to the documentation of {first.split(".")[0]} that shows the behaviour
 """
