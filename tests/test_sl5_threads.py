@@ -191,3 +191,50 @@ def test_an_anonymous_server_loop_is_stopped_by_nothing(tmp_path: Path) -> None:
     )
     (tmp_path / "metrics.py").write_text(source)
     assert check_json("metrics.py", cwd=tmp_path, select="SL501").triples == [("SL501", 15, 1)]
+
+
+def test_a_stop_only_in_a_branch_the_defaults_do_not_take_is_no_stop(tmp_path: Path) -> None:
+    # `if wait: t.join()` with `wait=False`: by default the thread is not joined (issue 21)
+    assert lint_fixture("sl5/opt_in_stops.py", tmp_path, "SL5") == [
+        ("SL501", 13, 9),  # wait=False
+        ("SL501", 20, 9),  # `if not background:` with background=True
+        ("SL501", 27, 9),  # `if timeout is not None:` with timeout=None
+        ("SL507", 34, 9),  # a process joined only when asked
+        ("SL504", 42, 21),  # an executor shut down only when close(wait=...) is given a true value
+    ]
+
+
+def test_the_message_names_the_parameter_a_caller_must_override(tmp_path: Path) -> None:
+    findings = {f["line"]: (f["message"], f["hint"]) for f in check_json_fixture(tmp_path, "sl5/opt_in_stops.py", "SL5")}
+    assert findings[13][0] == "thread running `_remove` is kept in `t` but joined only if a caller changes `wait`"
+    assert findings[13][1].startswith("The branch that stops it runs only when a caller overrides the default of `wait`")
+    assert findings[42][0] == "ThreadPoolExecutor held in `self.pool` is shut down only if a caller changes `wait`"
+
+
+def test_the_default_is_what_decides(tmp_path: Path) -> None:
+    found = lint_variant(tmp_path, "sl5/opt_in_stops.py", "upto, wait=False):\n    t", "upto, wait=True):\n    t", "SL5")
+    assert found == [("SL501", 20, 9), ("SL501", 27, 9), ("SL507", 34, 9), ("SL504", 42, 21)]
+
+
+def check_json_fixture(tmp_path: Path, fixture: str, select: str) -> list[dict]:
+    target = tmp_path / Path(fixture).name
+    target.write_text((FIXTURES / fixture).read_text())
+    return check_json(target.name, cwd=tmp_path, select=select).findings
+
+
+@pytest.mark.parametrize(
+    ("halt", "expected"),
+    [
+        ("        self.other.join()\n", [("SL501", 9, 23)]),  # another attribute also set to None first
+        ("        self.thread.join()\n", []),  # near miss: the thread's own attribute
+    ],
+)
+def test_names_set_to_none_are_not_one_object(tmp_path: Path, halt: str, expected: list) -> None:
+    # issue 21: `self.thread = None` and `self.other = None` made both one object, and joining one joined both
+    (tmp_path / "case.py").write_text(
+        "import threading\n\nclass Worker:\n    def __init__(self):\n        self.thread = None\n"
+        "        self.other = None\n\n    def start(self):\n        self.thread = threading.Thread(target=self.loop)\n"
+        "        self.thread.start()\n\n    def loop(self):\n        while True:\n            step()\n\n"
+        f"    def halt(self):\n{halt}"
+    )
+    assert check_json("case.py", cwd=tmp_path, select="SL5").triples == expected

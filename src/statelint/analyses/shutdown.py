@@ -89,6 +89,7 @@ class Event:
     call: Event | None = None  # arg: the call the value is passed to
     hard: bool = False  # exit: os._exit rather than an unwinding exit
     hooked: str = ""  # a reference registered as a hook (``atexit.register(pool.shutdown)``): its origin
+    opt_in: str = ""  # the parameter a caller must set for this to happen (``if wait: t.join()``)
 
 
 @dataclass(eq=False)
@@ -257,6 +258,11 @@ class ShutdownIndex:
         self.shutdown_funcs: set[Function] = set()
         self.lifespan_funcs: set[Function] = set()
         self.exit_funcs: set[Function] = set()  # atexit hooks: run when SystemExit unwinds
+        #: id of each node of a branch that runs only when a caller opts in (``if wait:`` with
+        #: ``wait=False``) -> the parameter: what is done there to an object is not done by default
+        self._opt_in: dict[int, str] = {}
+        #: operations of those branches, filed as :attr:`ops` are (a message may name them)
+        self.opt_in_ops: dict[str, list[Event]] = {}
 
     # -- feeding ---------------------------------------------------------------------
     def visit(self, node: cst.CSTNode) -> None:
@@ -288,7 +294,12 @@ class ShutdownIndex:
 
     def _op(self, kind: str, subject: cst.BaseExpression, node: cst.CSTNode, **kw: Any) -> None:
         base = self._filing_name(subject, self._where)
-        if base is not None:
+        if base is None:
+            return
+        parameter = self._opt_in.get(id(node))
+        if parameter is not None:  # done only when a caller asks for it: not an operation of the default path
+            self.opt_in_ops.setdefault(base, []).append(self._event(kind, node, subject=subject, opt_in=parameter, **kw))
+        else:
             self.ops.setdefault(base, []).append(self._event(kind, node, subject=subject, **kw))
 
     def _filing_name(self, subject: cst.BaseExpression, where: Where, depth: int = 0) -> str | None:
@@ -377,7 +388,8 @@ class ShutdownIndex:
             self._store(value.expression, "await", target)
         for call, container in _produced(value):
             self._store(call, "container" if container else "target", target)
-        if isinstance(value, (cst.Name, cst.Attribute, cst.Subscript)):
+        if isinstance(value, (cst.Name, cst.Attribute, cst.Subscript)) and literal(value) is ...:
+            # (``self._thread = None`` makes no alias: every name set to None would be one object)
             self.aliases.append(self._event("alias", node, subject=target, other=value))
         for each in self._targets(target):
             self._op("assign", each, node, other=value)
@@ -418,6 +430,57 @@ class ShutdownIndex:
         for target, iterated in pairs:
             loops.extend((name.value, iterated, self.ctx.scope, self._where) for name in assigned_names(target))
         return replace(self._where, loops=tuple(loops))
+
+    def _visit_If(self, node: cst.If) -> None:
+        """``if wait: t.join()`` where ``wait`` is a parameter that defaults to False: the branch runs
+        only when a caller opts in, so what it does to an object is not done by default."""
+        branch = self._opt_in_branch(node)
+        if branch is not None:
+            parameter = next(n.value for n in subtree(node.test) if isinstance(n, cst.Name) and n.value != "None")
+            self._opt_in.update((id(inner), parameter) for inner in subtree(branch))
+
+    def _opt_in_branch(self, node: cst.If) -> cst.CSTNode | None:
+        """The branch of ``node`` that the default values of the function's parameters do not take."""
+        taken = self._default_test(node.test)
+        if taken is False:
+            return node.body
+        if taken is True:
+            return node.orelse
+        return None
+
+    def _default_test(self, test: cst.BaseExpression) -> bool | None:
+        """Whether ``test`` holds when the enclosing function's parameter it tests keeps its default:
+        ``wait`` (``wait=False``), ``not wait``, ``timeout is None`` / ``is not None`` (``timeout=None``);
+        None when it tests anything else."""
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            inner = self._default_test(test.expression)
+            return None if inner is None else not inner
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            target = test.comparisons[0]
+            if not (isinstance(target.comparator, cst.Name) and target.comparator.value == "None"):
+                return None
+            default = self._parameter_default(test.left)
+            if default is ...:
+                return None
+            if isinstance(target.operator, cst.Is):
+                return default is None
+            if isinstance(target.operator, cst.IsNot):
+                return default is not None
+            return None
+        default = self._parameter_default(test)
+        return None if default is ... else bool(default)
+
+    def _parameter_default(self, expr: cst.BaseExpression) -> Any:
+        """The literal default of the parameter ``expr`` names (never rebound in its function); ``...`` otherwise."""
+        if not isinstance(expr, cst.Name) or self.ctx.scope.kind != "function":
+            return ...
+        bindings = self.ctx.resolver.lookup(expr.value, self.ctx.scope)
+        if len(bindings) != 1 or bindings[0].kind != "param" or bindings[0].scope is not self.ctx.scope:
+            return ...
+        param = bindings[0].node
+        if not isinstance(param, cst.Param) or param.default is None:
+            return ...
+        return literal(param.default)
 
     def _visit_While(self, node: cst.While) -> None:
         self._push(replace(self._where, in_while=True))
@@ -810,7 +873,7 @@ class ShutdownAwareRule(Rule):
     visit_FunctionDef = visit_Lambda = visit_ClassDef = visit_Yield = visit_Return = _visit
     visit_Await = visit_Expr = visit_Assign = visit_AnnAssign = visit_NamedExpr = visit_WithItem = _visit
     visit_For = visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = visit_While = _visit
-    visit_Finally = visit_ExceptHandler = visit_ExceptStarHandler = visit_Raise = visit_Call = _visit
+    visit_Finally = visit_ExceptHandler = visit_ExceptStarHandler = visit_Raise = visit_Call = visit_If = _visit
     leave_FunctionDef = leave_Lambda = leave_For = leave_ListComp = leave_SetComp = leave_GeneratorExp = _leave
     leave_DictComp = leave_While = leave_Finally = leave_ExceptHandler = leave_ExceptStarHandler = _leave
 

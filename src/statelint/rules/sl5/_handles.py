@@ -9,7 +9,7 @@ through another is still joined. This module holds no rule.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import libcst as cst
 
@@ -24,6 +24,8 @@ class Resource:
     storage: Storage | None  # None: passed on or returned (someone else manages it)
     key: str | None
     ops: list[Event]
+    #: operations done only when a caller opts in (``if wait: t.join()``, ``wait=False``): not done by default
+    opt_in_ops: list[Event] = field(default_factory=list)
 
     @property
     def escaped(self) -> bool:
@@ -50,6 +52,11 @@ class Resource:
             for op in self.ops
         )
 
+    def only_when(self, methods: Iterable[str]) -> str | None:
+        """The parameter a caller must set for a method of ``methods`` to be called (``wait`` in
+        ``if wait: t.join()``); None when no such call waits on an opt-in."""
+        return next((op.opt_in for op in self.opt_in_ops if op.kind in ("method", "ref") and op.name in methods), None)
+
     @property
     def polled(self) -> bool:
         """``while t.is_alive(): ...``: waited for until done."""
@@ -58,6 +65,12 @@ class Resource:
     @property
     def awaited(self) -> bool:
         return any(op.kind == "await" for op in self.ops)
+
+
+def opt_in_lead(parameter: str) -> str:
+    """What a hint says of a stop that only a caller overriding ``parameter``'s default gets."""
+    return (f"The branch that stops it runs only when a caller overrides the default of `{parameter}`: by default "
+            "nothing stops it, and no shutdown path tells it to")
 
 
 def _matches(key: str | None, group: set[str], base: str) -> bool:
@@ -116,6 +129,7 @@ class Lifecycles:
         storage = index.storage.get(id(call.node))
         key = None
         ops: list[Event] = []
+        opt_in: list[Event] = []
         # kept in a name, an attribute or a container (an awaited result too: ``nc = await nats.connect()``)
         if storage is not None and storage.scope is not None and storage.target is not None:
             key = index.key(storage.target, storage.scope, storage.where or call.where)
@@ -123,7 +137,8 @@ class Lifecycles:
             group = self.group(key)
             for base in {k.rsplit(":", 1)[-1] for k in group}:
                 ops.extend(op for op in index.ops.get(base, ()) if _matches(index.event_key(op), group, base))
-        return Resource(call, storage, key, ops)
+                opt_in.extend(op for op in index.opt_in_ops.get(base, ()) if _matches(index.event_key(op), group, base))
+        return Resource(call, storage, key, ops, opt_in)
 
     def describe(self, resource: Resource) -> str:
         """How a message names the handle: ``t``, ``self._thread``, ``the list threads``."""
@@ -134,4 +149,4 @@ class Lifecycles:
         return f"the container `{text}`" if storage.kind == "container" else f"`{text}`"
 
 
-__all__ = ["Lifecycles", "Resource"]
+__all__ = ["Lifecycles", "Resource", "opt_in_lead"]

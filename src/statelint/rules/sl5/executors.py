@@ -13,7 +13,7 @@ from typing import Any
 
 from statelint.analyses.shutdown import ShutdownAwareRule
 from statelint.engine.requirements import Requires
-from statelint.rules.sl5._handles import Lifecycles, Resource
+from statelint.rules.sl5._handles import Lifecycles, Resource, opt_in_lead
 
 
 class ExecutorNeverShutDown(ShutdownAwareRule):
@@ -34,9 +34,13 @@ class ExecutorNeverShutDown(ShutdownAwareRule):
                     continue
                 resource = lifecycles.resource(call)
                 if self.index.is_long_lived(resource.key) and not self._managed(resource, entry):
+                    stops = {method for stop in entry["stops"] for method in stop}
+                    parameter = resource.only_when(stops)
+                    never = "is never shut down" if parameter is None else f"is shut down only if a caller changes `{parameter}`"
                     self.report(
                         call.node,
-                        f"{entry['name']} held in {lifecycles.describe(resource)} is never shut down",
+                        f"{entry['name']} held in {lifecycles.describe(resource)} {never}",
+                        hint=self.hint(opt_in_lead(parameter)) if parameter is not None else None,
                     )
 
     def _managed(self, resource: Resource, entry: Mapping[str, Any]) -> bool:

@@ -29,7 +29,7 @@ from statelint.analyses.shutdown import (
     unwrap,
 )
 from statelint.engine.requirements import Requires
-from statelint.rules.sl5._handles import Lifecycles, Resource
+from statelint.rules.sl5._handles import Lifecycles, Resource, opt_in_lead
 
 _NOT_SIGNALS = frozenset({"self", "cls", "True", "False", "None"})
 
@@ -391,11 +391,13 @@ def _judge(worker: _Worker, handle: str) -> Verdict | None:
             name = again.name.value if isinstance(again, cst.FunctionDef) else "its callback"
             return Verdict("SL503", worker.node, f"threading.Timer reschedules `{name}` from inside it and nothing cancels it",
                            lead="It is a periodic job in a thread that no shutdown path can stop")
-        return Verdict("SL503", worker.node, f"threading.Timer{target} {started} never cancelled or joined")
+        never, lead = _never(resource, "cancelled or joined", ("cancel", "join"))
+        return Verdict("SL503", worker.node, f"threading.Timer{target} {started} {never}", lead=lead)
     if worker.kind == "process":
         if resource.uses(("join", "terminate", "kill")):
             return None
-        return Verdict("SL507", worker.node, f"process{target} {started} never joined or terminated")
+        never, lead = _never(resource, "joined or terminated", ("join", "terminate", "kill"))
+        return Verdict("SL507", worker.node, f"process{target} {started} {never}", lead=lead)
     raw = worker.kind == "raw_thread"  # never listed by threading.enumerate(): it cannot be joined
     if resource.uses(("join",)) or worker.signalled or (not raw and worker.listed_and_joined):
         return None
@@ -411,8 +413,21 @@ def _judge(worker: _Worker, handle: str) -> Verdict | None:
         return Verdict("SL501", worker.node, f"{thread}{target} cannot be joined, and nothing tells it to stop",
                        lead="The exit of the main thread cuts it off too")
     if handle:
-        return Verdict("SL501", worker.node, f"thread{target} is kept in {handle} but never joined or told to stop on shutdown")
+        never, lead = _never(resource, "joined", ("join",))
+        if lead is None:
+            return Verdict("SL501", worker.node, f"thread{target} is kept in {handle} but never joined or told to stop on shutdown")
+        return Verdict("SL501", worker.node, f"thread{target} is kept in {handle} but {never}", lead=lead)
     return Verdict("SL501", worker.node, f"thread{target} is started, its handle dropped, and never told to stop on shutdown")
+
+
+def _never(resource: Resource, done: str, methods: tuple[str, ...]) -> tuple[str, str | None]:
+    """``never joined``; or ``joined only if a caller changes `wait``` when the only join is in a branch
+    the parameters' defaults do not take, with what the hint adds about it."""
+    parameter = resource.only_when(methods)
+    if parameter is None:
+        return f"never {done}", None
+    return f"{done.split(' or ')[0]} only if a caller changes `{parameter}`", opt_in_lead(parameter)
+
 
 
 def _method_of(event: Event) -> str | None:
