@@ -19,7 +19,10 @@ from statelint.project.model import ProjectModel, not_deployed
 from statelint.project.summary import summarize
 from tests.helpers import check_json, copy_fixture, expectations, quads
 
-PROJECTS = ["factory_app", "limiter_settings", "namespace_app", "plugin_loader", "settings_app", "stop_signals", "wrapped_app"]
+PROJECTS = [
+    "factory_app", "lifecycle_hooks", "limiter_settings", "namespace_app", "plugin_loader", "settings_app", "stop_signals",
+    "wrapped_app",
+]
 
 
 @pytest.mark.parametrize("name", PROJECTS)
@@ -488,3 +491,22 @@ def test_fields_only_the_declarations_read_leave_the_model_as_it_was() -> None:
     assert (before.parameters, before.dynamic_decorators) != (declared_only.parameters, declared_only.dynamic_decorators)
     assert before.joins_as(declared_only)
     assert not before.joins_as(summary("STATE = {}\n@app.get('/x')\ndef other(request):\n    STATE['a'] = 1\n"))
+
+
+def test_a_stop_method_is_a_shutdown_path_by_what_calls_it_and_the_cache_follows_its_callers(tmp_path: Path) -> None:
+    """Forwarder.stop() is a shutdown path because the app's lifespan calls it after its yield; once
+    the lifespan no longer does (and only a request handler does), the cached result of workers.py
+    follows, though the file did not change (issue 21: a name alone is not a shutdown path)."""
+    project = copy_fixture("project/lifecycle_hooks", tmp_path)
+    assert [(f[0], f[1], f[2]) for f in quads(check_json(".", cwd=project, select="SL5"))] == [
+        ("hub/workers.py", "SL501", 46), ("hub/workers.py", "SL505", 59),
+    ]
+    app = project / "hub" / "app.py"
+    app.write_text(app.read_text().replace("    forwarder.stop()\n", "    app.state.forwarder = forwarder\n"))
+    assert [(f[0], f[1], f[2]) for f in quads(check_json(".", cwd=project, select="SL5"))] == [
+        ("hub/workers.py", "SL501", 14), ("hub/workers.py", "SL501", 46), ("hub/workers.py", "SL505", 59),
+    ]
+    app.write_text(app.read_text().replace("    tailer.stop()\n", "    tailer.stop()\n    app.state.forwarder.stop()\n"))
+    assert [(f[0], f[1], f[2]) for f in quads(check_json(".", cwd=project, select="SL5"))] == [
+        ("hub/workers.py", "SL501", 14), ("hub/workers.py", "SL501", 46), ("hub/workers.py", "SL505", 59),
+    ]

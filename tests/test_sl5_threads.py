@@ -238,3 +238,27 @@ def test_names_set_to_none_are_not_one_object(tmp_path: Path, halt: str, expecte
         f"    def halt(self):\n{halt}"
     )
     assert check_json("case.py", cwd=tmp_path, select="SL5").triples == expected
+
+
+def test_a_hook_name_is_a_shutdown_path_only_when_something_registered_calls_it(tmp_path: Path) -> None:
+    # issue 21: close_session() that only a request handler calls, a stop() nothing calls, an __exit__
+    # no with block runs are operations of an API; the same methods registered to run at shutdown
+    # (a shutdown event, atexit) or ended by a with block are shutdown paths
+    assert lint_fixture("sl5/lifecycle_names.py", tmp_path, "SL5") == [
+        ("SL505", 23, 9),  # a task created in close_session(), which a request handler calls
+        ("SL501", 41, 24),  # Poller.stop() clears its flag, but nothing calls it
+        ("SL501", 60, 9),  # Watcher.__exit__ sets the flag its worker reads, but no with block holds a Watcher
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "reported"),
+    [
+        ("atexit.register(pump.stop)", "pump.stop", ("SL501", 87, 24)),  # Pump.stop no longer registered
+        ("    with Scanner():\n", "    if Scanner():\n", ("SL501", 107, 9)),  # no with block ends a Scanner
+        ('@app.on_event("shutdown")', '@app.post("/flush")', ("SL505", 70, 9)),  # a request handler, not a hook
+    ],
+)
+def test_what_makes_a_hook_name_a_shutdown_path(tmp_path: Path, old: str, new: str, reported: tuple) -> None:
+    found = lint_variant(tmp_path, "sl5/lifecycle_names.py", old, new, "SL5")
+    assert found == sorted([("SL505", 23, 9), ("SL501", 41, 24), ("SL501", 60, 9), reported], key=lambda f: f[1])

@@ -15,8 +15,9 @@ these rules need:
 * the **shutdown paths**: ``atexit`` hooks, signal handlers, FastAPI/Starlette shutdown
   events and lifespans (the code after ``yield``), aiohttp ``on_shutdown``/``on_cleanup``/
   ``cleanup_ctx``, ``finally`` blocks and ``except KeyboardInterrupt/SystemExit`` handlers,
-  lifecycle methods (``stop``, ``close``, ``__exit__`` ...) and every function of the
-  module they call.
+  functions named like lifecycle hooks (``stop``, ``close``, ``__exit__`` ...) that something
+  calls as the process stops or a ``with`` block ends (the project model says which: a name
+  alone is no shutdown path), and every function of the module they call.
 
 Objects are identified by *keys*: ``n:<scope>:<name>`` for a variable (so two locals
 named ``t`` in two functions differ), ``s:<class>:<attr>`` for ``self.attr`` and class
@@ -256,6 +257,9 @@ class ShutdownIndex:
         self._keys: dict[int, str | None] = {}
         self._callees: dict[int, list[Function]] = {}
         self.shutdown_funcs: set[Function] = set()
+        #: functions named like lifecycle hooks (``stop``, ``close``, ``__exit__``) -> their qualified
+        #: names: shutdown paths only when something registered to run at shutdown may call them
+        self.lifecycle_funcs: dict[cst.FunctionDef, str] = {}
         self.lifespan_funcs: set[Function] = set()
         self.exit_funcs: set[Function] = set()  # atexit hooks: run when SystemExit unwinds
         #: id of each node of a branch that runs only when a caller opts in (``if wait:`` with
@@ -326,7 +330,7 @@ class ShutdownIndex:
         if scope.kind == "class":
             self.method_class[node] = scope
         if self.lifecycle.match(node.name.value):
-            self.shutdown_funcs.add(node)
+            self.lifecycle_funcs[node] = qualname
         for decorator in node.decorators:
             self._decorator(decorator.decorator, node)
         self._enter(node)
@@ -655,6 +659,7 @@ class ShutdownIndex:
         self._finished = True
         stop_signals = set(self.knowledge["stop_signals"])
         seeds: set[Function] = set(self.shutdown_funcs)
+        seeds.update(func for func, qualname in self.lifecycle_funcs.items() if self._stops(func, qualname))
         for hook in self.hooks:
             if hook.signals is not None and not hook.signals & stop_signals:
                 continue
@@ -672,6 +677,17 @@ class ShutdownIndex:
                 seeds.update(self.callees(event))
         self.shutdown_funcs = self.closure(seeds)
         self.exit_funcs = self.closure(self.exit_funcs)
+
+    def _stops(self, func: cst.FunctionDef, qualname: str) -> bool:
+        """Whether a function named like a lifecycle hook is a shutdown path by what calls it, not by its
+        name: ``__exit__``/``__aexit__`` of an object some ``with`` block holds; any other when the project
+        model shows it may run as the process stops (see :meth:`ModuleView.stops_the_process`). A
+        ``close_session()`` only request handlers call, or a ``stop()`` nothing calls, is not one. (A
+        hook registered in this module is a seed whatever its name, and so is what it calls.)"""
+        project = self.ctx.project
+        if func.name.value in ("__exit__", "__aexit__"):
+            return project.is_called(qualname)
+        return project.stops_the_process(qualname)
 
     def _synthetic_ref(self, hook: Hook) -> None:
         """``atexit.register(pool.shutdown)``: a reference run at shutdown, on ``pool``."""

@@ -80,7 +80,7 @@ class ProjectModel:
         self.watched: frozenset[str] = frozenset()
         self._expanded: dict[str, frozenset[str]] = {}
         self._called: dict[str, tuple[str, ...]] = {}
-        self._by_module: dict[str, list[str]] = {}  # module -> its functions with a known context
+        self._by_module: dict[str, list[str]] = {}  # module -> its functions with a known context or an unknown caller
         self._digests: dict[str, str] = {}  # definition -> digest of it and all it expands through
         self._deps: dict[str, frozenset[str]] = {}  # definition -> the definitions it expands through
         self._memo: dict[tuple[str, str, Any], str | None] = {}  # contexts of (kind, api or decorator, literal)
@@ -113,7 +113,7 @@ class ProjectModel:
             for call in calls
             if model.module_of(call.split("(", 1)[0]) is not None
         )
-        for function in model.contexts:
+        for function in sorted(set(model.contexts) | model._unknown_callers):
             module = model.module_of(function)
             if module is not None and model.kinds.get(function) == "function":
                 model._by_module.setdefault(module, []).append(function)
@@ -283,6 +283,22 @@ class ProjectModel:
     def context(self, function: str) -> frozenset[str]:
         """The contexts ``function`` runs in; empty when unknown."""
         return self.contexts.get(function, frozenset())
+
+    def stops_the_process(self, function: str) -> bool:
+        """Whether ``function``, named like a lifecycle hook (``stop``, ``close_session``), may run when
+        the process stops, from what calls it: something registered to run at shutdown (a signal or exit
+        handler), a caller the model cannot place (a lifespan handed to a framework, an API the catalog
+        does not know), or startup code (a ``main`` may stop what it started once its server returns).
+        Not when only request handlers or background work call it, nor when nothing calls it: such a
+        method is an operation of an API, not a shutdown path (issue 21)."""
+        found = self.contexts.get(function, frozenset())
+        if SHUTDOWN in found or STARTUP in found or function in self._unknown_callers:
+            return True
+        return False
+
+    def is_called(self, function: str) -> bool:
+        """Whether anything the model sees calls ``function`` (a ``with`` block its ``__exit__``)."""
+        return bool(self.contexts.get(function)) or function in self._unknown_callers
 
     def is_lifecycle(self, function: str) -> bool:
         """Whether every known caller of ``function`` runs at startup or shutdown (and some does)."""
@@ -549,7 +565,8 @@ class ProjectModel:
             return ModuleView(None, module, True, "")
         deployed = self.deployed.get(module, True)
         contexts = sorted(
-            (name, sorted(self.contexts[name]), name in self._unknown_callers) for name in self._by_module.get(module, ())
+            (name, sorted(self.contexts.get(name, ())), name in self._unknown_callers)
+            for name in self._by_module.get(module, ())
         )
         mentioned = sorted(_mentioned(summary))
         digest = blake2b(digest_size=16)
@@ -780,6 +797,15 @@ class ModuleView:
     def is_lifecycle(self, function: str) -> bool:
         """Whether the model knows ``function`` runs only at startup or shutdown (its writes are configuration)."""
         return self.model is not None and self.model.is_lifecycle(function)
+
+    def stops_the_process(self, function: str) -> bool:
+        """Whether a function named like a lifecycle hook may run as the process stops (see
+        :meth:`ProjectModel.stops_the_process`); True without a model, where the name is all there is."""
+        return self.model is None or self.model.stops_the_process(function)
+
+    def is_called(self, function: str) -> bool:
+        """Whether anything the model sees calls ``function``; True without a model."""
+        return self.model is None or self.model.is_called(function)
 
     def shutdown_calls(self) -> frozenset[str]:
         """What code on a shutdown path anywhere in the project calls on project objects (``svc.state.STOP.set``)."""

@@ -79,7 +79,8 @@ class Summary:
         self.values = values if values is not None else {}
         #: qualified name -> a literal value (str, int, float, bool or None) it is assigned
         self.literals = literals if literals is not None else {}
-        #: caller (a function, MODULE or MAIN) -> the qualified names it calls
+        #: caller (a function, MODULE or MAIN) -> the qualified names it calls (a ``with`` block calls
+        #: its object's ``__exit__``, an ``async with`` its ``__aexit__``)
         self.calls = calls if calls is not None else {}
         #: caller -> [api, callback, first literal argument or None]: a function passed to a call
         self.callbacks = callbacks if callbacks is not None else {}
@@ -239,7 +240,12 @@ class _Summarizer:
                 for name in bound_names(node.target):
                     scope.bind(name, ("unknown",))
             elif isinstance(node, (ast.With, ast.AsyncWith)):
+                exit_method = "__aexit__" if isinstance(node, ast.AsyncWith) else "__exit__"
                 for item in node.items:
+                    # the block ends in the object's __exit__: a call of it, from here (a hook of the
+                    # object's own that only a with runs is called by what runs the with)
+                    leaving = ast.Attribute(value=item.context_expr, attr=exit_method, ctx=ast.Load())
+                    self.pending.append((caller, "exit", leaving, scope, None))
                     if item.optional_vars is not None:
                         # as the rules' resolver binds them: every name of ``as (a, b)`` to the context expression
                         for name in bound_names(item.optional_vars):
@@ -495,6 +501,10 @@ class _Summarizer:
                     _add(summary.calls, where, name)
                 if not names and isinstance(expr, ast.Attribute):
                     _add(summary.dynamic, where, expr.attr)
+            elif kind == "exit":
+                for name in names:
+                    if not name.startswith("builtins."):
+                        _add(summary.calls, where, name)
             elif kind == "callback":
                 callbacks = sorted(n for n in self.resolve(expr, scope, 0, shallow=True) if not n.startswith("builtins."))
                 if callbacks:

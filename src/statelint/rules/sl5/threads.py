@@ -337,7 +337,8 @@ def _signalled_elsewhere(index: ShutdownIndex, actions: set[str]) -> set[str]:
     found = set()
     for call in index.ctx.project.shutdown_calls():
         receiver, _, action = call.rpartition(".")
-        if action in actions and receiver:
+        # (a stop of what a call returns, ``conn = connect(); conn.close()``, is of an object of its own)
+        if action in actions and receiver and not receiver.endswith("()"):
             found.add(receiver.removesuffix("()").rsplit(".", 1)[-1].lstrip("_"))
     return found
 
