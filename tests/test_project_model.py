@@ -20,8 +20,8 @@ from statelint.project.summary import summarize
 from tests.helpers import check_json, copy_fixture, expectations, quads
 
 PROJECTS = [
-    "factory_app", "lifecycle_hooks", "limiter_settings", "namespace_app", "plugin_loader", "settings_app", "stop_signals",
-    "wrapped_app",
+    "factory_app", "lifecycle_hooks", "limiter_settings", "namespace_app", "once_init", "plugin_loader", "settings_app",
+    "stop_signals", "wrapped_app",
 ]
 
 

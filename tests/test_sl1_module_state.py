@@ -328,6 +328,21 @@ def test_cross_module_needs_the_defining_module(tmp_path: Path) -> None:
             "    await EVENTS.get()\n    return SIZES[i]\n",
             [],
         ),
+        # a function called only in a one-time initialisation (`if _app is None: ...; _app = ...`) runs once
+        # per process, whoever runs the guard (here a request handler): its writes are configuration
+        (
+            "from flask import Flask\napp = Flask(__name__)\n_app = None\nHOOKS = {}\ndef install():\n"
+            "    HOOKS['csv'] = 'export.csv'\n@app.get('/')\ndef index():\n    global _app\n    if _app is None:\n"
+            "        install()\n        _app = object()\n    return 'ok'\n",
+            [],
+        ),
+        # ... near miss: a guard whose block never sets `_app` runs at every request while it is unset
+        (
+            "from flask import Flask\napp = Flask(__name__)\n_app = None\nHOOKS = {}\ndef install():\n"
+            "    HOOKS['csv'] = 'export.csv'\n@app.get('/')\ndef index():\n    global _app\n    if _app is None:\n"
+            "        install()\n    return 'ok'\n",
+            [("SL101", 4, 1)],
+        ),
         # a pure "still unset" guard is a one-time init
         ("_data = None\ndef data():\n    global _data\n    if _data is None:\n        _data = fetch()\n    return _data\n", []),
     ],

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from statelint.project.summary import MAIN, MODULE
+from statelint.project.summary import MAIN, MODULE, ONCE
 from statelint.urlpaths import health_path, name_tokens
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def _inside(callers: Iterable[str], functions: list[str]) -> Iterator[str]:
         outer, found, _ = function.rpartition(".<locals>.")
         around.update((outer,) if found else (MODULE, MAIN))
     prefixes = tuple(f"{function}.<locals>." for function in functions)
-    inside = set(functions)
+    inside = set(functions) | {f"{function}{ONCE}" for function in functions}  # its one-time initialisation
     for caller in callers:
         if caller in inside or caller in around or caller.startswith(prefixes):
             yield caller

@@ -28,8 +28,40 @@ def lazily_set(body: list[ast.stmt], names: set[str]) -> dict[int, frozenset[str
     lazy: dict[int, frozenset[str]] = {}
     for name in names:
         for statement in _guarded(body, name, False):
-            lazy[statement] = lazy.get(statement, frozenset()) | {name}
+            lazy[id(statement)] = lazy.get(id(statement), frozenset()) | {name}
     return lazy
+
+
+def run_once(body: list[ast.stmt], names: set[str]) -> set[int]:
+    """Ids of the statements that run once per process: those that run only while a global of
+    ``names`` is unset, in a guard that sets it (``if _app is None: _app = make(); setup_plugins()``).
+    A guard that never sets its global runs at every call while it stays unset."""
+    once: set[int] = set()
+    for name in names:
+        guarded = list(_guarded(body, name, False))
+        if any(_assigns(statement, name) for statement in guarded):
+            once.update(id(statement) for statement in guarded)
+    return once
+
+
+def _assigns(statement: ast.stmt, name: str) -> bool:
+    """Whether ``statement`` binds ``name`` (``name = ...``, ``a, name = ...``, ``name: T = ...``)."""
+    if isinstance(statement, ast.Assign):
+        targets = statement.targets
+    elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+        targets = [statement.target]
+    else:
+        return False
+    pending = list(targets)
+    while pending:
+        target = pending.pop()
+        if isinstance(target, ast.Name) and target.id == name:
+            return True
+        if isinstance(target, (ast.Tuple, ast.List)):
+            pending.extend(target.elts)
+        elif isinstance(target, ast.Starred):
+            pending.append(target.value)
+    return False
 
 
 def scope_statements(body: list[ast.stmt]) -> Iterator[ast.AST]:
@@ -48,12 +80,12 @@ def scope_statements(body: list[ast.stmt]) -> Iterator[ast.AST]:
                 pending.extend(reversed(inner))
 
 
-def _guarded(statements: list[ast.stmt], name: str, inside: bool) -> Iterator[int]:
-    """Ids of the statements that run only while ``name`` is unset: ``if name is None: ...``, or
-    after ``if name is not None: return name``."""
+def _guarded(statements: list[ast.stmt], name: str, inside: bool) -> Iterator[ast.stmt]:
+    """The statements that run only while ``name`` is unset: ``if name is None: ...``, or after
+    ``if name is not None: return name``."""
     for statement in statements:
         if inside:
-            yield id(statement)
+            yield statement
         if isinstance(statement, ast.If):
             check = _none_check(statement.test, name)
             yield from _guarded(statement.body, name, inside or check is True)

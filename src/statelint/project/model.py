@@ -10,7 +10,8 @@ It answers the two questions a rule cannot answer from one file:
 * **When does a function run?** :meth:`ProjectModel.context` is its *run context*, from
   the project's call graph: ``request`` (reachable from a framework handler),
   ``background`` (a thread, timer or scheduler target), ``startup`` (module import,
-  ``__main__``, app factories, startup hooks), ``shutdown`` (signal and exit handlers),
+  ``__main__``, app factories, startup hooks, the one-time initialisation of a lazy global:
+  ``if _app is None: _app = make(); setup_plugins()``), ``shutdown`` (signal and exit handlers),
   or none of them: *unknown* (no caller the model can see). The roots are catalog data
   (``rules/sl0.yaml``, ``knowledge.contexts``).
 
@@ -30,7 +31,7 @@ from typing import Any
 
 from statelint.digests import blake2b
 from statelint.model import Related
-from statelint.project.summary import MAIN, MODULE, Summary
+from statelint.project.summary import MAIN, MODULE, ONCE, Summary
 
 REQUEST = "request"
 BACKGROUND = "background"
@@ -324,6 +325,8 @@ class ProjectModel:
                 continue  # tests and scripts call what they like: it says nothing of the service
             for caller, callees in summary.calls.items():
                 source = self._caller(module, caller)
+                if caller.endswith(ONCE):  # a one-time initialisation: once per process, whoever runs it
+                    root(source, STARTUP, f"one-time init in {_short(caller.removesuffix(ONCE))}()")
                 for callee in callees:
                     reached = self.functions_called(callee)
                     for function in reached:

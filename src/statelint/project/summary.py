@@ -20,11 +20,14 @@ import ast
 import builtins
 from typing import Any
 
-from statelint.project.guards import declared_globals, lazily_set
+from statelint.project.guards import declared_globals, lazily_set, run_once
 from statelint.project.syntax import bound_names, walk
 
 MODULE = "<module>"  #: the caller of code that runs while the module is imported
 MAIN = "<main>"  #: the caller of code under ``if __name__ == "__main__":``
+#: appended to a function's name, the caller of the calls in its one-time initialisation (``if _app is
+#: None: _app = make(); setup_plugins()``): they run once per process, whenever the function runs
+ONCE = ".<once>"
 
 _BUILTINS = frozenset(dir(builtins))
 _REFERENCES = (ast.Name, ast.Attribute)  # arguments that may name a function passed as a callback
@@ -155,7 +158,7 @@ class Summary:
 class _Scope:
     """A module, class or function scope: its bindings and how qualified names are built in it."""
 
-    __slots__ = ("kind", "prefix", "parent", "names", "global_names", "bases", "lazy")
+    __slots__ = ("kind", "prefix", "parent", "names", "global_names", "bases", "lazy", "once")
 
     def __init__(self, kind: str, prefix: str, parent: _Scope | None) -> None:
         self.kind = kind
@@ -168,6 +171,8 @@ class _Scope:
         self.bases: list[ast.expr] = []  # a class scope: its base expressions (what ``super()`` is)
         #: a function scope: id of a statement -> the globals it sets only while unset (:mod:`.guards`)
         self.lazy: dict[int, frozenset[str]] = {}
+        #: a function scope: ids of the statements of its one-time initialisations (:func:`.guards.run_once`)
+        self.once: set[int] = set()
 
     def child_prefix(self, name: str) -> str:
         return f"{self.prefix}.<locals>.{name}" if self.kind == "function" else f"{self.prefix}.{name}"
@@ -230,6 +235,8 @@ class _Summarizer:
             self.block(node.body, scope, MAIN)
             self.block(node.orelse, scope, caller)
         else:
+            # the calls of a one-time initialisation run once per process: a caller of their own
+            calls = f"{caller}{ONCE}" if id(node) in scope.once else caller
             if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Delete)):
                 self.record_writes(node, scope, caller)
             if isinstance(node, (ast.Assign, ast.AnnAssign)):
@@ -245,7 +252,7 @@ class _Summarizer:
                     # the block ends in the object's __exit__: a call of it, from here (a hook of the
                     # object's own that only a with runs is called by what runs the with)
                     leaving = ast.Attribute(value=item.context_expr, attr=exit_method, ctx=ast.Load())
-                    self.pending.append((caller, "exit", leaving, scope, None))
+                    self.pending.append((calls, "exit", leaving, scope, None))
                     if item.optional_vars is not None:
                         # as the rules' resolver binds them: every name of ``as (a, b)`` to the context expression
                         for name in bound_names(item.optional_vars):
@@ -264,13 +271,13 @@ class _Summarizer:
             for name in _EXPRESSION_FIELDS.get(type(node), ()):
                 value = getattr(node, name, None)
                 if isinstance(value, ast.expr):
-                    self.expressions(value, scope, caller)
+                    self.expressions(value, scope, caller, calls=calls)
                 elif isinstance(value, list):
                     for item in value:
                         if isinstance(item, ast.expr):
-                            self.expressions(item, scope, caller)
+                            self.expressions(item, scope, caller, calls=calls)
                         elif isinstance(item, ast.withitem):
-                            self.expressions(item.context_expr, scope, caller)
+                            self.expressions(item.context_expr, scope, caller, calls=calls)
             for name in ("body", "orelse", "finalbody"):
                 inner = getattr(node, name, None)
                 if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
@@ -339,6 +346,7 @@ class _Summarizer:
         declared = declared_globals(node.body)
         if declared:
             inner.lazy = lazily_set(node.body, declared)
+            inner.once = run_once(node.body, declared)
         self.block(node.body, inner, qualname)
 
     def klass(self, node: ast.ClassDef, scope: _Scope, caller: str) -> None:
@@ -397,9 +405,11 @@ class _Summarizer:
             return False
         return any(binding[0] == "instance" for binding in self.lookup(node.id, scope))
 
-    def expressions(self, node: ast.expr, scope: _Scope, caller: str, skip_top: bool = False) -> None:
-        """Record the calls in an expression (lambdas and comprehensions run where it does)."""
+    def expressions(self, node: ast.expr, scope: _Scope, caller: str, skip_top: bool = False, calls: str = "") -> None:
+        """Record the calls in an expression (lambdas and comprehensions run where it does); ``calls``:
+        the caller they are recorded for, when not ``caller`` (a one-time initialisation's, :data:`ONCE`)."""
         pending = self.pending
+        calls = calls or caller
         nodes = walk(node)
         in_lambda = _lambda_bodies(nodes)
         for current in nodes:
@@ -408,10 +418,10 @@ class _Summarizer:
                 if skip_top and current is node:
                     continue
                 func = current.func  # type: ignore[attr-defined]
-                pending.append((caller, "call", func, scope, None))
+                pending.append((calls, "call", func, scope, None))
                 for argument in (*current.args, *(k.value for k in current.keywords)):  # type: ignore[attr-defined]
                     if argument.__class__ in _REFERENCES:
-                        pending.append((caller, "callback", argument, scope, (func, _first_literal(current))))
+                        pending.append((calls, "callback", argument, scope, (func, _first_literal(current))))
                 params = in_lambda.get(id(current))
                 if params is None:
                     self.record_call_writes(current, scope, caller, frozenset())  # type: ignore[arg-type]
