@@ -134,3 +134,23 @@ def test_a_configuration_error_exits_2(project: Path) -> None:
     code, out, err = show(project, str(project / "svc"))
     assert (code, out) == (2, "")
     assert err == f"statelint: error: {project / 'pyproject.toml'}: tool.statelint.select: expected a list of strings\n"
+
+
+def test_a_vendored_copy_is_not_deployed_code(tmp_path: Path) -> None:
+    """A module whose header says it is a copy of another project's library (issue 21)."""
+    package = tmp_path / "svc" / "web"
+    package.mkdir(parents=True)
+    (tmp_path / "svc" / "__init__.py").write_text('__author__ = "Shop Team"\n')
+    (package / "__init__.py").write_text("")
+    header = '"""Bottle is a micro-framework."""\n__author__ = "Marcel Hellkamp"\n__version__ = "0.12"\n__license__ = "MIT"\n'
+    (package / "bottle.py").write_text(header)
+    (package / "views.py").write_text(header.replace("Bottle is", "views of").replace("Marcel Hellkamp", "Shop Team"))
+    (package / "own.py").write_text(header.replace("Bottle is", "own is").replace("Marcel Hellkamp", "Shop Team"))
+    lines = run_cli("check", "--show-settings", "svc/web/bottle.py", cwd=tmp_path).stdout.splitlines()
+    assert "  deployed:           no (a copy of the library Bottle: its header says so)" in lines
+    described = json.loads(run_cli("check", "--show-settings", "--output-format", "json", "svc/web/bottle.py", cwd=tmp_path).stdout)
+    assert (described["vendored"], described["not_deployed_match"]) == ("Bottle", None)
+    for own in ("svc/web/views.py", "svc/web/own.py"):  # its docstring does not start with its name / the package's author
+        assert "  deployed:           yes" in run_cli("check", "--show-settings", own, cwd=tmp_path).stdout.splitlines()
+    (tmp_path / "pyproject.toml").write_text("[tool.statelint]\nnot-deployed = []\n")
+    assert "  deployed:           yes" in run_cli("check", "--show-settings", "svc/web/bottle.py", cwd=tmp_path).stdout.splitlines()

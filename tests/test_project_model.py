@@ -21,7 +21,7 @@ from tests.helpers import check_json, copy_fixture, expectations, quads
 
 PROJECTS = [
     "factory_app", "lifecycle_hooks", "limiter_settings", "namespace_app", "once_init", "plugin_loader", "settings_app",
-    "stop_signals", "wrapped_app",
+    "stop_signals", "vendored_copy", "wrapped_app",
 ]
 
 
@@ -63,6 +63,35 @@ def test_not_deployed_code_is_reported_when_the_setting_is_emptied(tmp_path: Pat
     assert ("tests/test_views.py", "SL101", 3, 1) in quads(check_json(".", cwd=project))
 
 
+def test_a_vendored_copy_is_reported_when_the_setting_is_emptied(tmp_path: Path) -> None:
+    """bottle.py's header says it is a copy of Bottle: not deployed code, as a vendor/ folder is,
+    until ``not-deployed = []`` asks for everything (issue 21)."""
+    project = copy_fixture("project/vendored_copy", tmp_path)
+    assert not [f for f in quads(check_json(".", cwd=project)) if f[0] == "svc/web/bottle.py"]
+    (project / "pyproject.toml").write_text("[tool.statelint]\nnot-deployed = []\n")
+    assert ("svc/web/bottle.py", "SL101", 12, 1) in quads(check_json(".", cwd=project))
+
+
+@pytest.mark.parametrize(
+    ("header", "vendored"),
+    [
+        ('"""Bottle is a micro-framework."""\n__author__ = "M"\n__version__ = "1"\n__license__ = "MIT"\n', "Bottle"),
+        ('"""\n  bottle: a micro-framework."""\n__author__ = "M"\n__version__ = "1"\n__license__ = "MIT"\n', "bottle"),
+        # near misses: a header name missing or not a string, the docstring not starting with the file's
+        # name, or no docstring
+        ('"""Bottle is a micro-framework."""\n__author__ = "M"\n__version__ = "1"\n', ""),
+        ('"""Bottle is a micro-framework."""\n__author__ = "M"\n__version__ = (1, 0)\n__license__ = "MIT"\n', ""),
+        ('"""A copy of Bottle."""\n__author__ = "M"\n__version__ = "1"\n__license__ = "MIT"\n', ""),
+        ('__author__ = "M"\n__version__ = "1"\n__license__ = "MIT"\n', ""),
+    ],
+)
+def test_the_header_of_a_single_file_copy_of_a_library(header: str, vendored: str) -> None:
+    assert summarize(ast.parse(header), "svc.web.bottle").vendored == vendored
+    assert summarize(ast.parse(header), "bottle").vendored == ""  # not inside another project's package
+    assert summarize(ast.parse(header), "bottle.web.bottle").vendored == ""  # the project's own name
+    assert summarize(ast.parse(header), "svc.bottle", is_package=True).vendored == ""  # a package's __init__
+
+
 @pytest.mark.parametrize(
     ("path", "expected"),
     [
@@ -77,6 +106,12 @@ def test_not_deployed_code_is_reported_when_the_setting_is_emptied(tmp_path: Pat
         ("app/contests/views.py", False),
         ("app/testing_utils.py", False),  # a file name is matched whole, not by prefix
         ("contest.py", False),
+        ("svc/vendor/six.py", True),  # copies of other projects' code
+        ("svc/_vendor/six.py", True),
+        ("thirdparty/bottle.py", True),
+        ("src/extern/bottle.py", True),
+        ("svc/externals.py", False),
+        ("svc/external/api.py", False),
     ],
 )
 def test_not_deployed_patterns(path: str, expected: bool) -> None:

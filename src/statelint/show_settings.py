@@ -54,6 +54,7 @@ def describe(path: Path, settings: Settings, catalog: Catalog, cwd: Path, cache_
         "respect_gitignore": settings.respect_gitignore,
         "not_deployed": list(settings.not_deployed),
         "not_deployed_match": _not_deployed_match(relative, settings.not_deployed),
+        "vendored": _vendored(path) if settings.not_deployed else None,
         "file_timeout": settings.file_timeout,
         "severity": settings.severity,
         "fail_on": settings.fail_on,
@@ -84,6 +85,44 @@ def _not_deployed_match(relative: str, patterns: tuple[str, ...]) -> str | None:
     return next((pattern for pattern in patterns if not_deployed(relative, (pattern,))), None)
 
 
+def _vendored(path: Path) -> str | None:
+    """The library a Python file is a single-file copy of, as its header names it (see
+    :mod:`statelint.project.vendored`); None for any other path, or a file that cannot be read."""
+    import ast
+
+    from statelint.engine.analyze import _module_name, package_chain
+    from statelint.project.vendored import header_library, vendored
+
+    if path.suffix not in (".py", ".pyi") or not path.is_file():
+        return None
+    try:
+        tree = ast.parse(path.read_bytes())
+        chain = package_chain(str(path.parent))
+        module, is_package = _module_name(path.name, chain)
+        library = header_library(tree, module, is_package)
+        if not library:
+            return None
+        top_init = path.parent.joinpath(*[".."] * (len(chain) - 1), "__init__.py")
+        literals = {
+            f"{module.split('.', 1)[0]}.__author__": _author(ast.parse(top_init.read_bytes())) if top_init.is_file() else None,
+            f"{module}.__author__": _author(tree),
+        }
+    except (OSError, SyntaxError, ValueError):
+        return None
+    return library if vendored(module, library, {k: v for k, v in literals.items() if v is not None}) else None
+
+
+def _author(tree: Any) -> str | None:
+    """The string a module binds ``__author__`` to at its top, if any."""
+    import ast
+
+    for statement in tree.body:
+        if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Constant):
+            if any(isinstance(t, ast.Name) and t.id == "__author__" for t in statement.targets):
+                return str(statement.value.value)
+    return None
+
+
 def render_json(described: dict[str, Any]) -> str:
     return json.dumps(described, indent=2, ensure_ascii=False) + "\n"
 
@@ -104,7 +143,7 @@ def render_text(described: dict[str, Any]) -> str:
         ("excluded", "yes" if described["excluded"] else "no"),
         ("respect-gitignore", _value(described["respect_gitignore"])),
         ("not-deployed", _value(described["not_deployed"])),
-        ("deployed", f"no (not-deployed pattern {_value(described['not_deployed_match'])})" if described["not_deployed_match"] else "yes"),
+        ("deployed", _deployed_text(described)),
         ("file-timeout", f"{described['file_timeout']:g} seconds" if described["file_timeout"] else "no limit"),
         ("severity", _value(described["severity"]) if described["severity"] else "none (every finding is reported)"),
         ("fail-on", _value(described["fail_on"]) if described["fail_on"] else "none (any finding fails the run)"),
@@ -116,6 +155,14 @@ def render_text(described: dict[str, Any]) -> str:
     for code, values in described["options"].items():
         lines += [f"    {code}.{name} = {_value(value)}" for name, value in values.items()]
     return "\n".join(lines) + "\n"
+
+
+def _deployed_text(described: dict[str, Any]) -> str:
+    if described["not_deployed_match"]:
+        return f"no (not-deployed pattern {_value(described['not_deployed_match'])})"
+    if described["vendored"]:
+        return f"no (a copy of the library {described['vendored']}: its header says so)"
+    return "yes"
 
 
 def _override_text(entry: dict[str, Any]) -> str:

@@ -62,6 +62,8 @@ DEFAULT_NOT_DEPLOYED = (
     "vendored",
     "_vendor",
     "third_party",
+    "thirdparty",
+    "extern",
 )
 
 #: Seconds; a longer per-file time limit means none (see ``Settings.file_timeout``).

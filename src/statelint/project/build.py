@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +33,7 @@ from statelint.engine.gc_pause import no_collection
 from statelint.engine.source import SourceError, decode_python, read_bytes
 from statelint.project.model import ModuleView, ProjectModel, watched_heads
 from statelint.project.summary import Summary, summarize
+from statelint.project.vendored import vendored
 
 if TYPE_CHECKING:
     from statelint.engine.analyze import Plan
@@ -355,7 +356,22 @@ def join(files: list[_File], summaries: dict[str, Summary], plan: Plan) -> Proje
     catalog = plan.catalog
     knowledge = catalog.families["SL0"].knowledge.get("contexts", {}) if "SL0" in catalog.families else {}
     watched = watched_heads(family.knowledge for code, family in catalog.families.items() if code != "SL0")
-    return ProjectModel.build(((summaries[f.real], f.deployed, f.target.display) for f in ordered), knowledge, watched)
+    return ProjectModel.build(((summaries[f.real], _deployed(f, summaries, plan), f.target.display) for f in ordered), knowledge, watched)
+
+
+def _deployed(file: _File, summaries: Mapping[str, Summary], plan: Plan) -> bool:
+    """Whether the file is deployed code: no ``not-deployed`` pattern matches it, and its header does
+    not say it is a copy of another project's library (:mod:`statelint.project.vendored`), unless
+    ``not-deployed = []`` asks for every file to be reported."""
+    summary = summaries[file.real]
+    if not file.deployed or not summary.vendored or not plan.settings.not_deployed:
+        return file.deployed
+    literals: dict[str, object] = {}
+    top = summary.module.split(".", 1)[0]
+    for other in summaries.values():
+        if other.module in (top, summary.module):
+            literals.update(other.literals)
+    return not vendored(summary.module, summary.vendored, literals)
 
 
 class StoredModel:

@@ -22,6 +22,7 @@ from typing import Any
 
 from statelint.project.guards import declared_globals, lazily_set, run_once
 from statelint.project.syntax import bound_names, walk
+from statelint.project.vendored import header_library
 
 MODULE = "<module>"  #: the caller of code that runs while the module is imported
 MAIN = "<main>"  #: the caller of code under ``if __name__ == "__main__":``
@@ -47,7 +48,7 @@ class Summary:
 
     FIELDS = (
         "module", "is_package", "kinds", "values", "literals", "calls", "callbacks", "decorators", "methods",
-        "dynamic", "loops", "containers", "imports", "writes", "parameters", "dynamic_decorators",
+        "dynamic", "loops", "containers", "imports", "writes", "parameters", "dynamic_decorators", "vendored",
     )
     #: Fields only the rules' declarations read (:mod:`statelint.engine.requirements`): the project
     #: model is built from the others, and an edit that changes only these leaves it as it was.
@@ -72,6 +73,7 @@ class Summary:
         writes: dict[str, list[list[Any]]] | None = None,
         parameters: dict[str, list[str]] | None = None,
         dynamic_decorators: dict[str, list[str]] | None = None,
+        vendored: str = "",
     ) -> None:
         self.module = module
         self.is_package = is_package
@@ -120,6 +122,9 @@ class Summary:
         #: function or class -> attribute names of its decorators nothing resolves (``get`` of
         #: ``@app.get("/x")`` where ``app`` is a parameter; a route registered on any receiver)
         self.dynamic_decorators = dynamic_decorators if dynamic_decorators is not None else {}
+        #: the library this module is a single-file copy of, as its header names it ("" when it is not
+        #: one: :func:`statelint.project.vendored.header_library`)
+        self.vendored = vendored
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Summary) and self.to_json() == other.to_json()
@@ -193,6 +198,7 @@ class _Summarizer:
 
     # -- collection: one walk over the statements, scopes tracked -------------------------
     def run(self, tree: ast.Module) -> Summary:
+        self.summary.vendored = header_library(tree, self.summary.module, self.summary.is_package)
         try:
             self.block(tree.body, self.module_scope, MODULE)
             self.resolve_pending()
@@ -767,6 +773,8 @@ def _add(table: dict[str, list[Any]], key: str, value: Any) -> None:
 
 def _well_formed(field: str, value: Any) -> bool:
     """Whether a cached summary's field has the shape :class:`Summary` gives it."""
+    if field == "vendored":
+        return isinstance(value, str)
     if field in ("loops", "imports"):
         return isinstance(value, list) and all(isinstance(v, str) for v in value)
     if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
