@@ -229,3 +229,36 @@ def test_grpc_registered_servicer_inheriting_check(tmp_path: Path) -> None:
     assert sl6("grpc_registered_inherited", tmp_path) == [("grpc_registered_inherited/server.py", "SL601", 11, 9)]
     found = messages("grpc_registered_inherited", tmp_path / "again")
     assert "always answers success\nBaseMailService.Check() calls nothing" in found[("SL601", 11)]
+
+
+# -- issue 21: each endpoint judged on its own, by what its handler answers --------------------
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        # FastAPI answers a handler that returns nothing with 200 (null); Flask fails it (500)
+        ("pass_body", [("pass_body/app.py", "SL601", 7, 11)]),
+        ("pass_body_flask", []),
+        # add_api_route("/status", self._status): the class's own method is the handler
+        ("bound_method", [("bound_method/app.py", "SL601", 9, 15)]),
+        ("bound_method_checked", []),  # ... which answers 503 while the service warms up
+        # one handler on /health and /healthz is one endpoint, the only one, reported once
+        ("two_paths", [("two_paths/app.py", "SL601", 8, 5)]),
+        ("two_handlers", []),  # two handlers, one of which checks the database: the other may be liveness
+        # another health endpoint that checks nothing either does not make this one the liveness check
+        ("always_twice", [("always_twice/app.py", "SL601", 7, 5), ("always_twice/app.py", "SL601", 12, 5)]),
+        ("backed", []),  # a readiness endpoint that may answer 503 exists: /health is the liveness one
+    ],
+)
+def test_each_health_endpoint_is_judged_on_its_own(name: str, expected: list, tmp_path: Path) -> None:
+    assert sl6(name, tmp_path) == expected
+
+
+def test_messages_name_every_path_of_one_handler_and_the_other_endpoints(tmp_path: Path) -> None:
+    assert messages("two_paths", tmp_path)[("SL601", 8)].startswith(
+        "GET /health and GET /healthz (one handler), the only health endpoint, always answers success\n"
+        "health() calls nothing that could fail"
+    )
+    assert messages("always_twice", tmp_path / "again")[("SL601", 12)].startswith(
+        "GET /ping, a health endpoint no other one backs with a check, always answers success\n"
+        "ping() calls nothing that could fail"
+    )

@@ -482,8 +482,26 @@ class RouteFinder:
             local = self._local(expr, scope)
             if local is not None:
                 return local
+        bound = self._bound_method(expr, scope)
+        if bound is not None:
+            return bound
         refs = tuple(sorted(n.removesuffix("()") for n in self.ctx.qualnames(expr, scope)))
         return Handler(None, None, refs) if refs else None
+
+    def _bound_method(self, expr: cst.BaseExpression, scope: Scope) -> Handler | None:
+        """``self._status`` registered in a method (``add_api_route("/status", self._status)``): the
+        class's own method of that name."""
+        if not (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)):
+            return None
+        method = scope.node
+        owner = scope.parent
+        if not isinstance(method, cst.FunctionDef) or owner is None or not isinstance(owner.node, cst.ClassDef):
+            return None
+        params = method.params.params
+        if not params or params[0].name.value != expr.value.value:
+            return None
+        found = _method(owner.node, expr.attr.value)
+        return Handler(found, owner) if found is not None else None
 
     def _local(self, expr: cst.BaseExpression, scope: Scope) -> Handler | None:
         if not isinstance(expr, cst.Name):

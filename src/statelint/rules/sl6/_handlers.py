@@ -92,16 +92,21 @@ class HandlerJudge:
         self.dependencies = {p: kind for kind, prefixes in knowledge["dependencies"].items() for p in prefixes}
         self.dependency_methods: Mapping[str, str] = knowledge["dependency_methods"]
         self.dependency_words: Mapping[str, str] = knowledge["dependency_words"]
+        self.none_answers_success = frozenset(knowledge["none_answers_success"])
 
-    def judge(self, func: cst.FunctionDef | cst.Lambda, scope: Scope, owner: cst.ClassDef | None) -> Verdict:
-        return Verdict(self._succeeds(func, scope, owner), self.dependency(func, scope, owner, 0, set()))
+    def judge(self, func: cst.FunctionDef | cst.Lambda, scope: Scope, owner: cst.ClassDef | None, framework: str = "") -> Verdict:
+        """``framework``: the route's, when known: a handler that returns nothing (``pass``) answers
+        success in some (FastAPI, Tornado), an error in the others."""
+        nothing = framework in self.none_answers_success
+        return Verdict(self._succeeds(func, scope, owner, nothing), self.dependency(func, scope, owner, 0, set()))
 
     def judge_response(self, expr: cst.BaseExpression, scope: Scope) -> Verdict:
         """A response object used as the endpoint itself (Starlette ``Route("/x", PlainTextResponse("ok"))``)."""
         return Verdict(self._builder(expr, scope) is not None and self._success(expr, scope), None)
 
     # -- always succeeds --------------------------------------------------------------------
-    def _succeeds(self, func: cst.FunctionDef | cst.Lambda, scope: Scope, owner: cst.ClassDef | None) -> bool:
+    def _succeeds(self, func: cst.FunctionDef | cst.Lambda, scope: Scope, owner: cst.ClassDef | None, nothing: bool) -> bool:
+        """``nothing``: returning nothing answers success (``pass``, a bare ``return``: FastAPI's null)."""
         if isinstance(func, cst.Lambda):
             return self._success(func.body, scope)
         answered = False
@@ -109,18 +114,20 @@ class HandlerJudge:
             if not isinstance(statement, cst.SimpleStatementLine):
                 return False  # a branch, loop, try or with: it decides something
             for small in statement.body:
-                outcome = self._small(small, scope, owner)
+                outcome = self._small(small, scope, owner, nothing)
                 if outcome is None:
                     return False
                 answered |= outcome
-        return answered
+        return answered or nothing  # falling off the end returns None
 
-    def _small(self, small: cst.BaseSmallStatement, scope: Scope, owner: cst.ClassDef | None) -> bool | None:
+    def _small(self, small: cst.BaseSmallStatement, scope: Scope, owner: cst.ClassDef | None, nothing: bool) -> bool | None:
         """True: answers success; False: harmless; None: may fail, or cannot tell."""
         if isinstance(small, cst.Pass):
             return False
         if isinstance(small, cst.Return):
-            return True if small.value is not None and self._success(small.value, scope) else None
+            if small.value is None or (isinstance(small.value, cst.Name) and small.value.value == "None"):
+                return True if nothing else None
+            return True if self._success(small.value, scope) else None
         if isinstance(small, cst.Assign) and all(isinstance(t.target, cst.Name) for t in small.targets):
             return False if self._success(small.value, scope) else None
         if isinstance(small, cst.Expr):

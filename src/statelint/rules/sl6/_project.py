@@ -193,14 +193,15 @@ class RoutesAndProbes(Rule, TextRule):
             "style": route.style,
             "role": "neutral" if kind == "grpc" else names.role(path, name),
             "span": _span_fact(self.span(route.anchor)),
-            "verdict": self._verdict(handler, judge) if handler is not None else None,
+            "verdict": self._verdict(handler, judge, route.framework) if handler is not None else None,
             "refs": list(handler.refs) if handler is not None else [],
             "stock": stock,
         }
 
-    def _verdict(self, handler: Handler, judge: HandlerJudge) -> dict[str, Any] | None:
-        """The handler's verdict as a fact; None when no rule could report it (saves positions)."""
-        judged = self._judge(handler, judge)
+    def _verdict(self, handler: Handler, judge: HandlerJudge, framework: str = "") -> dict[str, Any] | None:
+        """The handler's verdict as a fact; None when no rule could report it (saves positions).
+        ``framework``: the route's, when known (what a handler returning nothing answers)."""
+        judged = self._judge(handler, judge, framework)
         if judged is None:
             return None
         verdict, anchor, name = judged
@@ -208,7 +209,7 @@ class RoutesAndProbes(Rule, TextRule):
             return None
         return _verdict_fact(verdict, anchor, name, self)
 
-    def _judge(self, handler: Handler, judge: HandlerJudge) -> tuple[Verdict, cst.CSTNode, str] | None:
+    def _judge(self, handler: Handler, judge: HandlerJudge, framework: str) -> tuple[Verdict, cst.CSTNode, str] | None:
         node = handler.node
         if node is None or handler.scope is None:
             return None
@@ -220,7 +221,7 @@ class RoutesAndProbes(Rule, TextRule):
             name = function.name.value if isinstance(function, cst.FunctionDef) else "<lambda>"
             if owner is not None:
                 name = f"{owner.name.value}.{name}"
-            return judge.judge(function, scope, owner), anchor, name
+            return judge.judge(function, scope, owner, framework), anchor, name
         return None
 
 
@@ -356,6 +357,18 @@ class Endpoint:
     def key(self) -> tuple[str, str]:
         return self.record["kind"], self.record["path"]
 
+    @property
+    def identity(self) -> tuple[Any, ...]:
+        """What tells endpoints apart: the handler judged (one handler on two paths is one endpoint),
+        else the route."""
+        if self.verdict is not None:
+            return ("handler", self.verdict_file, *self.verdict["span"][:2])
+        return ("route", self.file, *self.key)
+
+    def may_fail(self) -> bool:
+        """Whether the handler may answer an error: it is not known to always succeed."""
+        return self.verdict is None or not self.verdict["succeeds"]
+
     def describe(self) -> str:
         return "the gRPC health Check" if self.record["kind"] == "grpc" else f"GET {self.record['path']}"
 
@@ -413,13 +426,32 @@ class HealthProject:
             for endpoint in self.endpoints:
                 if endpoint.file in scope and endpoint.calls(probe):
                     endpoint.probes.append((manifest, probe))
-        self.keys = {e.key for e in self.endpoints}
-        self.http_keys = {k for k in self.keys if k[0] == "http"}
+        self.identities = {e.identity for e in self.endpoints}
+        self.http_identities = {e.identity for e in self.endpoints if e.record["kind"] == "http"}
         self.identical = _identical(self.probes)
 
     def only(self, endpoint: Endpoint) -> bool:
-        """Whether this is the scan's one and only health endpoint."""
-        return self.keys == {endpoint.key}
+        """Whether this is the scan's one and only health endpoint (its handler may serve several paths)."""
+        return self.identities == {endpoint.identity}
+
+    def backed(self, endpoint: Endpoint) -> bool:
+        """Whether another health endpoint may be the readiness check, so that a neutral ``endpoint`` that
+        always succeeds may be the liveness one: a readiness endpoint (by its probes or names), or a
+        neutral one whose handler may answer an error. Another endpoint that always succeeds backs
+        nothing: each is judged on its own."""
+        return any(
+            other.identity != endpoint.identity
+            and (other.role() in ("readiness", "both") or (other.role() == "neutral" and other.may_fail()))
+            for other in self.endpoints
+        )
+
+    def serving(self, endpoint: Endpoint) -> list[Endpoint]:
+        """The endpoints ``endpoint``'s handler answers (itself first): one handler on two paths."""
+        return [endpoint, *(e for e in self.endpoints if e is not endpoint and e.identity == endpoint.identity)]
+
+    def first(self, endpoint: Endpoint) -> bool:
+        """Whether ``endpoint`` is the first of those its handler answers: the one its findings are for."""
+        return next(e for e in self.endpoints if e.identity == endpoint.identity) is endpoint
 
     def reached_by(self, manifest: str, probe: Mapping[str, Any]) -> list[Endpoint]:
         """The health endpoints of the scanned code that answer ``probe``, when the scan can tell they are

@@ -19,13 +19,20 @@ from statelint.rules.sl6._project import (
 )
 
 
-def _subject(endpoint: Endpoint, role: str) -> str:
-    """'GET /readyz, the readiness endpoint,': the endpoint and the role its probes (or names) give it."""
+def _subject(endpoint: Endpoint, role: str, project: HealthProject | None = None) -> str:
+    """'GET /readyz, the readiness endpoint,': the endpoint (every path of its handler) and the role its
+    probes (or names) give it."""
+    described = endpoint.describe()
+    others = [e.describe() for e in project.serving(endpoint)[1:]] if project is not None else []
+    if others:  # one handler on several paths: one endpoint
+        described = f"{described} and {' and '.join(dict.fromkeys(others))} (one handler)"
     if role == "both":
-        return f"{endpoint.describe()}, serving both probes,"
+        return f"{described}, serving both probes,"
+    if role == "neutral" and project is not None and not project.only(endpoint):
+        return f"{described}, a health endpoint no other one backs with a check,"
     if role == "neutral":
-        return f"{endpoint.describe()}, the only health endpoint,"
-    return f"{endpoint.describe()}, the {role} endpoint,"
+        return f"{described}, the only health endpoint,"
+    return f"{described}, the {role} endpoint,"
 
 
 def _places(endpoint: Endpoint) -> tuple[str | None, ...]:
@@ -46,15 +53,15 @@ class HealthAlwaysSucceeds(HealthRule):
     @classmethod
     def judge(cls, endpoint: Endpoint, project: HealthProject, doc: RuleDoc) -> Iterator[Finding]:
         verdict = endpoint.verdict
-        if verdict is None or not verdict["succeeds"]:
-            return
+        if verdict is None or not verdict["succeeds"] or not project.first(endpoint):
+            return  # (one handler on two paths is one endpoint, reported once)
         role = endpoint.role()
-        if role == "liveness" or (role == "neutral" and not project.only(endpoint)):
-            return  # a liveness endpoint should be this cheap
+        if role == "liveness" or (role == "neutral" and project.backed(endpoint)):
+            return  # a liveness endpoint should be this cheap; a neutral one may be it, when another may fail
         why = verdict.get("reason") or f"{_handler(verdict)} calls nothing that could fail and returns no error status"
         yield finding_at(
             cls, doc, endpoint.verdict_file, verdict["span"],
-            f"{_subject(endpoint, role)} always answers success",
+            f"{_subject(endpoint, role, project)} always answers success",
             lead=(why, *_places(endpoint)),
         )
 
@@ -77,7 +84,8 @@ class SharedHealthEndpoint(HealthRule):
             not endpoint.probes
             and endpoint.file not in project.probed_files
             and endpoint.record["role"] == "neutral"
-            and project.http_keys == {endpoint.key}
+            and project.http_identities == {endpoint.identity}
+            and project.first(endpoint)
             and endpoint.verdict is not None
             and endpoint.verdict["dependency"] is not None
         ):
@@ -122,7 +130,7 @@ class LivenessChecksDependencies(HealthRule):
         verdict = endpoint.verdict
         dependency = verdict["dependency"] if verdict else None
         role = endpoint.role(leave_out=project.identical)  # identical probes: SL604 reports the container
-        if dependency is None or role not in ("liveness", "both"):
+        if dependency is None or role not in ("liveness", "both") or not project.first(endpoint):
             return
         yield finding_at(
             cls, doc, endpoint.verdict_file, dependency["span"],
