@@ -228,6 +228,23 @@ def test_team_extensions(tmp_path: Path) -> None:
             "import functools\n@functools.cache\ndef settings():\n    return open('settings.json').read()\n",
             [("SL104", 2, 2)],
         ),
+        # a cache made at each call of the function defining it lives as long as that call (issue 21)
+        (
+            "import functools\ndef search(paths):\n    @functools.lru_cache()\n    def score(path):\n"
+            "        return open(path).read()\n    return [score(p) for p in paths]\n",
+            [],
+        ),
+        # ... near misses: the memoized function returned (a factory's product) or stored outlives the call
+        (
+            "import functools\ndef make_scorer():\n    @functools.lru_cache()\n    def score(path):\n"
+            "        return open(path).read()\n    return score\n",
+            [("SL104", 3, 6)],
+        ),
+        (
+            "import functools\nSCORERS = []\ndef install():\n    @functools.lru_cache()\n    def score(path):\n"
+            "        return open(path).read()\n    SCORERS.append(score)\n",
+            [("SL104", 4, 6)],
+        ),
         # recursion through module functions does not loop
         (
             "from functools import cache\ndef a(n):\n    return b(n)\ndef b(n):\n    return a(n)\n@cache\ndef c(n):\n    return a(n)\n",

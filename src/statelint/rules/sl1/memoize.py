@@ -16,6 +16,7 @@ from typing import Any
 
 import libcst as cst
 
+from statelint.analyses.shutdown import subtree
 from statelint.analyses.state import (
     DataSources,
     ModuleState,
@@ -33,6 +34,25 @@ from statelint.rules.sl1._caches import ConfiguredCaches, configured_cache_findi
 from statelint.rules.sl4.limiters import literal_string
 
 _MAX_DEPTH = 3
+
+
+def _per_call(item: _Memoized) -> bool:
+    """A memoized function defined inside another, used there only by calling it: each call of the outer
+    function makes a new cache, dropped when it returns (returned, stored or passed on, it outlives it)."""
+    outer = item.scope.node
+    if item.scope.kind != "function" or not isinstance(outer, cst.FunctionDef):
+        return False
+    name = item.function.name.value
+    called: set[int] = set()
+    for node in subtree(outer.body):
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == name:
+            called.add(id(node.func))
+    for node in subtree(outer.body):
+        if isinstance(node, cst.Name) and node.value == name and id(node) not in called and node is not item.function.name:
+            return False
+        if isinstance(node, (cst.Global, cst.Nonlocal)) and any(n.name.value == name for n in node.names):
+            return False
+    return True
 
 
 @dataclass
@@ -182,6 +202,8 @@ class PerProcessMemoization(StateRule):
     # -- judging --------------------------------------------------------------------------------
     def judge(self, state: ModuleState) -> None:
         for item in self.memoized:
+            if _per_call(item):
+                continue  # a cache made at each call of the function defining it: it lives as long as that call
             reason = self._reads_changing_data(item.function, item.scope, state, 0)
             if reason is None:
                 continue
