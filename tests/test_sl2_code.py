@@ -53,9 +53,12 @@ def test_explicit_opt_ins_are_not_reported(tmp_path: Path) -> None:
         ("SL201", 59, 36),  # `continue` in a loop guards nothing after the loop
         ("SL202", 63, 5),  # if __name__ == "__main__" is not an opt-in
         ("SL201", 68, 40),  # `if settings:` tests the object, not the log file setting
+        ("SL201", 79, 40),  # `if LOG_DIR:` with LOG_DIR = os.getenv("LOG_DIR", "logs"): on by default (issue 21)
+        ("SL201", 88, 40),  # the else branch of "log to stdout?": the file is the default (issue 21)
         # silent: if args.log_file, if settings.LOG_TO_FILE, walrus `is not None`, a conditional
         # expression, the else branch of `is None` / `== "-"`, an environment switch, "--log-file"
-        # in sys.argv, and `if not log_file: return` before the handler
+        # in sys.argv, `if not log_file: return` before the handler, and `if LOG_FILE:` where
+        # LOG_FILE = os.getenv("LOG_FILE") has no default
     ]
 
 

@@ -12,13 +12,13 @@ Early exits (``if not log_file: return``) guard the rest of their function.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import libcst as cst
 
-from statelint.analyses.files import in_test_code, literal_string
+from statelint.analyses.files import in_test_code, literal_string, string_value
 from statelint.engine.walker import children
 from statelint.rules.base import Rule
 
@@ -117,14 +117,20 @@ def _mentioned(target: cst.CSTNode) -> set[str]:
     return {_code(node) for node in _walk(target) if id(node) not in prefixes}
 
 
-def opted_in(guards: Iterable[Guard], target: cst.CSTNode | None) -> bool:
-    """True when one of ``guards`` makes the site conditional on a log-file setting."""
+def opted_in(
+    guards: Iterable[Guard], target: cst.CSTNode | None, on_by_default: Callable[[cst.BaseExpression], bool] | None = None,
+) -> bool:
+    """True when one of ``guards`` makes the site conditional on a log-file setting that is off unless
+    an operator sets it. ``on_by_default``: whether a setting has a value when nobody sets it
+    (``LOG_DIR = os.getenv("LOG_DIR", "logs")``): a guard on it is taken by default, no opt-in."""
     if not guards:
         return False
     mentioned = _mentioned(target) if target is not None else set()
     for guard in guards:
         known = _truthy(guard.test) if guard.branch == "body" else _falsy(guard.test)
         for expr in known:
+            if on_by_default is not None and on_by_default(expr):
+                continue
             if _code(expr) in mentioned or names_a_log_file(expr):
                 return True
     return False
@@ -190,7 +196,12 @@ class OptInTracker(Rule):
 
     def exempt(self, site: cst.CSTNode, target: cst.CSTNode | None) -> bool:
         """Test code, or file logging behind an explicit opt-in whose file name is ``target``."""
-        return in_test_code(self.ctx, self.ctx.scope, self.knowledge) or opted_in(self.guards(site), target)
+        return in_test_code(self.ctx, self.ctx.scope, self.knowledge) or opted_in(self.guards(site), target, self.on_by_default)
+
+    def on_by_default(self, expr: cst.BaseExpression) -> bool:
+        """A name holding a non-empty string when nobody sets it: a literal, or an environment read with
+        such a default (``LOG_DIR = os.getenv("LOG_DIR", "logs")``)."""
+        return isinstance(expr, cst.Name) and bool(string_value(self.ctx, expr, self.ctx.scope))
 
 
 def _exits(body: cst.BaseSuite) -> bool:

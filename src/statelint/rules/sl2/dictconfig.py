@@ -151,7 +151,7 @@ class DictConfigFileHandler(HandlerRule):
             value, entry = items[key]
             self.seen.add(id(entry))
             cls = self._class_name(value, scope)
-            if cls is None or self._streams_to_console(items, scope) or opted_in(guards, handler):
+            if cls is None or self._streams_to_console(items, scope) or opted_in(guards, handler, self.on_by_default):
                 continue
             self.report(
                 entry,
