@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pathspec
@@ -51,6 +52,26 @@ def test_gitignore_is_respected_at_every_level(tmp_path: Path) -> None:
     (tmp_path / ".gitignore").write_text("generated/\n")
     (tmp_path / "pkg" / ".gitignore").write_text("local_settings.py\n")
     assert scanned(tmp_path) == ["app.py", "pkg/keep.py"]
+
+
+def _git(root: Path, *args: str) -> None:
+    import subprocess
+
+    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, stdin=subprocess.DEVNULL)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_a_file_git_tracks_is_scanned_though_a_gitignore_pattern_matches_it(tmp_path: Path) -> None:
+    # issue 21: a bare `config.py` line must not hide the package's tracked config.py; git itself
+    # ignores only untracked files
+    write(tmp_path, "pkg/config.py", "pkg/scratch/config.py", "local/kept.py", "local/loose.py", "app.py")
+    (tmp_path / ".gitignore").write_text("config.py\nlocal/\n")
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "-f", "pkg/config.py", "local/kept.py")
+    assert scanned(tmp_path) == ["app.py", "local/kept.py", "pkg/config.py"]
+    # near miss: the same tree outside a git work tree (nothing is tracked) is judged by .gitignore alone
+    shutil.rmtree(tmp_path / ".git")
+    assert scanned(tmp_path) == ["app.py"]
 
 
 def test_gitignore_can_be_turned_off(tmp_path: Path) -> None:

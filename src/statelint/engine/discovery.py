@@ -10,7 +10,11 @@ Scanned trees are hostile, and one odd entry must never stop or hang a scan:
 * FIFOs, sockets and devices met in a walk are skipped: opening a FIFO would block.
 * a directory that cannot be listed is kept as a target, so it is reported (SL001,
   "cannot read directory") instead of its files silently going unchecked.
-* invalid .gitignore lines are dropped, as git does.
+* invalid .gitignore lines are dropped, as git does; and, as for git, a file the repository
+  tracks is not ignored by a .gitignore pattern that matches it (a bare ``config.py`` line
+  must not hide the package's tracked ``config.py``): ``git ls-files`` is asked, once per
+  repository and only when some .gitignore pattern hides something, and a repository git
+  cannot list (no git, a timeout) is judged by its .gitignore files alone.
 * display paths are printable: bytes the file system name could not decode and
   control characters are shown escaped, so a file name cannot forge report lines
   or send escape sequences to a terminal.
@@ -158,6 +162,8 @@ class _Ignorer:
         self._gitignores: dict[Path, _Patterns | None] = {}
         self._repositories: dict[Path, bool] = {}
         self._folders: dict[Path, bool] = {}  # folder -> whether it is ignored, for named files
+        #: repository root -> the paths git tracks in it and the folders holding them (relative, posix)
+        self._tracked: dict[Path, tuple[frozenset[str], frozenset[str]]] = {}
 
     def _gitignore(self, directory: Path) -> _Patterns | None:
         if directory not in self._gitignores:
@@ -184,10 +190,21 @@ class _Ignorer:
         for directory in path.parents:
             spec = self._gitignore(directory)
             if spec is not None and spec.match_file(path.relative_to(directory).as_posix() + suffix):
-                return True
+                return not self._git_tracks(path, is_dir)
             if directory == self.root or self._repository_root(directory):
                 break
         return False
+
+    def _git_tracks(self, path: Path, is_dir: bool) -> bool:
+        """Whether the repository ``path`` is in tracks it (a folder: some file in it)."""
+        repository = next((d for d in path.parents if self._repository_root(d)), None)
+        if repository is None:
+            return False
+        tracked = self._tracked.get(repository)
+        if tracked is None:
+            tracked = self._tracked[repository] = _tracked_files(repository)
+        relative = path.relative_to(repository).as_posix()
+        return relative in (tracked[1] if is_dir else tracked[0])
 
     def folder_ignored(self, directory: Path) -> bool:
         """:meth:`ignored` for a folder, asked once however many named files it holds."""
@@ -202,6 +219,28 @@ class _Ignorer:
         if found is None:
             found = self._repositories[directory] = os.path.exists(directory / ".git")
         return found
+
+
+def _tracked_files(repository: Path) -> tuple[frozenset[str], frozenset[str]]:
+    """The files git tracks in ``repository`` and the folders holding them, relative to it; nothing
+    when git cannot say (not installed, not a work tree it accepts, too slow)."""
+    import subprocess
+
+    try:
+        listed = subprocess.run(
+            ["git", "-C", str(repository), "ls-files", "-z", "--cached"],
+            capture_output=True, timeout=30, check=True, stdin=subprocess.DEVNULL,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return frozenset(), frozenset()
+    files = frozenset(name for name in listed.decode("utf-8", "surrogateescape").split("\0") if name)
+    folders: set[str] = set()
+    for name in files:
+        end = name.rfind("/")
+        while end > 0 and name[:end] not in folders:  # a folder seen before has its parents in already
+            folders.add(name[:end])
+            end = name.rfind("/", 0, end)
+    return files, frozenset(folders)
 
 
 def discover(
