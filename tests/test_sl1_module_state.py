@@ -343,6 +343,18 @@ def test_cross_module_needs_the_defining_module(tmp_path: Path) -> None:
             "        install()\n    return 'ok'\n",
             [("SL101", 4, 1)],
         ),
+        # `if not X or len(X) == 0:` and a reload when the file changes are caches of changing data (issue 21)
+        (
+            "import requests\n_rows = None\ndef rows():\n    global _rows\n    if not _rows or len(_rows) == 0:\n"
+            "        _rows = requests.get('http://svc/rows').json()\n    return _rows\n",
+            [("SL102", 2, 1)],
+        ),
+        (
+            "import os\n_rules = None\n_mtime = None\ndef rules():\n    global _rules, _mtime\n"
+            "    mtime = os.path.getmtime('/etc/rules.json')\n    if _rules is None or mtime != _mtime:\n"
+            "        _rules = open('/etc/rules.json').read()\n        _mtime = mtime\n    return _rules\n",
+            [("SL102", 2, 1), ("SL102", 3, 1)],
+        ),
         # a pure "still unset" guard is a one-time init
         ("_data = None\ndef data():\n    global _data\n    if _data is None:\n        _data = fetch()\n    return _data\n", []),
     ],
