@@ -21,8 +21,12 @@ def _known(family: str) -> str:
     names = sorted({name for code in catalog.matching(family) for name in catalog.rules[code].default_options()})
     return ", ".join(names) or "none"
 
-# /ok is no health path by default; made one, it is the only health endpoint and always answers success.
-OK_APP = 'from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.route("/ok")\ndef ok():\n    return {"ok": True}\n'
+# /ok is no health path by default; made one, it is the only health endpoint and always answers success
+# while startup loads a model in a thread (SL601's premise for an endpoint neither named nor probed as readiness).
+OK_APP = (
+    'from flask import Flask\n\napp = Flask(__name__)\n\n\n@app.route("/ok")\ndef ok():\n    return {"ok": True}\n'
+    "\n\nimport threading\n\n\ndef load():\n    return open('model.bin').read()\n\n\nthreading.Thread(target=load).start()\n"
+)
 
 
 @pytest.fixture

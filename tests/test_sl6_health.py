@@ -110,8 +110,8 @@ def test_only_health_endpoint_checking_the_process_alone(tmp_path: Path) -> None
     # Both probes may point at an endpoint that fails only when the process should not serve:
     # no dependency outage restarts the pods through it.
     assert sl6("only_process", tmp_path) == []
-    # A constant answer: that readiness then checks nothing is SL601's, not SL602's.
-    assert sl6("only_constant", tmp_path / "constant") == [("only_constant/app.py", "SL601", 8, 11)]
+    # A constant answer is not SL602's either (nor SL601's: nothing per pod is left to report).
+    assert sl6("only_constant", tmp_path / "constant") == []
 
 
 @pytest.mark.parametrize(
@@ -262,3 +262,40 @@ def test_messages_name_every_path_of_one_handler_and_the_other_endpoints(tmp_pat
         "GET /ping, a health endpoint no other one backs with a check, always answers success\n"
         "ping() calls nothing that could fail"
     )
+
+
+def test_only_neutral_endpoint_while_startup_warms_up_in_a_thread(tmp_path: Path) -> None:
+    # The engines register from threads startup started: the pod answers before it can serve.
+    assert sl6("warmup_thread", tmp_path) == [("warmup_thread/app.py", "SL601", 11, 5)]
+    found = messages("warmup_thread", tmp_path / "again")
+    assert found[("SL601", 11)].startswith(
+        "GET /healthz, the only health endpoint, always answers success\n"
+        "healthz() calls nothing that could fail and returns no error status. At startup, load_engines() "
+        "(warmup_thread/search/engines.py) hands _init_engine() to Thread(): the pod answers before it is done."
+    )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "warmup_none",  # everything loads before the listener opens
+        "warmup_request",  # the loading thread starts on the request path
+        "warmup_banner",  # startup's thread only logs
+        "warmup_loop",  # startup's thread runs an event loop: it serves, it initialises nothing
+        "only_constant",  # no thread at all
+    ],
+)
+def test_only_neutral_endpoint_without_a_warm_up(name: str, tmp_path: Path) -> None:
+    assert sl6(name, tmp_path, select="SL601") == []
+
+
+def test_warm_up_in_another_module_reaches_a_cached_run(tmp_path: Path) -> None:
+    # The thread starts in search/engines.py, the finding is in app.py: an edit there must reach app.py's cached result.
+    copy = copy_fixture("sl6/warmup_thread", tmp_path)
+    assert check_json(copy.name, cwd=tmp_path, select="SL601").triples == [("SL601", 11, 5)]
+    assert (tmp_path / ".statelint_cache").is_dir()
+    engines = copy / "search" / "engines.py"
+    engines.write_text(engines.read_text().replace(
+        "threading.Thread(target=_init_engine, args=(name,), daemon=True).start()", "_init_engine(name)"
+    ))
+    assert check_json(copy.name, cwd=tmp_path, select="SL601").triples == []

@@ -124,7 +124,8 @@ def test_grpc_servicers_and_status_setters() -> None:
 
 
 # A health path only the blueprint's prefix and the route's path make together (the option
-# below), beside files the declaration skips: the rules agree with and without the prefilter.
+# below), beside files the declaration skips (one starting a warm-up thread the verdict reads):
+# the rules agree with and without the prefilter.
 OPTION = "^/api/state$"
 PROJECT = {
     "joined.py": (
@@ -132,7 +133,8 @@ PROJECT = {
         "@bp.get('/state')\ndef state():\n    return 'ok'\n"
     ),
     "users.py": "from flask import Flask\napp = Flask(__name__)\n@app.get('/users')\ndef users():\n    return 'ok'\n",
-    "helpers.py": "def already_done():\n    return 1\n",
+    # a warm-up thread at startup (SL601's premise for a neutral endpoint) in a file the declaration skips
+    "helpers.py": "import threading\ndef load():\n    return open('engines.json').read()\nthreading.Thread(target=load).start()\n",
 }
 
 

@@ -76,6 +76,12 @@ class ProjectModel:
         #: signals a SIGTERM handler in one module gives a worker loop in another
         self.shutdown_calls: frozenset[str] = frozenset()
         self._shutdown_hash: str | None = None
+        #: background initialisation started at startup: the target of a thread, timer or executor job
+        #: started only while the process starts that initialises something (see :meth:`_warms_up`) ->
+        #: (the function starting it, the API): the pod answers requests before that work is done
+        #: (SL601's per-pod readiness condition)
+        self.warmups: dict[str, tuple[str, str]] = {}
+        self._warmup_hash: str | None = None
         #: first parts of the library names some rule matches (``flask``, ``threading``): only
         #: expansions to those can change what a rule reports
         self.watched: frozenset[str] = frozenset()
@@ -376,6 +382,8 @@ class ProjectModel:
             one_shot = starter_contexts and starter_contexts <= LIFECYCLE and starter not in self._unknown_callers
             if one_shot and not self._loops(target):
                 root(target, STARTUP, f"{api}() at startup")
+                if STARTUP in starter_contexts and self._warms_up(target, api):
+                    self.warmups.setdefault(target, (starter, api))
             else:
                 root(target, BACKGROUND, f"{api}()")
         contexts = self._propagate(roots, edges)
@@ -461,6 +469,23 @@ class ProjectModel:
                 if other is not None and reached in other.loops:
                     return True
         return False
+
+    def _warms_up(self, target: str, api: str) -> bool:
+        """Whether a one-shot job started at startup through ``api`` initialises something (the catalog's
+        ``warmup``): started by a thread, timer or executor, its target calls something beyond the
+        ``idle_calls`` (printing, logging, sleeping) and nothing of the ``forever_terminals`` (an event
+        loop or a server serves beside the requests)."""
+        warmup = self.knowledge.get("warmup", {})
+        module = self.module_of(target)
+        summary = self.summaries.get(module) if module else None
+        if summary is None or api not in warmup.get("starters", ()):
+            return False
+        calls = summary.calls.get(target, ())
+        forever = set(warmup.get("forever_terminals", ()))
+        if forever & {_terminal(call) for call in calls} or forever & set(summary.dynamic.get(target, ())):
+            return False
+        idle = tuple(warmup.get("idle_calls", ()))
+        return any(not any(call == name or call.startswith((f"{name}.", f"{name}(")) for name in idle) for call in calls)
 
     def steps(self, function: str, context: str, limit: int = 6) -> list[str]:
         """How ``function`` comes to run in ``context``, from its root: ``["@get('/rates/<ccy>')",
@@ -573,7 +598,7 @@ class ProjectModel:
         )
         mentioned = sorted(_mentioned(summary))
         digest = blake2b(digest_size=16)
-        digest.update(repr((deployed, contexts, self._shutdown_digest())).encode("utf-8", "surrogatepass"))
+        digest.update(repr((deployed, contexts, self._shutdown_digest(), self._warmup_digest())).encode("utf-8", "surrogatepass"))
         definitions = {d for name in mentioned for d in self._definitions_in(name)}
         # A module the file holds (``import app.state as s``) may be reached through any of its
         # names, written or read (``s.CACHE[k] = v`` calls nothing): all of them count.
@@ -589,6 +614,13 @@ class ProjectModel:
             text = "\n".join(sorted(self.shutdown_calls)).encode("utf-8", "surrogatepass")
             self._shutdown_hash = blake2b(text, digest_size=16).hexdigest()
         return self._shutdown_hash
+
+    def _warmup_digest(self) -> str:
+        """A digest of :attr:`warmups`, part of every view's (a health route's file reports them, wherever they start)."""
+        if self._warmup_hash is None:
+            text = repr(sorted(self.warmups.items())).encode("utf-8", "surrogatepass")
+            self._warmup_hash = blake2b(text, digest_size=16).hexdigest()
+        return self._warmup_hash
 
     def _definitions_in(self, name: str) -> list[str]:
         """The project definitions a qualified name goes through: the prefixes of it that are defined."""
@@ -720,7 +752,7 @@ class ProjectModel:
     #: What a compacted model is made of: all a rule can ask, as JSON data (see :meth:`to_json`).
     STORED = (
         "kinds", "values", "methods", "literals", "containers", "paths", "modules", "watched", "contexts",
-        "reached_from", "_unknown_callers", "shutdown_calls", "aliases",
+        "reached_from", "_unknown_callers", "shutdown_calls", "aliases", "warmups",
     )
 
     def to_json(self) -> dict[str, Any]:
@@ -746,6 +778,7 @@ class ProjectModel:
             "_unknown_callers": sorted(self._unknown_callers),
             "shutdown_calls": sorted(self.shutdown_calls),
             "aliases": self.aliases,
+            "warmups": self.warmups,
         }
 
     @classmethod
@@ -770,6 +803,7 @@ class ProjectModel:
             model._unknown_callers = set(data["_unknown_callers"])
             model.shutdown_calls = frozenset(data["shutdown_calls"])
             model.aliases = {str(alias): str(module) for alias, module in data["aliases"].items()}
+            model.warmups = {str(target): (str(starter), str(api)) for target, (starter, api) in data["warmups"].items()}
         except (TypeError, ValueError, AttributeError):
             return None
         return model
@@ -859,6 +893,16 @@ class ModuleView:
                 owner, _, attr = name.rpartition(".")
                 return model.literals[name], model.kinds.get(owner) == "class", f"{owner.rsplit('.', 1)[-1]}.{attr}"
         return None
+
+    def warmup(self) -> tuple[str, str, str, str] | None:
+        """The first background initialisation the project starts at startup (see
+        :attr:`ProjectModel.warmups`): ``(target, starter, API, path of the starter's file)``; None when none."""
+        model = self.model
+        if model is None or not model.warmups:
+            return None
+        target, (starter, api) = min(model.warmups.items())
+        module = model.module_of(starter) or starter.rsplit(".", 1)[0]
+        return target, starter, api, model.paths.get(module, module)
 
     def run_context(self, function: str) -> str | None:
         """The context a finding in ``function`` is shown in: the request path when the model knows one

@@ -164,10 +164,16 @@ class RoutesAndProbes(Rule, TextRule):
     def _emit_health(self) -> None:
         names = RoleNames(self.options)
         judge = HandlerJudge(self.ctx, self.knowledge["handlers"])
+        routed = False
         for route in self.finder.routes:
             record = self._health_record(route, names, judge)
             if record is not None:
                 self.fact(record)
+                routed = True
+        warmup = self.ctx.project.warmup() if routed else None
+        if warmup is not None:  # every view's digest covers the project's warm-ups
+            target, starter, api, path = warmup
+            self.fact({"t": "warmup", "target": target, "starter": starter, "api": api, "path": path})
         grpc_method = self.knowledge["routes"]["grpc"]["method"]
         for node, scope in self.candidates:
             if names.is_health_name(node.name.value) or _defines(node, grpc_method):
@@ -396,6 +402,8 @@ class HealthProject:
     def __init__(self, facts: Facts) -> None:
         self.endpoints: list[Endpoint] = []
         self.probes: list[tuple[str, dict[str, Any]]] = []
+        #: background initialisation the project starts at startup (``ProjectModel.warmups``), if any
+        self.warmup: dict[str, Any] | None = None
         handlers: dict[str, tuple[str, dict[str, Any]]] = {}
         serving: list[tuple[str, list[int]]] = []  # where stock servicers' statuses are set to SERVING
         changed = False  # ... and whether any is set to anything else, anywhere
@@ -410,6 +418,8 @@ class HealthProject:
                     handlers.setdefault(record["q"], (path, record["verdict"]))
                 elif record["t"] == "probe":
                     self.probes.append((path, record))
+                elif record["t"] == "warmup":
+                    self.warmup = self.warmup or record
         for endpoint in self.endpoints:
             for ref in endpoint.record["refs"] if endpoint.verdict is None else ():
                 if ref in handlers:

@@ -58,12 +58,38 @@ class HealthAlwaysSucceeds(HealthRule):
         role = endpoint.role()
         if role == "liveness" or (role == "neutral" and project.backed(endpoint)):
             return  # a liveness endpoint should be this cheap; a neutral one may be it, when another may fail
+        warmup = None
+        if role == "neutral" and endpoint.record["kind"] == "http":
+            warmup = _warmup(project)
+            if warmup is None:
+                return  # nothing per pod to report: the process alone is what it can check
         why = verdict.get("reason") or f"{_handler(verdict)} calls nothing that could fail and returns no error status"
         yield finding_at(
             cls, doc, endpoint.verdict_file, verdict["span"],
             f"{_subject(endpoint, role, project)} always answers success",
-            lead=(why, *_places(endpoint)),
+            lead=(why, warmup, *_places(endpoint)),
         )
+
+
+def _warmup(project: HealthProject) -> str | None:
+    """'At startup, initialize() (svc/engines.py) hands _init() to Thread(): the pod answers before it is done'
+    for the project's first warm-up; None when it starts none."""
+    warmup = project.warmup
+    if warmup is None:
+        return None
+    starter = _short(warmup["starter"])
+    return (
+        f"At startup, {starter} ({warmup['path']}) hands {_short(warmup['target'])} to {warmup['api']}(): "
+        "the pod answers before it is done"
+    )
+
+
+def _short(qualname: str) -> str:
+    """``initialize()`` for ``svc.engines.Processor.initialize``, ``the import of svc.engines`` for its module code."""
+    head, _, name = qualname.rpartition(".")
+    if name in ("<module>", "<main>"):
+        return f"the import of {head}" if name == "<module>" else f"{head}'s __main__"
+    return f"{name}()"
 
 
 class SharedHealthEndpoint(HealthRule):
