@@ -7,6 +7,8 @@ keeps being skipped where it has nothing to look at.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from statelint.engine.requirements import Requires, lookup
@@ -227,3 +229,64 @@ def test_near_misses_are_not_called(text: str) -> None:
 )
 def test_a_name_resolves_as_the_resolver_resolves_it(text: str, module: str, wanted: str) -> None:
     assert _calls(text, {wanted}, module) is True
+
+
+def _names_expansion(code: str, *words: str) -> bool | None:
+    from statelint.catalog import load_catalog
+    from statelint.rules import all_rules
+
+    catalog = load_catalog()
+    requires = all_rules()[code].requires
+    assert requires is not None
+    return requires.names_expansion("".join(f"\n{w}" for w in words), catalog.knowledge(code), catalog.rules[code].default_options())
+
+
+def test_only_the_library_names_a_declaration_asks_for_count_through_another_module() -> None:
+    """What a file's project names expand to (the view's ``external``) keeps a rule whose calls it names:
+    a thread class, an instance of it or a member of one; a lock of the same library does not."""
+    assert _names_expansion("SL501", "threading.Thread") is True
+    assert _names_expansion("SL501", "threading.Thread()") is True
+    assert _names_expansion("SL501", "threading.Thread().start") is True
+    assert _names_expansion("SL501", "_thread.allocate_lock", "_thread.allocate_lock()", "threading.Lock()") is False
+    assert _names_expansion("SL501", "threading.ThreadError") is False  # a longer name is another name
+    # what a project decorator applies: ``@cached_for(10)`` returning ``functools.lru_cache(...)(fn)``
+    assert _names_expansion("SL104", "functools.lru_cache()()") is True
+    assert _names_expansion("SL104", "functools.partial()") is False
+    # a declaration that asks for writes or shapes: the rule's needles in those names decide, as before
+    assert _names_expansion("SL101", "collections.OrderedDict()") is None
+    assert _names_expansion("SL803", "flask.Flask()") is None
+
+
+def _parsed(root: Path, name: str, select: tuple[str, ...]) -> tuple[bool, list[str]]:
+    """Whether libcst parsed ``name`` of the project at ``root`` (the model built as a scan builds it), and
+    the codes it reports."""
+    from statelint.catalog import load_catalog
+    from statelint.config.settings import Settings
+    from statelint.engine.analyze import Plan, analyze
+    from statelint.engine.discovery import discover
+    from statelint.project.build import prepare
+
+    plan = Plan(Settings(root=root, enabled=select), load_catalog())
+    targets, _ = discover(["."], plan.settings, root)
+    prepare(["."], targets, plan, root, 1)
+    target = next(t for t in targets if t.display == name)
+    result = analyze(target, plan)
+    assert not isinstance(result, type(None)) and not result.errors
+    return result.parsed, [f.code for f in result.findings]  # type: ignore[union-attr]
+
+
+def test_a_lock_made_through_another_module_is_no_thread(tmp_path: Path) -> None:
+    """The file spells the rule's needle and ``start``; its one library name through the project is a
+    lock: SL501's declaration reads the file alone, and skips it. A thread made so is kept, and reported."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'svc'\n", encoding="utf-8")
+    (tmp_path / "kinds.py").write_text("import threading\nmake_lock = threading.Lock\nmake_thread = threading.Thread\n", encoding="utf-8")
+    (tmp_path / "locked.py").write_text(
+        "# threading, but through kinds\nfrom kinds import make_lock\nLOCK = make_lock()\ndef start():\n    LOCK.acquire()\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "worker.py").write_text(
+        "# threading, but through kinds\nfrom kinds import make_thread\ndef start(f):\n    make_thread(target=f).start()\n",
+        encoding="utf-8",
+    )
+    assert _parsed(tmp_path, "locked.py", ("SL501",)) == (False, [])
+    assert _parsed(tmp_path, "worker.py", ("SL501",)) == (True, ["SL501"])

@@ -587,7 +587,7 @@ def _declared(
     facts: FileFacts | None = None
     kept: set[str] = set()
     for code in sorted(wanted):
-        if _expansions_matter(code, view, plan):
+        if _expansions_matter(code, view, plan, target.display):
             kept.add(code)
             continue
         if facts is None:
@@ -623,11 +623,22 @@ def _file_facts(target: Target, text: str, tree: ast.Module, plan: Plan, view: M
     return FileFacts(text, summary, expand, tree, target.display)
 
 
-def _expansions_matter(code: str, view: ModuleView, plan: Plan) -> bool:
-    """Whether the library names the file's project names expand to hold one of the rule's needles:
-    the declarations may read the file alone and then cannot see them (``make_worker()`` building a
-    ``Thread``), so then the rule runs."""
-    return bool(view.external) and any(needle in view.external for needle in plan.index.needles.get(code, ()))
+def _expansions_matter(code: str, view: ModuleView, plan: Plan, path: str) -> bool:
+    """Whether the library names the file's project names expand to may be evidence for the rule:
+    the declarations read the file alone and then cannot see them (``make_worker()`` building a
+    ``Thread``), so then the rule runs. A declaration asking only for calls or mentions says which
+    names count (:meth:`Requires.names_expansion`: on the stdlib, ``threading``'s locks, which are
+    ``_thread``'s, kept 25 files parsed for SL501 and SL502); for the others a needle of the rule
+    occurring in them decides."""
+    if not view.external:
+        return False
+    requires = plan.index.requires.get(code)
+    if requires is not None:
+        doc = plan.catalog.rules[code]
+        verdict = requires.names_expansion(view.external, plan.catalog.knowledge(code), plan.options(doc, path))
+        if verdict is not None:
+            return verdict
+    return any(needle in view.external for needle in plan.index.needles.get(code, ()))
 
 
 def _screen(

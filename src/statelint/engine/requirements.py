@@ -155,9 +155,34 @@ class Requires:
             return True
         return any(SHAPES[kind](facts, knowledge, options) for kind in self.shapes)
 
+    def names_expansion(self, external: str, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool | None:
+        """Whether the library names a file's project names expand to (``external``, one per line, as
+        :meth:`ModuleView.external <statelint.project.model.ModuleView>` lists them) may be evidence for
+        this declaration, which reads the file alone and cannot see them: one of them is (or makes, or
+        is a member of) a qualified name of ``calls`` or ``options`` (``_thread.allocate_lock`` is no
+        ``threading.Thread``), or spells a ``mentions`` name. None when the declaration also asks what
+        no such name can answer (writes, shapes, strings, assignments): then a needle of the rule
+        occurring in them decides, as it always did."""
+        if any(getattr(self, name) for name in _UNNAMED):
+            return None
+        qualnames = {name for path in self.calls for name in lookup(knowledge, path)}
+        qualnames.update(name for option in self.options for name in options.get(option, ()))
+        words = [word for word in external.split("\n") if word]
+        for word in words:
+            bare = word
+            while bare.endswith("()"):  # ``functools.lru_cache()()``: what a project decorator applies
+                bare = bare[:-2]
+            if bare in qualnames or any(word.startswith(_member_prefixes(name)) for name in qualnames):
+                return True
+        mentioned = {_last_name(name) for path in self.mentions for name in lookup(knowledge, path)}
+        return any(name in word for name in mentioned for word in words)
+
 
 #: The fields that name evidence (all but ``words`` and ``outside``): without any, ``words`` decide.
 _EVIDENCE = ("calls", "options", "methods", "mentions", "assigns", "files", "file_options", "strings", "patterns", "writes", "shapes")
+#: The evidence a file's own names decide whatever the project expands them to: ``methods`` (the method
+#: names it spells), ``files`` and ``file_options`` (its name); the rest are asked of the expansions.
+_UNNAMED = ("assigns", "strings", "patterns", "writes", "shapes")
 _COMPILED: dict[str, re.Pattern[str]] = {}
 
 
@@ -166,6 +191,11 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     if found is None:
         found = _COMPILED[pattern] = re.compile(pattern)
     return found
+
+
+def _member_prefixes(qualname: str) -> tuple[str, ...]:
+    """How a name made by, or a member of, ``qualname`` starts (a prefix ending in a dot is one already)."""
+    return (qualname,) if qualname.endswith(".") else (f"{qualname}(", f"{qualname}.")
 
 
 def lookup(knowledge: Mapping[str, Any], path: str) -> list[str]:
