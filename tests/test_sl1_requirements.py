@@ -323,3 +323,90 @@ def test_a_repeated_list_and_a_work_queue_are_containers() -> None:
     assert sl101("SLOTS = [None] * 8\ndef put(i):\n    SLOTS[i] = 1\n") is True
     assert sl101("import queue\nJOBS = queue.Queue()\ndef submit(job):\n    JOBS.put(job)\n") is True
     assert sl101("import queue\nJOBS = queue.Queue()\ndef take():\n    return JOBS.get()\n") is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a reading handed to a method that keeps nothing (no mutating method of the SL1 catalog)
+        "import time\nclass P:\n    def wait(self):\n        self._wait(time.monotonic())\n",
+        "import time\nclass P:\n    def wait(self):\n        self.timeout = 1\n        min(self.timeout, time.monotonic())\n",
+        "import time, logging\nlog = logging.getLogger()\ndef f():\n    log.debug('at %s', time.time())\n",
+        "import time, datetime\ndef now():\n    return datetime.datetime.fromtimestamp(time.time())\n",
+        # an imported module's state is not this module's
+        "import time, os\ndef f():\n    os.environ['AT'] = str(time.time())\n",
+        # state an initialiser sets: the rule wants a limiter's state written after construction
+        "import time\nclass Record:\n    def __init__(self):\n        self.created = time.time()\n",
+        "import time\nclass Run:\n    def __init_subclass__(cls):\n        cls.loaded = time.monotonic()\n",
+    ],
+)
+def test_sl403_skips_readings_no_write_keeps_as_the_rule_counts_writes(text: str) -> None:
+    assert sl403(text) is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # written after construction, or in a module variable from an initialiser
+        "import time\nclass Record:\n    def __init__(self):\n        self.created = time.time()\n    def touch(self):\n        self.created = time.time()\n",
+        "import time\nSTARTED = {}\nclass App:\n    def __init__(self):\n        STARTED['app'] = time.time()\n",
+        "import time\nclass Win:\n    def hit(self):\n        self.hits.append(time.monotonic())\n",
+        "import time\nclass Win:\n    def hit(self):\n        self.state['at'] = time.monotonic()\n",
+        # a lambda is a function to the rule
+        "import time\nHITS = []\nhit = lambda: HITS.append(time.time())\n",
+    ],
+)
+def test_sl403_keeps_readings_kept_where_the_rule_looks(text: str) -> None:
+    assert sl403(text) is True
+
+
+LAZY_LIMITER = """
+import time
+
+_start = None
+
+
+def allow():
+    global _start
+    if _start is None:
+        _start = time.monotonic()
+    if time.monotonic() - _start > 10:
+        return False
+    return True
+"""
+
+STATIC_LIMITER = """
+import time
+
+
+class Limiter:
+    @staticmethod
+    def hit(me):
+        me.last = time.time()
+
+    def allowed(self):
+        return time.time() - self.last > 1
+
+
+limiter = Limiter()
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column"), [(LAZY_LIMITER, 4, 1), (STATIC_LIMITER, 5, 7)], ids=["lazy-initialisation", "static-method"]
+)
+def test_sl403_keeps_every_write_the_rule_counts(text: str, line: int, column: int, tmp_path: Path) -> None:
+    """A global set in a one-time initialisation (which SL102 ignores), and an attribute of a static
+    method's first parameter (which the rule takes for the instance): SL403 reports both, so its
+    declaration keeps both, with the prefilter as without."""
+    assert sl403(text) is True
+    (tmp_path / "limiter.py").write_text(text.lstrip("\n"), encoding="utf-8")
+    for prefilter in ("on", "off"):
+        run = run_cli("check", "--no-cache", "--output-format", "json", "--select", "SL4", ".", cwd=tmp_path, env={"STATELINT_PREFILTER": prefilter})
+        assert run.triples == [("SL403", line - 1, column)]
+
+
+def test_sl403_a_global_first_bound_in_its_initialisation_is_the_modules() -> None:
+    """``global _start`` with no module-level binding: the one-time initialisation still writes the module's name."""
+    text = "import time\ndef allow():\n    global _start\n    if _start is None:\n        _start = time.monotonic()\n    return time.monotonic() - _start < 10\n"
+    assert sl403(text) is True

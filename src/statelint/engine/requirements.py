@@ -400,18 +400,52 @@ def _imported_state(facts: FileFacts, knowledge: Mapping[str, Any], options: Map
 
 
 def _stored_clock(facts: FileFacts, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
-    """A function stores a reading of one of ``knowledge.clocks`` where it outlives the call: in a
-    module variable or an attribute of ``self`` (SL403)."""
+    """A function stores a reading of one of ``knowledge.clocks`` where it outlives the call, as SL403
+    counts a write (:class:`statelint.rules._state_clock.ClockAnalysis`): a rebind of a global (a
+    one-time initialisation too), an item or attribute assignment, or a call of a mutating method or
+    function of the SL1 catalog (``append``, ``heapq.heappush``: what ``stored`` holds are their
+    arguments), through a name of this module (a module variable, or the instance or class of the
+    method writing it). A limiter's state lives beyond ``__init__``: an attribute only methods named
+    like an initialiser write (``self.started = time.time()``) is no limiter (on the stdlib, 17 of
+    the 28 files this kept were only such writes, or calls like ``self._wait(time.monotonic())``)."""
     clocks = set(knowledge.get("clocks", ()))
     methods = clock_methods(knowledge)
-    for _, _, _, stored in facts.function_writes():
-        for name in stored:
-            if name in clocks or method_clock(name, methods):
-                return True
-            expanded = facts.expand(name)
-            if not expanded.isdisjoint(clocks) or any(method_clock(e, methods) for e in expanded):
-                return True
+    mutations = _sl1_knowledge()
+    summary = facts.summary
+    prefix = f"{summary.module}."
+    for caller, how, target, stored in facts.function_writes():
+        if not target.startswith(prefix) or not _clock_in(facts, stored, clocks, methods):
+            continue
+        if how not in ("attr", "global", "lazy") and not _mutates(facts, how, mutations):
+            continue
+        owner, _, method = caller.rpartition(".")
+        initialiser = method in _INITIALISERS and summary.kinds.get(owner) == "class"
+        if initialiser and target.startswith((f"{owner}().", f"{owner}.")):
+            continue
+        return True
     return False
+
+
+#: The methods that initialise an instance or class: SL403 wants a limiter's state written elsewhere too.
+_INITIALISERS = frozenset({"__init__", "__new__", "__post_init__", "__init_subclass__"})
+
+
+def _clock_in(facts: FileFacts, stored: list[str], clocks: set[str], methods: Mapping[str, frozenset[str]]) -> bool:
+    for name in stored:
+        if name in clocks or method_clock(name, methods):
+            return True
+        expanded = facts.expand(name)
+        if not expanded.isdisjoint(clocks) or any(method_clock(e, methods) for e in expanded):
+            return True
+    return False
+
+
+def _sl1_knowledge() -> Mapping[str, Any]:
+    """The SL1 catalog's knowledge (its mutating methods and functions), which SL403's analysis shares."""
+    from statelint.catalog import load_catalog
+
+    families = load_catalog().families
+    return families["SL1"].knowledge if "SL1" in families else {}
 
 
 def clock_methods(knowledge: Mapping[str, Any]) -> dict[str, frozenset[str]]:

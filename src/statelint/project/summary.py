@@ -111,10 +111,12 @@ class Summary:
         #: (``pkg.Limiter().hits``, ``hypercorn.config.Config().bind``); ``how`` is ``item``
         #: (``X[k] = v``, ``del X[k]``), ``attr`` (``X.a = v``), ``.name`` (a method called on it),
         #: ``f()`` (it is a positional argument of a call of ``f``), ``global`` (rebound where it is
-        #: declared global, not to None and not in a one-time initialisation, see :mod:`.guards`) or
+        #: declared global, not to None and not in a one-time initialisation, see :mod:`.guards`),
+        #: ``lazy`` (so rebound in a one-time initialisation: SL403 judges it, SL102 does not) or
         #: ``augmented`` (``global X; X += ...``); ``stored``: the qualified names called to make
         #: what is stored (through the locals it is computed from). A write in a lambda has the
-        #: caller ``<caller>.<lambda>``.
+        #: caller ``<caller>.<lambda>``. Through a static method's first parameter an attribute is
+        #: written as through ``self`` (``pkg.C().attr``): SL403 judges that parameter as the instance.
         self.writes = writes if writes is not None else {}
         #: function -> its first two positional parameters (``self`` or ``cls`` of a method, then what
         #: it is handed: ``request`` in a view), for functions that have any
@@ -163,7 +165,7 @@ class Summary:
 class _Scope:
     """A module, class or function scope: its bindings and how qualified names are built in it."""
 
-    __slots__ = ("kind", "prefix", "parent", "names", "global_names", "bases", "lazy", "once")
+    __slots__ = ("kind", "prefix", "parent", "names", "global_names", "bases", "lazy", "once", "static_first")
 
     def __init__(self, kind: str, prefix: str, parent: _Scope | None) -> None:
         self.kind = kind
@@ -178,6 +180,8 @@ class _Scope:
         self.lazy: dict[int, frozenset[str]] = {}
         #: a function scope: ids of the statements of its one-time initialisations (:func:`.guards.run_once`)
         self.once: set[int] = set()
+        #: a static method's scope: its first parameter, which writes name as the class's instance
+        self.static_first: str | None = None
 
     def child_prefix(self, name: str) -> str:
         return f"{self.prefix}.<locals>.{name}" if self.kind == "function" else f"{self.prefix}.{name}"
@@ -339,7 +343,9 @@ class _Summarizer:
         params = [*args.posonlyargs, *args.args]
         if params:
             summary.parameters[qualname] = [param.arg for param in params[:2]]
-        if scope.kind == "class" and params and not _is_staticmethod(node):
+        if scope.kind == "class" and params and _is_staticmethod(node):
+            inner.static_first = params[0].arg
+        elif scope.kind == "class" and params:
             first = params[0].arg
             if _is_classmethod(node):
                 inner.bind(first, ("class", scope.prefix))
@@ -464,7 +470,7 @@ class _Summarizer:
             elif isinstance(value, ast.Constant) and value.value is None:
                 return  # a reset to None is not state
             elif target.id in scope.lazy.get(id(statement), ()):
-                return  # a one-time initialisation
+                how = "lazy"  # a one-time initialisation
             else:
                 how = "global"
             self.pending.append((caller, "write", target, scope, (how, stored)))
@@ -543,7 +549,7 @@ class _Summarizer:
 
     def resolve_write(self, caller: str, target: ast.expr, scope: _Scope, how_stored: tuple[Any, list[ast.expr]]) -> None:
         how, stored = how_stored
-        if how in ("global", "augmented") and isinstance(target, ast.Name):
+        if how in ("global", "augmented", "lazy") and isinstance(target, ast.Name):
             targets = {f"{self.summary.module}.{target.id}"}  # declared global: the module's, bound or not
         else:
             targets = self.written(target, scope, attribute=how == "attr")
@@ -576,6 +582,8 @@ class _Summarizer:
                 found |= {f"{q}.{node.attr}" for q in self.resolve(node.value, scope, 0)}
             else:
                 found |= self.resolve(node, scope, 0)
+        if isinstance(head, ast.Name) and head is not node and head.id == scope.static_first and scope.parent is not None:
+            found.add(f"{scope.parent.prefix}(){_attribute_path(node)}")
         return found
 
     def variable(self, node: ast.expr, scope: _Scope, depth: int) -> str | None:
@@ -741,6 +749,15 @@ def _is_dunder(name: str) -> bool:
     """``__all__``, ``__slots__``: the module's own machinery, never state (``__cache``, a private
     name, is a name like any other)."""
     return len(name) > 4 and name.startswith("__") and name.endswith("__")
+
+
+def _attribute_path(node: ast.expr) -> str:
+    """``.a.b`` for ``x.a.b``: the attributes after the head name."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    return "".join(f".{part}" for part in reversed(parts))
 
 
 def _strip_subscripts(node: ast.expr) -> ast.expr:
