@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from statelint.engine.requirements import Requires, lookup
+from statelint.engine.requirements import Requires, expanded_to, lookup
 from tests.helpers import requirement_met
 
 
@@ -249,12 +249,20 @@ def test_only_the_library_names_a_declaration_asks_for_count_through_another_mod
     assert _names_expansion("SL501", "threading.Thread().start") is True
     assert _names_expansion("SL501", "_thread.allocate_lock", "_thread.allocate_lock()", "threading.Lock()") is False
     assert _names_expansion("SL501", "threading.ThreadError") is False  # a longer name is another name
-    # what a project decorator applies: ``@cached_for(10)`` returning ``functools.lru_cache(...)(fn)``
-    assert _names_expansion("SL104", "functools.lru_cache()()") is True
-    assert _names_expansion("SL104", "functools.partial()") is False
+    assert _names_expansion("SL504", "concurrent.futures.ThreadPoolExecutor()") is True
+    assert _names_expansion("SL504", "concurrent.futures.Future()") is False
     # a declaration that asks for writes or shapes: the rule's needles in those names decide, as before
     assert _names_expansion("SL101", "collections.OrderedDict()") is None
+    assert _names_expansion("SL104", "functools.lru_cache()") is None
     assert _names_expansion("SL803", "flask.Flask()") is None
+
+
+def test_what_a_project_decorator_applies_is_a_call_of_what_it_returns() -> None:
+    """``@cached_for(10)`` whose inner function returns ``functools.lru_cache(maxsize=256)(fn)`` applies
+    ``functools.lru_cache()()``: a name made by ``functools.lru_cache``."""
+    assert expanded_to("\nfunctools.lru_cache()()", {"functools.lru_cache"}) is True
+    assert expanded_to("\nfunctools.lru_cache_info", {"functools.lru_cache"}) is False
+    assert expanded_to("\nsecrets.token_hex", {"secrets."}) is True  # a prefix ending in a dot is one already
 
 
 def _parsed(root: Path, name: str, select: tuple[str, ...]) -> tuple[bool, list[str]]:

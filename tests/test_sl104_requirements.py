@@ -48,7 +48,56 @@ CASES = [
         @functools.cache
         def square(x):
             return x * x
-        """, True, False),
+        """, False, False),
+    ("pure_function_beside_a_reader", """
+        import functools, time
+        @functools.cache
+        def square(x):
+            return x * x
+        def now():
+            return time.time()
+        """, False, False),
+    ("reads_through_a_module_function", """
+        import functools
+        def load():
+            return read()
+        def read():
+            return open("settings.json").read()
+        @functools.cache
+        def settings():
+            return load()
+        """, True, True),
+    ("reads_module_state", """
+        import functools
+        LIMITS = {}
+        def set_limit(k, v):
+            LIMITS[k] = v
+        @functools.cache
+        def limit(k):
+            return LIMITS.get(k)
+        """, True, True),
+    ("reads_a_global_reset", """
+        import functools
+        _mode = "a"
+        def reset():
+            global _mode
+            _mode = None
+        @functools.cache
+        def mode():
+            return _mode
+        """, True, True),
+    ("method_on_an_unknown_receiver", """
+        import functools
+        @functools.cache
+        def users(db):
+            return db.execute("select 1")
+        """, True, True),
+    ("attribute_on_an_unknown_receiver", """
+        import functools
+        @functools.cache
+        def users(model):
+            return model.objects.all()
+        """, True, True),
     ("locmem_backend", """
         CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
         """, True, True),
@@ -114,7 +163,7 @@ def test_verdicts_and_what_the_rule_reports(tmp_path: Path) -> None:
 
 
 def test_extra_decorators_and_classes_from_the_options_count() -> None:
-    decorated = "import mylib\n@mylib.memo\ndef f():\n    return 1\n"
+    decorated = "import mylib\n@mylib.memo\ndef f():\n    return open('x').read()\n"
     built = "from mylib import Store\nSTORE = Store()\n"
     assert _verdict(decorated) is False
     assert _verdict(decorated, **{"extra-cache-decorators": ["mylib.memo"]}) is True
@@ -123,6 +172,29 @@ def test_extra_decorators_and_classes_from_the_options_count() -> None:
 
 
 def test_a_memoizer_defined_in_its_own_package_counts_without_an_import() -> None:
-    text = "def lru_cache(f):\n    return f\n@lru_cache\ndef g():\n    return 1\n"
+    text = "def lru_cache(f):\n    return f\n@lru_cache\ndef g():\n    return open('x').read()\n"
     assert requirement_met("SL104", text, module="functools") is True
     assert requirement_met("SL104", text, module="app") is False
+
+
+FLASK_MEMO = """
+import requests
+from flask_caching import Cache
+cache = Cache()
+@cache.memoize(60)
+def rates():
+    return requests.get("https://rates.example").json()
+"""
+
+
+def test_a_flask_caching_memo_counts_where_it_reads(tmp_path: Path) -> None:
+    """A Flask-Caching memo is a fact the join judges with the project's CACHE_TYPE: kept where the memoized
+    function reads changing data, and then reported with the prefilter as without."""
+    assert _verdict(FLASK_MEMO) is True
+    assert _verdict(FLASK_MEMO.replace('requests.get("https://rates.example").json()', "1")) is False
+    (tmp_path / "memo.py").write_text(FLASK_MEMO, encoding="utf-8")
+    (tmp_path / "config.py").write_text('CACHE_TYPE = "SimpleCache"\n', encoding="utf-8")
+    for prefilter in ("on", "off"):
+        run = run_cli("check", "--no-cache", "--output-format", "json", "--select", "SL104", ".", cwd=tmp_path, env={"STATELINT_PREFILTER": prefilter})
+        assert run.exit_code == 1, run.stderr
+        assert {Path(f["path"]).name for f in run.findings} == {"config.py"}

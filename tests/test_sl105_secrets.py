@@ -169,11 +169,26 @@ def test_startup_function_names(tmp_path: Path) -> None:
          "class S(BaseSettings):\n    secret_key: str = Field(default_factory=secrets.token_hex)\n", True, True),
         ("import random\nrng = random.SystemRandom()\nSECRET_KEY = ''.join(rng.choice('ab') for _ in range(50))\n",
          True, True),
-        ("import random\nJITTER = random.random()\n", True, False),
+        # random data that no key takes: no key name, key sink or key-only generator in the file
+        ("import random\nJITTER = random.random()\n", False, False),
+        ("import os\nclass Conn:\n    def __init__(self):\n        self.nonce = os.urandom(8)\n", False, False),
         ("import os\nSECRET_KEY = os.environ['SECRET_KEY']\n", False, False),
         ("import random\nSECRET_KEY = 'a random choice'\n", False, False),
+        # a key it may become: a key name in any case, in a string, joined from pieces; a key sink; a key-only generator
+        ("import os\napp.config.update(secret_key=os.urandom(24))\n", True, True),
+        ("import os\nsettings = {'JWT_' 'SECRET_KEY': os.urandom(24)}\n", True, True),
+        ("import os\nfrom cryptography.fernet import Fernet\nBOX = Fernet(os.urandom(32))\n", True, True),
+        ("import os\nfrom cryptography.fernet import Fernet\nnonce = os.urandom(8)\nKEY = Fernet.generate_key()\n", True, True),
+        # a key-only generator named as a settings field's default factory, not called
+        ("from cryptography.fernet import Fernet\nfrom pydantic import Field\nfrom pydantic_settings import BaseSettings\n"
+         "class S(BaseSettings):\n    box: bytes = Field(default_factory=Fernet.generate_key)\n", True, True),
+        # the keyword, and a generator's name only in prose: nothing is named to make random data
+        ("from collections import defaultdict\nd = defaultdict(int)\nprint(d.default_factory)  # generate secrets\n", False, False),
     ],
-    ids=["call", "alias", "default_factory", "instance_method", "not_a_key", "no_generator", "names_in_a_string"],
+    ids=[
+        "call", "alias", "default_factory", "instance_method", "not_a_key", "a_nonce", "no_generator", "names_in_a_string",
+        "keyword", "concatenated", "sink", "key_only_generator", "key_only_default_factory", "prose",
+    ],
 )
 def test_what_a_file_needs_for_it(tmp_path: Path, source: str, met: bool, reported: bool) -> None:
     """The declaration keeps every file SL105 reports in, even with the prefilter off."""

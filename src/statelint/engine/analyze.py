@@ -620,7 +620,7 @@ def _file_facts(target: Target, text: str, tree: ast.Module, plan: Plan, view: M
         except Exception:  # noqa: BLE001 - odd code the summary does not foresee: the rules decide
             return None
     expand = view.expand if view.model is not None else ProjectModel.alone(summary).expand
-    return FileFacts(text, summary, expand, tree, target.display)
+    return FileFacts(text, summary, expand, tree, target.display, view.external)
 
 
 def _expansions_matter(code: str, view: ModuleView, plan: Plan, path: str) -> bool:

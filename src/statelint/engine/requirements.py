@@ -30,9 +30,9 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from statelint.engine.shapes import SHAPES
+from statelint.engine.shapes import SHAPES, bare_name
 from statelint.project.summary import MAIN, MODULE, Summary
-from statelint.project.syntax import string_constants
+from statelint.project.syntax import identifiers, string_constants
 
 _STDLIB = frozenset(sys.stdlib_module_names) | {"builtins"}
 
@@ -167,15 +167,10 @@ class Requires:
             return None
         qualnames = {name for path in self.calls for name in lookup(knowledge, path)}
         qualnames.update(name for option in self.options for name in options.get(option, ()))
-        words = [word for word in external.split("\n") if word]
-        for word in words:
-            bare = word
-            while bare.endswith("()"):  # ``functools.lru_cache()()``: what a project decorator applies
-                bare = bare[:-2]
-            if bare in qualnames or any(word.startswith(_member_prefixes(name)) for name in qualnames):
-                return True
+        if expanded_to(external, qualnames):
+            return True
         mentioned = {_last_name(name) for path in self.mentions for name in lookup(knowledge, path)}
-        return any(name in word for name in mentioned for word in words)
+        return any(name in word for name in mentioned for word in external.split("\n"))
 
 
 #: The fields that name evidence (all but ``words`` and ``outside``): without any, ``words`` decide.
@@ -191,6 +186,19 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     if found is None:
         found = _COMPILED[pattern] = re.compile(pattern)
     return found
+
+
+def expanded_to(external: str, qualnames: Iterable[str]) -> bool:
+    """Whether one of the library names in ``external`` (one per line) is, makes or is a member of one of
+    ``qualnames`` (``functools.lru_cache()()``, what a project decorator applies, counts for ``functools.lru_cache``)."""
+    wanted = set(qualnames)
+    if not external or not wanted:
+        return False
+    prefixes = tuple(prefix for name in wanted for prefix in _member_prefixes(name))
+    for word in external.split("\n"):
+        if word.startswith(prefixes) or bare_name(word) in wanted:
+            return True
+    return False
 
 
 def _member_prefixes(qualname: str) -> tuple[str, ...]:
@@ -219,9 +227,13 @@ class FileFacts:
     """One file's summary, as declarations ask it. ``expand`` gives what a qualified name stands
     for through the project's definitions (:meth:`ProjectModel.expand`); ``tree`` is CPython's tree
     the summary was made from (its string constants are read from it, only when asked); ``path``
-    is the file's path as reports show it (and rules see it)."""
+    is the file's path as reports show it (and rules see it); ``external``: the library names the
+    file's names of other project modules expand to, one per line (the view's), which ``expand``
+    cannot show while it reads the file alone."""
 
-    __slots__ = ("text", "summary", "expand", "tree", "path", "basename", "_called", "_methods", "_strings")
+    __slots__ = (
+        "text", "summary", "expand", "tree", "path", "basename", "external", "_called", "_methods", "_strings", "_identifiers",
+    )
 
     def __init__(
         self,
@@ -230,8 +242,10 @@ class FileFacts:
         expand: Callable[[str], frozenset[str]],
         tree: ast.AST | None = None,
         path: str = "",
+        external: str = "",
     ) -> None:
         self.text = text
+        self.external = external
         self.summary = summary
         self.expand = expand
         self.tree = tree
@@ -240,6 +254,7 @@ class FileFacts:
         self._called: set[str] | None = None
         self._methods: set[str] | None = None
         self._strings: frozenset[str] | None = None
+        self._identifiers: frozenset[str] | None = None
 
     @property
     def strings(self) -> frozenset[str]:
@@ -247,6 +262,30 @@ class FileFacts:
         if self._strings is None:
             self._strings = string_constants(self.tree) if self.tree is not None else frozenset()
         return self._strings
+
+    def names_any(self, names: Iterable[str]) -> bool:
+        """Whether the file's code spells one of ``names`` as a name, an attribute or an imported name
+        (``generate_key`` of ``default_factory=Fernet.generate_key``: referred to, not called). Without the
+        tree every name may be there."""
+        if self.tree is None:
+            return True
+        if self._identifiers is None:
+            self._identifiers = identifiers(self.tree)
+        return not self._identifiers.isdisjoint(names)
+
+    def expanded_to(self, qualnames: Iterable[str]) -> bool:
+        """Whether a library name the file's project names expand to through other modules is, makes or is a
+        member of one of ``qualnames`` (see :func:`expanded_to`)."""
+        return expanded_to(self.external, qualnames)
+
+    def spells(self, names: Iterable[str]) -> bool:
+        """Whether one of ``names`` (upper case) occurs in the file whatever its case: in its text, or in a
+        string constant (escapes decoded, implicit concatenations joined)."""
+        wanted = list(names)
+        upper = self.text.upper()
+        if any(name in upper for name in wanted):
+            return True
+        return any(name in string.upper() for string in self.strings for name in wanted)
 
     def mentions(self, word: str) -> bool:
         """``word`` occurs in the file: in its text (code, a string or a comment: a cheap

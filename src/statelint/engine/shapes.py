@@ -35,6 +35,151 @@ def callers_of(facts: FileFacts, qualnames: Iterable[str]) -> set[str]:
     return found
 
 
+# -- SL104 -------------------------------------------------------------------------------------
+def _memoized_reads(facts: FileFacts, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
+    """SL104's memoized functions: the rule reports one (or records a Flask-Caching one for the join)
+    only when it reads changing data. So a function here is decorated with a memoizer
+    (``memoizers``, the option ``extra-cache-decorators``, a Flask-Caching ``decorators`` method of
+    one of its ``classes``), also through what a project decorator applies, and then:
+
+    * the module changes state at run time, which such a function may read: a function writes
+      through one of its containers (as SL101's declaration sees it, with the SL1 catalog's
+      ``container_calls``) or rebinds one of its globals (to None too; a one-time initialisation
+      does not count, as the rule judges it); or
+    * the function, or a function of the module it calls (at any depth), calls what may read
+      changing data (``data_sources``: its functions, clients, methods on any receiver, and, for a
+      call on a receiver nothing resolves, any of its ``attributes`` the file spells); or one of
+      those functions is a library name the file's names of other modules expand to.
+    """
+    memoizers = {call for entry in knowledge.get("memoizers", ()) for call in entry["calls"]}
+    memoizers.update(options.get("extra-cache-decorators", ()))
+    flask = knowledge.get("flask_caching", {})
+    memoizers.update(f"{c}().{d}" for c in flask.get("classes", ()) for d in flask.get("decorators", ()))
+    summary = facts.summary
+    memoized = [
+        function
+        for function, applied in summary.decorators.items()
+        if summary.kinds.get(function) == "function" and any(_applies(facts, name, memoizers) for name, _ in applied)
+    ]
+    if not memoized:
+        return False
+    if _state_changes(facts, knowledge, options):
+        return True
+    sources = knowledge.get("data_sources", {})
+    extra = tuple(options.get("extra-data-sources", ()))
+    if any(_reads_data(word, sources, extra) for word in facts.external.split("\n") if word):
+        return True
+    for caller in _reached(facts, memoized):
+        for callee in summary.calls.get(caller, ()):
+            if any(_reads_data(name, sources, extra) for name in (callee, *facts.expand(callee))):
+                return True
+        if _dynamic_reads(facts, summary.dynamic.get(caller, ()), sources):
+            return True
+    return False
+
+
+def _applies(facts: FileFacts, decorator: str, memoizers: set[str]) -> bool:
+    """Whether applying ``decorator`` (as the summary names it: ``functools.lru_cache()`` for
+    ``@lru_cache(maxsize=1)``) may apply one of ``memoizers``: the decorator itself, what it is
+    called on, or what a project decorator returns (``@cached_for(10)`` returning ``lru_cache(...)(fn)``)."""
+    names = {decorator, decorator.removesuffix("()")}
+    names |= {expanded for name in list(names) for expanded in facts.expand(name)}
+    names |= {result for name in list(names) for result in facts.expand(f"{name}()")}
+    return any(bare_name(name) in memoizers for name in names)
+
+
+def _state_changes(facts: FileFacts, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
+    """Whether a function of the module may change its state, as SL104 asks ``ModuleState.mutable_names``."""
+    from statelint.engine.requirements import _module_containers
+
+    if _module_containers(facts, knowledge, {}) or facts.expanded_to(knowledge.get("container_calls", ())):
+        return True
+    return any(how in ("global", "augmented", "reset") for _, how, _, _ in facts.function_writes())
+
+
+def _reached(facts: FileFacts, functions: list[str]) -> set[str]:
+    """``functions`` and the functions of the module they call, directly or not."""
+    summary = facts.summary
+    prefix = f"{summary.module}."
+    found: set[str] = set()
+    pending = list(functions)
+    while pending:
+        caller = pending.pop()
+        if caller in found:
+            continue
+        found.add(caller)
+        pending.extend(
+            callee for callee in summary.calls.get(caller, ()) if callee.startswith(prefix) and summary.kinds.get(callee) == "function"
+        )
+    return found
+
+
+def _reads_data(name: str, sources: Mapping[str, Any], extra: tuple[str, ...]) -> bool:
+    """Whether a call of ``name`` may read changing data, as SL1's ``DataSources.read_by`` judges a call's
+    names (the shipped-file and statement-builder exceptions left out: they only spare calls)."""
+    name = name.removesuffix("()")
+    if any(_prefixed(name, prefix) for prefix in (*sources.get("functions", ()), *extra)):
+        return True
+    factories = set(sources.get("factory_methods", ()))
+    for prefix in sources.get("clients", ()):
+        if name.startswith(prefix) and "()." in name and name.rsplit(".", 1)[-1] not in factories:
+            return True
+    last = _last_name(name)
+    if last in sources.get("methods", ()) or last in {entry["method"] for entry in sources.get("receiver_methods", ())}:
+        return True
+    attributes = set(sources.get("attributes", ()))
+    return any(part.split("(", 1)[0] in attributes for part in name.split(".")[1:-1])
+
+
+def _dynamic_reads(facts: FileFacts, methods: Iterable[str], sources: Mapping[str, Any]) -> bool:
+    """Whether a call on a receiver nothing resolves may read data: a method the rule reads on any
+    receiver, or, since the summary keeps only the method's name, any call once the file spells one of
+    the ``attributes`` the rule finds on the way (``request.user.objects.get()``)."""
+    names = set(methods)
+    if not names:
+        return False
+    if not names.isdisjoint(sources.get("methods", ())):
+        return True
+    if not names.isdisjoint(entry["method"] for entry in sources.get("receiver_methods", ())):
+        return True
+    return any(facts.mentions(attribute) for attribute in sources.get("attributes", ()))
+
+
+def _prefixed(name: str, prefix: str) -> bool:
+    if prefix.endswith("."):
+        return name.startswith(prefix)
+    return name == prefix or name.startswith((f"{prefix}.", f"{prefix}("))
+
+
+# -- SL105 -------------------------------------------------------------------------------------
+def _per_process_key(facts: FileFacts, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
+    """SL105: random data becomes a key only on evidence. So the file calls one of
+    ``per_process_secrets.generators`` (or spells a ``deferred_defaults`` keyword: a settings field's
+    ``default_factory`` names one without calling it, and spells its name), and it holds a key: a generator
+    that makes nothing but a key (``key: true``), called or named; a call of one of ``key_sinks``; or one of
+    ``key_names`` (or the option ``extra-key-names``) spelled in any case, where the rule reads it as an
+    assignment target, a keyword, a dictionary key or the setting a call reads. Library names the
+    file's names of other modules expand to count as calls."""
+    spec = knowledge.get("per_process_secrets", {})
+    generators = {call: bool(entry.get("key")) for entry in spec.get("generators", ()) for call in entry["calls"]}
+    if not (facts.calls_any(set(generators)) or facts.expanded_to(generators) or _named_as_default(facts, spec, generators)):
+        return False
+    keys = {call for call, key in generators.items() if key}
+    if facts.calls_any(keys) or facts.expanded_to(keys) or facts.names_any(_last_name(call) for call in keys):
+        return True
+    sinks = {call for entry in spec.get("key_sinks", ()) for call in entry["calls"]}
+    if facts.calls_any(sinks) or facts.expanded_to(sinks):
+        return True
+    return facts.spells({name.upper() for name in (*spec.get("key_names", ()), *options.get("extra-key-names", ()))})
+
+
+def _named_as_default(facts: FileFacts, spec: Mapping[str, Any], generators: Iterable[str]) -> bool:
+    """A ``deferred_defaults`` keyword spelled, and a generator's name with it (``default_factory=secrets.token_hex``)."""
+    if not any(facts.mentions(word) for word in spec.get("deferred_defaults", ())):
+        return False
+    return facts.names_any(_last_name(call) for call in generators)
+
+
 # -- SL205 -------------------------------------------------------------------------------------
 def _print_to_log(facts: FileFacts, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
     """SL205's ``print(..., file=f)``: ``print`` called inside a function whose name has ``log`` in
@@ -189,12 +334,21 @@ def _declares(facts: FileFacts, routes: Mapping[str, Any], *, mounts: bool) -> b
 _FORMATTED = re.compile(r"(?<![\w])(?:[rR]?[fF]|[fF][rR])['\"]")
 
 
+def bare_name(name: str) -> str:
+    """``a.b`` for ``a.b()()``: what a call (of a call) is made of."""
+    while name.endswith("()"):
+        name = name[:-2]
+    return name
+
+
 def _last_name(qualname: str) -> str:
     return qualname.rsplit(".", 1)[-1].split("(", 1)[0]
 
 
 #: The shapes a :class:`~statelint.engine.requirements.Requires` may ask for, each with its test.
 SHAPES: dict[str, Shape] = {
+    "memoized-reads": _memoized_reads,
+    "per-process-key": _per_process_key,
     "print-to-log": _print_to_log,
     "request-writes": _request_writes,
     "routes": _routes,

@@ -112,7 +112,8 @@ class Summary:
         #: (``X[k] = v``, ``del X[k]``), ``attr`` (``X.a = v``), ``.name`` (a method called on it),
         #: ``f()`` (it is a positional argument of a call of ``f``), ``global`` (rebound where it is
         #: declared global, not to None and not in a one-time initialisation, see :mod:`.guards`),
-        #: ``lazy`` (so rebound in a one-time initialisation: SL403 judges it, SL102 does not) or
+        #: ``lazy`` (so rebound in a one-time initialisation: SL403 judges it, SL102 does not),
+        #: ``reset`` (rebound to None: SL104 counts the global as changing, SL102 does not) or
         #: ``augmented`` (``global X; X += ...``); ``stored``: the qualified names called to make
         #: what is stored (through the locals it is computed from). A write in a lambda has the
         #: caller ``<caller>.<lambda>``. Through a static method's first parameter an attribute is
@@ -468,7 +469,7 @@ class _Summarizer:
             if augmented:
                 how = "augmented"
             elif isinstance(value, ast.Constant) and value.value is None:
-                return  # a reset to None is not state
+                how = "reset"  # no state of its own
             elif target.id in scope.lazy.get(id(statement), ()):
                 how = "lazy"  # a one-time initialisation
             else:
@@ -549,7 +550,7 @@ class _Summarizer:
 
     def resolve_write(self, caller: str, target: ast.expr, scope: _Scope, how_stored: tuple[Any, list[ast.expr]]) -> None:
         how, stored = how_stored
-        if how in ("global", "augmented", "lazy") and isinstance(target, ast.Name):
+        if how in ("global", "augmented", "lazy", "reset") and isinstance(target, ast.Name):
             targets = {f"{self.summary.module}.{target.id}"}  # declared global: the module's, bound or not
         else:
             targets = self.written(target, scope, attribute=how == "attr")

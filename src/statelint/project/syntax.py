@@ -67,3 +67,17 @@ def string_constants(tree: ast.AST) -> frozenset[str]:
     """Every string constant under ``tree`` (docstrings and the literal pieces of f-strings included),
     escapes decoded."""
     return frozenset(n.value for n in walk(tree) if n.__class__ is ast.Constant and isinstance(n.value, str))  # type: ignore[attr-defined]
+
+
+def identifiers(tree: ast.AST) -> frozenset[str]:
+    """Every name, attribute name and imported name (``as`` names too) the code under ``tree`` spells."""
+    found: set[str] = set()
+    for node in walk(tree):
+        kind = node.__class__
+        if kind is ast.Name:
+            found.add(node.id)  # type: ignore[attr-defined]
+        elif kind is ast.Attribute:
+            found.add(node.attr)  # type: ignore[attr-defined]
+        elif kind is ast.alias:
+            found.update(part for part in (node.name, node.asname) if part)  # type: ignore[attr-defined]
+    return frozenset(found)

@@ -66,17 +66,18 @@ class _Memoized:
 
 class PerProcessMemoization(StateRule):
     code = "SL104"
-    # a memoizing decorator, a cache object made here, or a local-memory Django backend named
-    # a memoizing decorator or a cache object made here; or what the project-wide join of configured
-    # caches needs: a Django cache used, a settings module, CACHES, MIDDLEWARE, a Flask-Caching CACHE_TYPE
+    # a cache object made here, or what the project-wide join of configured caches needs: a Django cache
+    # used, a settings module, CACHES, MIDDLEWARE, a Flask-Caching CACHE_TYPE; or a memoized function
+    # where it may read changing data (the shape: on the stdlib, 11 of the 13 files lru_cache got parsed
+    # for it memoize pure functions)
     requires = Requires(
-        calls=["memoizers.calls", "cache_classes", "django_cache.uses.calls"],
-        options=["extra-cache-decorators", "extra-cache-classes"],
-        methods=["flask_caching.decorators"],
+        calls=["cache_classes", "django_cache.uses.calls"],
+        options=["extra-cache-classes"],
         mentions=[
             "django_local_backends", "django_cache.settings_marker", "django_cache.setting", "django_cache.subscripts",
             "django_cache.middleware", "django_cache.middleware_alias", "flask_caching.config_key",
         ],
+        shapes=["memoized-reads"],
     )
 
     @classmethod

@@ -56,9 +56,9 @@ class _Key:
 
 class PerProcessSecret(Rule):
     code = "SL105"
-    # a generator is called here (or through a project function), or a settings field names one as its
-    # default_factory (the only place a generator counts without being called)
-    requires = Requires(calls=["per_process_secrets.generators.calls"], mentions=["per_process_secrets.deferred_defaults"])
+    # random data made here (or a settings field's default_factory naming its maker) and a key it may
+    # become: a key-only generator, a key sink, a key setting's name (the shape)
+    requires = Requires(shapes=["per-process-key"])
 
     @classmethod
     def prefilter(cls, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> tuple[str, ...]:
