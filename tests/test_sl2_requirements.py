@@ -79,16 +79,30 @@ SL205_CASES = [
     ("print_to_dot_log_at_module_level", """
         print("started", file=open("events.log", "a"))
         """, True, True),
-    # kept, although the rule finds a stream or a parameter there: the summary does not say what file= is
+    # no file opened here: file= is a stream or a parameter
     ("print_to_stderr", """
         import sys
         def log_error(msg):
             print(msg, file=sys.stderr)
-        """, True, False),
+        """, False, False),
     ("print_to_param", """
         def log_line(msg, stream):
             print(msg, file=stream)
+        """, False, False),
+    # kept, although the rule finds a stream there: the summary does not say what file= is
+    ("print_to_stderr_beside_an_open", """
+        import sys
+        def log_error(msg):
+            print(msg, file=sys.stderr)
+        def read(path):
+            return open(path).read()
         """, True, False),
+    ("print_to_a_path_opened", """
+        from pathlib import Path
+        LOG = Path("trace.txt").open("a")
+        def log_line(msg):
+            print(msg, file=LOG)
+        """, True, True),
     ("print_in_default_of_log_helper", """
         def log_line(msg, out=print("started", file=open("trace.txt", "a"))):
             pass
@@ -153,3 +167,19 @@ def test_test_files_are_skipped(path: str) -> None:
     text = "from loguru import logger\nlogger.add('a.log')\n"
     assert requirement_met("SL205", text, path="app.py") is True
     assert requirement_met("SL205", text, path=path) is False
+
+
+def test_sl205_an_alias_of_a_builtin_in_another_module_is_followed(tmp_path: Path) -> None:
+    """``echo = print`` in another module: in a project big enough to be summarised in worker processes,
+    each file is first judged alone, and the alias must keep the file for the rule (it did not)."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'svc'\n", encoding="utf-8")
+    (tmp_path / "util.py").write_text("echo = print\nopener = open\n", encoding="utf-8")
+    (tmp_path / "app.py").write_text(
+        "from util import echo, opener\n\n\ndef log_line(m):\n    echo(m, file=opener('t.txt', 'a'))\n", encoding="utf-8"
+    )
+    for i in range(60):  # more files than are summarised in the parent process
+        (tmp_path / f"m{i}.py").write_text(f"X{i} = 1\n", encoding="utf-8")
+    for prefilter in ("on", "off"):
+        run = run_cli("check", "--no-cache", "-j", "2", "--output-format", "json", "--select", "SL205", ".",
+                      cwd=tmp_path, env={"STATELINT_PREFILTER": prefilter})
+        assert run.triples == [("SL205", 5, 5)], prefilter

@@ -296,7 +296,8 @@ class FileFacts:
 
     def calls_any(self, qualnames: set[str]) -> bool:
         """Some call or decorator of the file resolves to one of ``qualnames``, or makes an instance
-        of one (a project subclass, a factory returning one), or is a method of such an instance."""
+        of one (a project subclass, a factory returning one), or is a method of such an instance; or
+        a name of another module the file uses expands to one (:attr:`external`)."""
         called = self.called
         if not called.isdisjoint(qualnames):
             return True
@@ -307,7 +308,7 @@ class FileFacts:
                 return True
             if not self.expand(f"{callee}()").isdisjoint(instances):
                 return True
-        return False
+        return self.expanded_to(qualnames)  # a name of another module may stand for one (``echo = print``)
 
     def assigns_any(self, qualnames: set[str]) -> bool:
         """Some attribute assignment writes one of ``qualnames`` (``X().attr``), also through what the

@@ -26,8 +26,11 @@ Shape = Callable[["FileFacts", Mapping[str, Any], Mapping[str, Any]], bool]
 
 def callers_of(facts: FileFacts, qualnames: Iterable[str]) -> set[str]:
     """The callers (functions, :data:`MODULE`, :data:`MAIN`) with a call resolving to one of ``qualnames``,
-    directly or through what the project expands the callee to (an alias defined in another module)."""
+    directly or through what the project expands the callee to (an alias defined in another module);
+    every caller when such an alias is among the file's :attr:`~FileFacts.external` names."""
     wanted = set(qualnames)
+    if facts.expanded_to(wanted):  # a name of another module stands for one: any call may be of it
+        return set(facts.summary.calls)
     found = set()
     for caller, callees in facts.summary.calls.items():
         if any(callee in wanted or not facts.expand(callee).isdisjoint(wanted) for callee in callees):
@@ -186,10 +189,14 @@ def _print_to_log(facts: FileFacts, knowledge: Mapping[str, Any], options: Mappi
     it (the rule asks it of every function around the call: a nested function counts, and so do
     the defaults and decorators of such a function, evaluated where its ``def`` is), or anywhere in
     a file spelling ``.log`` (the rule's other case: a file whose path, read from the file's
-    literals, ends so). Whatever ``file=`` is given counts here."""
+    literals, ends so). The rule follows ``file=`` to where the file was opened: the file calls one of
+    ``open_calls`` or a ``path_open_methods`` method (on any receiver); what ``file=`` is given is not looked at."""
     callers = callers_of(facts, ("builtins.print",))
     if not callers:
         return False
+    opens = {call for entry in knowledge["open_calls"] for call in entry["calls"]}
+    if not facts.calls_any(opens) and not facts.calls_method(knowledge["path_open_methods"]):
+        return False  # the rule follows file= to an open() of the file (on the stdlib, prints to sys.stderr kept 4 files)
     if facts.mentions(".log"):
         return True
     kinds = facts.summary.kinds
@@ -215,7 +222,10 @@ def _request_writes(facts: FileFacts, knowledge: Mapping[str, Any], options: Map
         return False
     names = {*knowledge["path_write_methods"], *knowledge["path_open_methods"]}
     opens = {call for entry in knowledge["open_calls"] for call in entry["calls"]}
+    aliased = facts.expanded_to(opens)  # ``opener = open`` in another module: any call may open
     for caller in _inside(summary.calls.keys() | summary.dynamic.keys(), handlers):
+        if aliased and summary.calls.get(caller):
+            return True
         if not names.isdisjoint(summary.dynamic.get(caller, ())):
             return True
         for callee in summary.calls.get(caller, ()):

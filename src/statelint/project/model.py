@@ -733,7 +733,12 @@ class ProjectModel:
                 continue
             for expanded in self.expand(name):
                 head = expanded.split(".", 1)[0].split("(", 1)[0]
-                if head in self.watched and head != "builtins" and self.external(expanded):
+                if head == "builtins":
+                    # Builtins are everywhere; another module's alias of one the rules name is not
+                    # (``echo = print``, ``opener = open``): a declaration reading the file alone misses it.
+                    if expanded in self.watched:
+                        words.add(expanded)
+                elif head in self.watched and self.external(expanded):
                     words.add(expanded)
         return "".join(f"\n{word}" for word in sorted(words))
 
@@ -938,14 +943,18 @@ EMPTY_VIEW = ModuleView(None, "")
 
 def watched_heads(knowledge: Iterable[Mapping[str, Any]]) -> frozenset[str]:
     """The first parts of every qualified name in the rule families' knowledge (``flask`` for
-    ``flask.Flask().run``): the libraries an expansion must reach to matter to some rule."""
+    ``flask.Flask().run``): the libraries an expansion must reach to matter to some rule; and the
+    builtins it names, in full (``builtins.open``), which only an alias of one reaches."""
     heads: set[str] = set()
     pending: list[Any] = list(knowledge)
     while pending:
         value = pending.pop()
         if isinstance(value, str):
             if "." in value and " " not in value and not value.startswith((".", "/", "http")):
-                heads.add(value.split(".", 1)[0].split("(", 1)[0])
+                head = value.split(".", 1)[0].split("(", 1)[0]
+                heads.add(head)
+                if head == "builtins" and value.count(".") == 1 and "(" not in value:
+                    heads.add(value)
         elif isinstance(value, Mapping):
             pending.extend(value.values())
         elif isinstance(value, (list, tuple)):
