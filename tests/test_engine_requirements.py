@@ -153,6 +153,12 @@ def test_dict_config() -> None:
     assert needs("SL203", "import logging\nlogging.FileHandler\n") is False  # no handlers key
     # a key spelled with an escape sequence is still a key
     assert needs("SL203", "C = {'h\\x61ndlers': {'f': {'class': 'logging.FileHandler'}}}\n") is True
+    # ... with any escape that spells a printable character, or a backslash joining a string's lines
+    assert needs("SL203", "C = {'h\\u0061ndlers': {'f': {'class': 'logging.FileHandler'}}}\n") is True
+    assert needs("SL203", "C = {'h\\141ndlers': {'f': {'class': 'logging.FileHandler'}}}\n") is True
+    assert needs("SL203", "C = {'hand\\\nlers': {'f': {'class': 'logging.FileHandler'}}}\n") is True
+    # escapes that spell no letter (a newline, a backslash) leave the word unspelled, and the strings unread
+    assert needs("SL203", "C = {'hand\\nlers': {'f': {'class': 'logging.FileHandler\\\\'}}}\n") is False
 
 
 def _calls(text: str, qualnames: set[str], module: str = "app") -> bool:

@@ -173,6 +173,12 @@ class Requires:
         return any(name in word for name in mentioned for word in external.split("\n"))
 
 
+#: A word of printable characters, no quote or backslash: no simple escape (``\n``, ``\\``, ``\"``) spells one.
+_PLAIN = re.compile(r"[^\x00-\x1f\x7f\\'\"]*")
+#: An escape that may spell a printable character in a string (``\x2e``, ``\u00e9``, ``\N{...}``, octal).
+_SPELLING_ESCAPE = re.compile(r"\\[xuUN0-7]")
+#: A backslash ending a line: in a string, it joins what is around it.
+_CONTINUED = re.compile(r"\\(?:\r\n?|\n)")
 #: The fields that name evidence (all but ``words`` and ``outside``): without any, ``words`` decide.
 _EVIDENCE = ("calls", "options", "methods", "mentions", "assigns", "files", "file_options", "strings", "patterns", "writes", "shapes")
 #: The evidence a file's own names decide whatever the project expands them to: ``methods`` (the method
@@ -233,6 +239,7 @@ class FileFacts:
 
     __slots__ = (
         "text", "summary", "expand", "tree", "path", "basename", "external", "_called", "_methods", "_strings", "_identifiers",
+        "_escapes", "_expansions",
     )
 
     def __init__(
@@ -255,6 +262,8 @@ class FileFacts:
         self._methods: set[str] | None = None
         self._strings: frozenset[str] | None = None
         self._identifiers: frozenset[str] | None = None
+        self._escapes: bool | None = None
+        self._expansions: tuple[frozenset[str], frozenset[str]] | None = None
 
     @property
     def strings(self) -> frozenset[str]:
@@ -290,24 +299,29 @@ class FileFacts:
     def mentions(self, word: str) -> bool:
         """``word`` occurs in the file: in its text (code, a string or a comment: a cheap
         over-approximation), or in a string constant an escape sequence spells."""
-        if word in self.text:
+        text = self.text
+        if word in text:
             return True
-        return "\\" in self.text and any(word in string for string in self.strings)
+        if "\\" not in text:
+            return False
+        if _PLAIN.fullmatch(word):  # only an escape spelling a character of it can hide it: ``\x2e``, not ``\n``
+            if _CONTINUED.search(text) and word in _CONTINUED.sub("", text):
+                return True  # perhaps a string's lines joined (``"SEC\<newline>RET"``): a cheap over-approximation
+            if self._escapes is None:
+                self._escapes = _SPELLING_ESCAPE.search(text) is not None
+            if not self._escapes:
+                return False  # the file's strings, walked for nothing: a twelfth of the stdlib's screening
+        return any(word in string for string in self.strings)
 
     def calls_any(self, qualnames: set[str]) -> bool:
         """Some call or decorator of the file resolves to one of ``qualnames``, or makes an instance
         of one (a project subclass, a factory returning one), or is a method of such an instance; or
         a name of another module the file uses expands to one (:attr:`external`)."""
-        called = self.called
-        if not called.isdisjoint(qualnames):
+        if not self.called.isdisjoint(qualnames):
             return True
-        instances = {f"{name}()" for name in qualnames}
-        for callee in called:
-            expanded = self.expand(callee)
-            if not expanded.isdisjoint(qualnames):
-                return True
-            if not self.expand(f"{callee}()").isdisjoint(instances):
-                return True
+        expanded, made = self.called_expansions
+        if not expanded.isdisjoint(qualnames) or not made.isdisjoint(f"{name}()" for name in qualnames):
+            return True
         return self.expanded_to(qualnames)  # a name of another module may stand for one (``echo = print``)
 
     def assigns_any(self, qualnames: set[str]) -> bool:
@@ -357,6 +371,19 @@ class FileFacts:
                     if decorator.endswith("()"):  # ``@lru_cache(maxsize=1)`` is what the call returns: it calls ``lru_cache``
                         self._called.add(decorator[:-2])
         return self._called
+
+    @property
+    def called_expansions(self) -> tuple[frozenset[str], frozenset[str]]:
+        """What the file's callees stand for, and what calling them makes, through the project's
+        definitions (asked by every declaration that asks for calls: computed once per file)."""
+        if self._expansions is None:
+            expanded: set[str] = set()
+            made: set[str] = set()
+            for callee in self.called:
+                expanded |= self.expand(callee)
+                made |= self.expand(f"{callee}()")
+            self._expansions = (frozenset(expanded), frozenset(made))
+        return self._expansions
 
     @property
     def decorator_methods(self) -> set[str]:

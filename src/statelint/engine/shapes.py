@@ -177,8 +177,9 @@ def _per_process_key(facts: FileFacts, knowledge: Mapping[str, Any], options: Ma
 
 
 def _named_as_default(facts: FileFacts, spec: Mapping[str, Any], generators: Iterable[str]) -> bool:
-    """A ``deferred_defaults`` keyword spelled, and a generator's name with it (``default_factory=secrets.token_hex``)."""
-    if not any(facts.mentions(word) for word in spec.get("deferred_defaults", ())):
+    """A ``deferred_defaults`` keyword spelled (a keyword argument: code, never a string's escape), and a
+    generator's name with it (``default_factory=secrets.token_hex``)."""
+    if not any(word in facts.text for word in spec.get("deferred_defaults", ())):
         return False
     return facts.names_any(_last_name(call) for call in generators)
 
