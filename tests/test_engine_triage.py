@@ -120,3 +120,61 @@ def test_screening_while_summarising_never_changes_findings(tmp_path: Path) -> N
     assert report("on", "cache-on") == everything  # cold: screened while summarised
     assert report("on", "cache-on") == everything  # warm
     assert report("on", None) == everything  # the model handed to the workers without a cache
+
+
+def test_a_screening_answer_stands_as_far_as_the_models_library_names_leave_it(tmp_path: Path) -> None:
+    """Screening reads a file alone; once the model gives it library names (the view's ``external``) its
+    answer is kept for the rules those names cannot bring back, and the rest are asked again."""
+    from statelint.catalog import load_catalog
+    from statelint.config.settings import Settings
+    from statelint.engine.analyze import Pending, Plan, with_expansions
+    from statelint.model import FileResult
+    from statelint.project.model import ModuleView
+
+    plan = Plan(Settings(root=tmp_path, enabled=("SL101", "SL501")), load_catalog())
+    done = FileResult("a.py")
+
+    def answer(light: FileResult | Pending, asked: set[str], declined: set[str] | None, external: str) -> object:
+        view = ModuleView(None, "a", True, "digest", external)
+        return with_expansions(light, frozenset(asked), None if declined is None else frozenset(declined), view, plan, "a.py")
+
+    assert answer(done, {"SL501"}, {"SL501"}, "") is done  # no library names: as screened
+    assert answer(done, {"SL501"}, {"SL501"}, "\n_thread.allocate_lock") is done  # a lock is no thread: still declined
+    assert answer(done, {"SL501"}, {"SL501"}, "\nthreading.Thread") is None  # a thread: screened again, with it
+    kept = Pending(frozenset({"SL101"}))
+    assert answer(kept, {"SL101", "SL501"}, {"SL501"}, "\n_thread.allocate_lock") is kept
+    assert answer(kept, {"SL101", "SL501"}, {"SL501"}, "\nthreading.Thread()") is None
+    # a rule the text alone did not ask for, whose needle the names hold: the file is screened again
+    assert answer(done, set(), None, "\nthreading.Thread") is None
+    # a declaration that failed: asked again where its failure is reported
+    assert answer(Pending(None), {"SL501"}, set(), "\nthreading.Thread") is None
+
+
+def test_a_thread_only_the_model_shows_is_found_after_screening(tmp_path: Path) -> None:
+    """A file that spells ``threading`` only in a comment and makes its thread through another module's
+    name: screening (alone) turns SL501 down, the model's names bring it back, and it is reported."""
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'pkg'\n", encoding="utf-8")
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "kinds.py").write_text("import threading\n\nmake_thread = threading.Thread\nmake_lock = threading.Lock\n", encoding="utf-8")
+    (package / "worker.py").write_text(
+        "# threading, through kinds\nfrom pkg.kinds import make_thread\n\n\ndef job():\n    while True:\n        pass\n\n\n"
+        "def serve():\n    worker = make_thread(target=job)\n    worker.start()\n",
+        encoding="utf-8",
+    )
+    (package / "locked.py").write_text(
+        "# threading, through kinds\nfrom pkg.kinds import make_lock\n\nLOCK = make_lock()\n\n\ndef start():\n    LOCK.acquire()\n",
+        encoding="utf-8",
+    )
+    for number in range(60):
+        (package / f"svc_{number}.py").write_text(f"VALUE_{number} = {number}\n", encoding="utf-8")
+    found = {}
+    for prefilter in ("on", "off"):
+        run = run_cli(
+            "check", "-j", "2", "--cache-dir", str(tmp_path / f"cache-{prefilter}"), "--select", "SL5", "--output-format", "json", ".",
+            cwd=tmp_path, env={"STATELINT_PREFILTER": prefilter},
+        )
+        assert run.exit_code == 1, run.stderr
+        found[prefilter] = sorted((f["path"], f["line"], f["column"], f["code"]) for f in run.findings)
+    assert found["on"] == found["off"] == [("pkg/worker.py", 11, 14, "SL501")]

@@ -23,7 +23,8 @@ from statelint.config.settings import Settings
 from statelint.engine.discovery import Target
 from statelint.engine.gc_pause import no_collection
 from statelint.engine.needles import NeedleIndex
-from statelint.engine.requirements import FileFacts, Requires
+from statelint.engine.requirements import FileFacts, Requires, lookup
+from statelint.engine.shapes import EXTERNAL, expanded_to
 from statelint.engine.source import SourceError, decode_python, decode_text, read_bytes
 from statelint.engine.suppressions import (
     UNUSED_SUPPRESSION,
@@ -110,10 +111,11 @@ class Plan:
         #: their text: the file's own analysis reuses them instead of parsing again
         self._trees: dict[str, tuple[str, ast.Module]] = {}
         self._summaries: dict[str, tuple[str, Summary]] = {}  # the summaries made of those trees
-        #: what screening found while the files were summarised, by path, with the content digest:
-        #: a result (no rule wanted the file) or the rules left to it; valid unless the
-        #: model gives the file library names to match
-        self.screened: dict[str, tuple[str, FileResult | Pending]] = {}
+        #: what screening found while the files were summarised, by path: the content digest, a result
+        #: (no rule wanted the file) or the rules left to it, and the rules its needles asked and its
+        #: declarations turned down (see :func:`with_expansions`: the model may give the file library
+        #: names to match)
+        self.screened: dict[str, tuple[str, FileResult | Pending, frozenset[str] | None, frozenset[str] | None]] = {}
         self._packages: dict[str, tuple[str, ...]] = {}  # folder -> its package names, for this run
         self._needle_index: NeedleIndex | None = None
         #: ``STATELINT_PREFILTER=off`` parses every file for every rule: how the tests and
@@ -356,7 +358,13 @@ class Pending:
 
 
 def analyze(
-    target: Target, plan: Plan, data: bytes | None = None, *, light: bool = False, decided: frozenset[str] | None = None
+    target: Target,
+    plan: Plan,
+    data: bytes | None = None,
+    *,
+    light: bool = False,
+    decided: frozenset[str] | None = None,
+    notes: dict[str, frozenset[str]] | None = None,
 ) -> FileResult | Pending:
     """Everything the enabled rules find in one file (suppressions not yet applied).
 
@@ -365,6 +373,9 @@ def analyze(
     returned: rule code and libcst (and their crashes) belong in a worker process;
     reading, needles and CPython's parser are cheap and safe anywhere. ``decided`` is
     such a :class:`Pending`'s answer for this very content: the prefilter is not run again.
+    ``notes`` gets what the prefilter asked of a Python file: ``asked``, the rules whose needles
+    occur in it, and ``declined``, those of them the declarations turned down (when they were
+    asked): what :func:`with_expansions` needs to keep the answer once the model is known.
 
     It all runs without the cyclic garbage collector. A file's trees (CPython's, then
     libcst's) are alive from their parse to the end and hold no garbage: each collection
@@ -373,11 +384,16 @@ def analyze(
     and the rare cycle (a scope and its children) goes at the first collection after.
     """
     with no_collection():
-        return _analyze(target, plan, data, light, decided)
+        return _analyze(target, plan, data, light, decided, notes)
 
 
 def _analyze(
-    target: Target, plan: Plan, data: bytes | None, light: bool, decided: frozenset[str] | None
+    target: Target,
+    plan: Plan,
+    data: bytes | None,
+    light: bool,
+    decided: frozenset[str] | None,
+    notes: dict[str, frozenset[str]] | None = None,
 ) -> FileResult | Pending:
     result = FileResult(target.display)
     try:
@@ -401,8 +417,12 @@ def _analyze(
         result.suppressions = parse_suppressions(text)
         if decided is not None:
             wanted &= decided
+        elif notes is not None:
+            notes["asked"] = frozenset(wanted)
         if decided is None or not wanted:  # (an empty answer still needs the syntax check)
-            wanted, tree = _screen(target, text, plan, result, wanted, view)
+            wanted, tree, declined = _screen(target, text, plan, result, wanted, view)
+            if notes is not None and declined is not None:
+                notes["declined"] = frozenset(declined)
     if light and wanted:
         # After a declaration's crash the worker asks again, so that the crash is reported.
         return Pending(None if result.errors else frozenset(wanted))
@@ -562,9 +582,10 @@ def _too_deep(target: Target, text: str, plan: Plan, result: FileResult) -> bool
 
 def _declared(
     target: Target, text: str, plan: Plan, result: FileResult, wanted: set[str], view: ModuleView
-) -> tuple[set[str], ast.Module | None]:
-    """The wanted rules whose declarations (``requires``) the file's summary meets, and CPython's
-    tree of it when it was built (the positions of findings reuse it).
+) -> tuple[set[str], ast.Module | None, set[str] | None]:
+    """The wanted rules whose declarations (``requires``) the file's summary meets, CPython's
+    tree of it when it was built (the positions of findings reuse it), and the rules the
+    declarations turned down (None when they were not asked).
 
     The declarations only narrow when every wanted rule has one (one without forces the
     libcst parse anyway) and SL002 is not judging this file's suppression comments (a rule
@@ -579,11 +600,11 @@ def _declared(
         and not (result.suppressions and plan.is_enabled(UNUSED_SUPPRESSION))
     )
     if not narrow:
-        return wanted, None
+        return wanted, None, None
     try:
         tree = plan.cpython_tree(target, text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return wanted, None
+        return wanted, None, None
     facts: FileFacts | None = None
     kept: set[str] = set()
     for code in sorted(wanted):
@@ -593,7 +614,7 @@ def _declared(
         if facts is None:
             facts = _file_facts(target, text, tree, plan, view)
             if facts is None:
-                return wanted, tree
+                return wanted, tree, None
         doc = plan.catalog.rules[code]
         try:
             if index.requires[code].met(facts, plan.catalog.knowledge(code), plan.options(doc, target.display)):
@@ -601,7 +622,7 @@ def _declared(
         except Exception as exc:  # a declaration's bug must not hide findings: run the rule
             result.errors.append(_internal(target.display, code, exc))
             kept.add(code)
-    return kept, tree
+    return kept, tree, wanted - kept
 
 
 def _file_facts(target: Target, text: str, tree: ast.Module, plan: Plan, view: ModuleView) -> FileFacts | None:
@@ -643,15 +664,61 @@ def _expansions_matter(code: str, view: ModuleView, plan: Plan, path: str) -> bo
 
 def _screen(
     target: Target, text: str, plan: Plan, result: FileResult, wanted: set[str], view: ModuleView
-) -> tuple[set[str], ast.Module | None]:
+) -> tuple[set[str], ast.Module | None, set[str] | None]:
     """The rules that need libcst's parse of this Python file (the syntax is checked when none
-    does), and CPython's tree of it if the prefilter built one."""
+    does), CPython's tree of it if the prefilter built one, and the rules the declarations
+    turned down (None when they were not asked)."""
     if not wanted:
         _syntax_check(target, text, plan, result)
-        return wanted, None
+        return wanted, None, None
     if _too_deep(target, text, plan, result):
-        return set(), None
+        return set(), None, None
     return _declared(target, text, plan, result, wanted, view)  # CPython's parse there checks the syntax
+
+
+def with_expansions(
+    light: FileResult | Pending,
+    asked: frozenset[str] | None,
+    declined: frozenset[str] | None,
+    view: ModuleView,
+    plan: Plan,
+    path: str,
+) -> FileResult | Pending | None:
+    """A light answer made while the file was read alone, as it stands once the model gives the file
+    ``view``: the answer itself, unless the library names the view adds (``external``) may change it;
+    then None, and the file is screened again, with them: a rule whose needles only those names hold
+    was never asked, a rule the declarations turned down may be brought back by them
+    (:func:`_expansions_matter`, or a declaration reading them, :func:`_asks_expansions`), or a
+    declaration failed. Screening again parses and summarises the file a second time: on the stdlib
+    corpus, 54 files with such names, a tenth of the analysis workers' time; 12 of them need it."""
+    if not view.external:
+        return light
+    if asked is None or (isinstance(light, Pending) and light.wanted is None):
+        return None
+    index = plan.index
+    for code in index.python:
+        if code not in asked and any(needle in view.external for needle in index.needles.get(code, ())):
+            return None
+    for code in declined or ():
+        if _expansions_matter(code, view, plan, path) or _asks_expansions(code, view, plan, path):
+            return None  # a rule turned down that those names may bring back: asked again, with them
+    return light
+
+
+def _asks_expansions(code: str, view: ModuleView, plan: Plan, path: str) -> bool:
+    """Whether the rule's declaration reads one of the library names the file's names expand to (``external``)
+    where :func:`_expansions_matter` does not weigh them: through a call it asks for (``calls_any``), or a
+    shape's test (:data:`statelint.engine.shapes.EXTERNAL`)."""
+    requires = plan.index.requires.get(code)
+    if requires is None:
+        return True
+    knowledge = plan.catalog.knowledge(code)
+    options = plan.options(plan.catalog.rules[code], path)
+    qualnames = {name for entry in requires.calls for name in lookup(knowledge, entry)}
+    qualnames.update(name for option in requires.options for name in options.get(option, ()))
+    if expanded_to(view.external, qualnames):
+        return True
+    return any(EXTERNAL[shape](view.external, knowledge, options) for shape in requires.shapes)
 
 
 def _parse_and_walk(

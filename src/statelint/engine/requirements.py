@@ -30,7 +30,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from statelint.engine.shapes import SHAPES, bare_name
+from statelint.engine.shapes import SHAPES, expanded_to
 from statelint.project.summary import MAIN, MODULE, Summary
 from statelint.project.syntax import identifiers, string_constants
 
@@ -192,24 +192,6 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     if found is None:
         found = _COMPILED[pattern] = re.compile(pattern)
     return found
-
-
-def expanded_to(external: str, qualnames: Iterable[str]) -> bool:
-    """Whether one of the library names in ``external`` (one per line) is, makes or is a member of one of
-    ``qualnames`` (``functools.lru_cache()()``, what a project decorator applies, counts for ``functools.lru_cache``)."""
-    wanted = set(qualnames)
-    if not external or not wanted:
-        return False
-    prefixes = tuple(prefix for name in wanted for prefix in _member_prefixes(name))
-    for word in external.split("\n"):
-        if word.startswith(prefixes) or bare_name(word) in wanted:
-            return True
-    return False
-
-
-def _member_prefixes(qualname: str) -> tuple[str, ...]:
-    """How a name made by, or a member of, ``qualname`` starts (a prefix ending in a dot is one already)."""
-    return (qualname,) if qualname.endswith(".") else (f"{qualname}(", f"{qualname}.")
 
 
 def lookup(knowledge: Mapping[str, Any], path: str) -> list[str]:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from statelint.config.settings import Settings
-from statelint.engine.analyze import PARSE_ERROR, Plan, RuleIndex, analyze
+from statelint.engine.analyze import PARSE_ERROR, Plan, RuleIndex, analyze, with_expansions
 from statelint.engine.cache import ResultCache, content_digest
 from statelint.engine.discovery import Target, discover
 from statelint.engine.fingerprint import with_fingerprints
@@ -134,9 +134,11 @@ def analyze_all(
                 continue
             keys[index] = (key, digest)
             screened = plan.screened.pop(target.path, None)
-            # Screening read the file alone: its answer stands when the model adds no library name to it.
-            if screened is not None and screened[0] == digest and not view.external:
-                light = screened[1]
+            # Screening read the file alone: its answer stands as far as the model's library names leave it.
+            light = None
+            if screened is not None and screened[0] == digest:
+                light = with_expansions(screened[1], screened[2], screened[3], view, plan, target.display)
+            if light is not None:
                 if isinstance(light, FileResult):  # no rule wanted it when it was summarised
                     if not light.errors:
                         deferred.append((key, light))

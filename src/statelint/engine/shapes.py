@@ -345,6 +345,24 @@ def _declares(facts: FileFacts, routes: Mapping[str, Any], *, mounts: bool) -> b
 _FORMATTED = re.compile(r"(?<![\w])(?:[rR]?[fF]|[fF][rR])['\"]")
 
 
+def expanded_to(external: str, qualnames: Iterable[str]) -> bool:
+    """Whether one of the library names in ``external`` (one per line) is, makes or is a member of one of
+    ``qualnames`` (``functools.lru_cache()()``, what a project decorator applies, counts for ``functools.lru_cache``)."""
+    wanted = set(qualnames)
+    if not external or not wanted:
+        return False
+    prefixes = tuple(prefix for name in wanted for prefix in _member_prefixes(name))
+    for word in external.split("\n"):
+        if word.startswith(prefixes) or bare_name(word) in wanted:
+            return True
+    return False
+
+
+def _member_prefixes(qualname: str) -> tuple[str, ...]:
+    """How a name made by, or a member of, ``qualname`` starts (a prefix ending in a dot is one already)."""
+    return (qualname,) if qualname.endswith(".") else (f"{qualname}(", f"{qualname}.")
+
+
 def bare_name(name: str) -> str:
     """``a.b`` for ``a.b()()``: what a call (of a call) is made of."""
     while name.endswith("()"):
@@ -354,6 +372,51 @@ def bare_name(name: str) -> str:
 
 def _last_name(qualname: str) -> str:
     return qualname.rsplit(".", 1)[-1].split("(", 1)[0]
+
+
+# -- which library names reached through other modules each shape reads ------------------------
+def _memoized_reads_names(external: str, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
+    sources = knowledge.get("data_sources", {})
+    extra = tuple(options.get("extra-data-sources", ()))
+    if any(_reads_data(word, sources, extra) for word in external.split("\n") if word):
+        return True
+    return expanded_to(external, knowledge.get("container_calls", ()))
+
+
+def _per_process_key_names(external: str, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
+    spec = knowledge.get("per_process_secrets", {})
+    names = {call for entry in (*spec.get("generators", ()), *spec.get("key_sinks", ())) for call in entry["calls"]}
+    return expanded_to(external, names)
+
+
+def _print_to_log_names(external: str, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
+    opens = {call for entry in knowledge["open_calls"] for call in entry["calls"]}
+    return expanded_to(external, {"builtins.print", *opens})
+
+
+def _request_writes_names(external: str, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
+    return expanded_to(external, {call for entry in knowledge["open_calls"] for call in entry["calls"]})
+
+
+def _routes_names(external: str, knowledge: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
+    routes = knowledge["routes"]
+    declared = {name for entry in (*routes["calls"], *routes["mounts"]) for name in entry["names"]}
+    declared |= {*routes["tornado"]["applications"], *routes.get("implicit", {})}
+    return expanded_to(external, declared)
+
+
+#: For each shape: whether library names the file's names of other modules expand to (the view's
+#: ``external``, one per line) are among those its test reads (:attr:`FileFacts.external`, through
+#: ``expanded_to``, ``calls_any`` or ``callers_of``). When none is, the shape answers for the file
+#: with them as it answered reading the file alone (see ``with_expansions`` in the engine).
+EXTERNAL: dict[str, Callable[[str, Mapping[str, Any], Mapping[str, Any]], bool]] = {
+    "memoized-reads": _memoized_reads_names,
+    "per-process-key": _per_process_key_names,
+    "print-to-log": _print_to_log_names,
+    "request-writes": _request_writes_names,
+    "routes": _routes_names,
+    "health-routes": _routes_names,
+}
 
 
 #: The shapes a :class:`~statelint.engine.requirements.Requires` may ask for, each with its test.

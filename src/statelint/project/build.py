@@ -446,10 +446,10 @@ def _summarize_all(tasks: list[tuple[Target, str | None]], plan: Plan, jobs: int
     def on_result(index: int, value: Any) -> None:
         # A crash, an overrun or an engine error leaves the file an empty summary: its own
         # analysis reports it (SL001), as it does for any file it cannot analyse.
-        if isinstance(value, tuple) and len(value) == 3 and isinstance(value[0], Summary):
-            summary, digest, screened = value
+        if isinstance(value, tuple) and len(value) == 4 and isinstance(value[0], Summary):
+            summary, digest, screened, notes = value
             if screened is not None and digest is not None:
-                plan.screened[targets[index].path] = (digest, screened)
+                plan.screened[targets[index].path] = (digest, screened, notes.get("asked"), notes.get("declined"))
         else:
             summary = Summary(*plan.module_name(targets[index].path))
         results[index] = summary
@@ -461,22 +461,23 @@ def _summarize_all(tasks: list[tuple[Target, str | None]], plan: Plan, jobs: int
     return [results[index] for index in range(len(targets))]
 
 
-def _summary_handler(plan: Plan) -> Callable[[tuple[Target, str | None]], tuple[Summary, str | None, Any]]:
+def _summary_handler(plan: Plan) -> Callable[[tuple[Target, str | None]], tuple[Summary, str | None, Any, dict[str, Any]]]:
     from statelint.engine.analyze import analyze
     from statelint.engine.cache import content_digest
 
-    def handle(task: tuple[Target, str | None]) -> tuple[Summary, str | None, Any]:
+    def handle(task: tuple[Target, str | None]) -> tuple[Summary, str | None, Any, dict[str, Any]]:
         target, key = task
         try:
             data = read_bytes(target.path)
         except SourceError:
-            return summarize_file(target, plan), None, None
+            return summarize_file(target, plan), None, None, {}
         summary = summarize_file(target, plan, data, keep=True)
         cache = plan.cache
         if key is not None and cache is not None and cache.summary_key(plan.module_name(target.path), data) == key:
             cache.put_summary(key, summary)  # here, in parallel, and only for the content the key names
-        screened = analyze(target, plan, data, light=True)  # the model is not built: the file's own view
+        notes: dict[str, Any] = {}
+        screened = analyze(target, plan, data, light=True, notes=notes)  # the model is not built: the file's own view
         plan.drop_tree(target.path)
-        return summary, content_digest(data), screened
+        return summary, content_digest(data), screened, notes
 
     return handle
