@@ -545,3 +545,34 @@ def test_a_stop_method_is_a_shutdown_path_by_what_calls_it_and_the_cache_follows
     assert [(f[0], f[1], f[2]) for f in quads(check_json(".", cwd=project, select="SL5"))] == [
         ("hub/workers.py", "SL501", 14), ("hub/workers.py", "SL501", 46), ("hub/workers.py", "SL505", 59),
     ]
+
+
+def test_the_join_in_parts_gives_what_one_join_gives(tmp_path: Path) -> None:
+    """The join's children each build the model and compute the views of their share of the files (the
+    first also writes the model's text): together, and in any order one child is given them, they give
+    the records and the text of a single join."""
+    import json
+
+    from statelint.config.settings import Settings
+    from statelint.engine.analyze import Plan
+    from statelint.engine.discovery import discover
+    from statelint.project import build
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'svc'\n", encoding="utf-8")
+    (tmp_path / "app.py").write_text("from flask import Flask\n\ndef make():\n    return Flask(__name__)\n", encoding="utf-8")
+    (tmp_path / "run.py").write_text("from app import make\n\nmake().run(host='127.0.0.1')\n", encoding="utf-8")
+    (tmp_path / "cache.py").write_text("CACHE = {}\n\ndef put(k, v):\n    CACHE[k] = v\n", encoding="utf-8")
+    plan = Plan(Settings(root=tmp_path, enabled=("SL101", "SL301")), load_catalog())
+    targets, _ = discover(["."], plan.settings, tmp_path)
+    files = [build._File(t, plan) for t in targets if t.kind == "python"]
+    summaries = build.gather_summaries(files, plan, 1, None)
+    model, views = build._join_with_views(files, summaries, plan)
+    expected = (json.dumps(model.to_json(), separators=(",", ":")), [build._view_record(v) for v in views])
+    for order in ([0, 1], [1, 0]):
+        handle = build._join_handler(files, summaries, plan)  # one child given every part
+        answers = {part: handle(part) for part in order}
+        records: list[Any] = [None] * len(files)
+        for part, (_, found) in answers.items():
+            records[part :: build.JOIN_PARTS] = found
+        assert (answers[0][0], records) == expected
+        assert answers[1][0] is None
