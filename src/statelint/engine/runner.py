@@ -21,7 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from statelint.config.settings import Settings
-from statelint.engine.analyze import PARSE_ERROR, Plan, RuleIndex, analyze, with_expansions
+from statelint.engine.analyze import (
+    PARSE_ERROR,
+    Plan,
+    RuleIndex,
+    analyze,
+    with_expansions,
+)
 from statelint.engine.cache import ResultCache, content_digest
 from statelint.engine.discovery import Target, discover
 from statelint.engine.fingerprint import with_fingerprints
