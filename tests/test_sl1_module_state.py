@@ -30,6 +30,9 @@ def test_mutated_containers(tmp_path: Path) -> None:
         ("SL101", 84, 1),  # _threads_and_names: threads and plain data
         ("SL101", 85, 1),  # _locks: a lock per user holds only per process
         ("SL101", 86, 1),  # _handles: objects of a project class that is no Thread subclass
+        ("SL101", 111, 1),  # _alerted: recorded before a warning, but also read to show the keys
+        ("SL101", 112, 1),  # _flagged: a mark whose local flag also decides what is published
+        ("SL101", 113, 1),  # _reported: the recorded branch does work of its own
     ]
 
 

@@ -37,13 +37,13 @@ from statelint.analyses.state_code import (
     load_names,
     local_aliases,
     log_once,
-    logged_once,
     matches_any,
     references,
     root_of,
     terminal,
 )
 from statelint.analyses.state_fill import FillOnce
+from statelint.analyses.state_logonce import LogOnce
 from statelint.catalog import load_catalog
 from statelint.engine.names import Scope, dotted_name
 from statelint.engine.requirements import clock_methods, method_clock
@@ -132,6 +132,7 @@ class ModuleState:
         self._clock: ClockState | None = None
         self._mutable: set[str] | None = None
         self._fill: FillOnce | None = None
+        self._log_once: LogOnce | None = None
         self.sources = DataSources(sl1.get("data_sources", {}))
 
     # -- collection (called from the walk) ---------------------------------------------
@@ -411,6 +412,7 @@ class ModuleState:
     def close(self) -> None:
         """Called when the file is done (``FileContext.close``): the fill analysis refers back to this one."""
         self._fill = None
+        self._log_once = None
 
     def filled_once(self, write: Write, container: str) -> bool:
         """``if not C: C.extend(TABLE)``: filled once, while empty, from data that does not change
@@ -503,14 +505,13 @@ class ModuleState:
         calls = frozenset(self.k1.get("log_once_calls", ()))
         return id(rebind.node) in log_once(func.body, rebind.target.value, calls)
 
-    def logged_once(self, write: Write, container: str) -> bool:
-        """True for ``if key not in SEEN: log(...); SEEN.add(key)``: the keys already logged keep one
-        process from repeating a message."""
-        func = write.scope.node
-        if not isinstance(func, cst.FunctionDef):
-            return False
-        calls = frozenset(self.k1.get("log_once_calls", ()))
-        return id(write.node) in logged_once(func.body, container, calls)
+    def log_once_container(self, container: str) -> bool:
+        """True for a container that only remembers what was already logged (``if key not in SEEN:
+        log(...); SEEN.add(key)``): it keeps one process from repeating a message, right per
+        process (see :mod:`statelint.analyses.state_logonce`)."""
+        if self._log_once is None:
+            self._log_once = LogOnce(self, frozenset(self.k1.get("log_once_calls", ())))
+        return self._log_once.container(container)
 
     # -- clocks (SL403) -------------------------------------------------------------------------
     def clock_state(self) -> ClockState:

@@ -332,24 +332,6 @@ def log_once(body: cst.BaseSuite, name: str, log_calls: frozenset[str]) -> set[i
     return out
 
 
-def logged_once(body: cst.BaseSuite, name: str, log_calls: frozenset[str]) -> set[int]:
-    """Ids of the calls adding ``key`` to the container ``name`` in an ``if key not in name:`` block
-    that otherwise only logs: the keys already logged, kept so that one process does not repeat a
-    message (``name.add(key)``, ``name.append(key)``), right per process."""
-    out: set[int] = set()
-    for statement in _ifs(body):
-        test = statement.test
-        if (
-            isinstance(test, cst.Comparison)
-            and len(test.comparisons) == 1
-            and isinstance(test.comparisons[0].operator, cst.NotIn)
-            and isinstance(test.comparisons[0].comparator, cst.Name)
-            and test.comparisons[0].comparator.value == name
-        ):
-            out |= _logged_once_block(_statements(statement.body), name, test.left, log_calls)
-    return out
-
-
 def _ifs(body: cst.BaseSuite) -> Iterator[cst.If]:
     """Every ``if`` (and ``elif``) statement in ``body``, at any depth of blocks (not in nested functions)."""
     pending = _statements(body)
@@ -396,24 +378,6 @@ def _log_once_block(statements: list[Any], name: str, log_calls: frozenset[str])
         return None
 
     return _only_logs_and(statements, log_calls, sets_flag)
-
-
-def _logged_once_block(statements: list[Any], name: str, key: cst.BaseExpression, log_calls: frozenset[str]) -> set[int]:
-    def records_key(small: cst.BaseSmallStatement) -> set[int] | None:
-        call = small.value if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) else None
-        if (
-            call is not None
-            and isinstance(call.func, cst.Attribute)
-            and isinstance(call.func.value, cst.Name)
-            and call.func.value.value == name
-            and call.func.attr.value in ("add", "append")
-            and len(call.args) == 1
-            and call.args[0].value.deep_equals(key)
-        ):
-            return {id(small), id(call)}
-        return None
-
-    return _only_logs_and(statements, log_calls, records_key)
 
 
 def _only_logs_and(

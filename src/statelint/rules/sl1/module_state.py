@@ -86,7 +86,7 @@ class MutatedModuleContainer(StateRule):
         skip = state.clock_state().module_names  # reported as SL403
         for write in state.writes:
             container = state.container_for(write.root, write.scope, extra)
-            if container is None or container.name in skip or state.logged_once(write, container.name):
+            if container is None or container.name in skip or state.log_once_container(container.name):
                 continue
             if not state.runs_at_import(write.scope, startup):
                 where = f"{write.how} in {describe(write.scope)}"
