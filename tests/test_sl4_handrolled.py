@@ -17,6 +17,19 @@ def test_hand_rolled_limiters_and_breakers(tmp_path: Path) -> None:
         ("SL403", 10, 1),  # failure counter with an "open until" time (the counter is not also SL102)
         ("SL403", 45, 7),  # token bucket with a module-level instance
         ("SL403", 63, 7),  # a cooldown class: instances of limiter/breaker classes are long-lived
+        ("SL403", 77, 7),  # a breaker whose instances a module dict keeps; its predicate refuses the call
+        ("SL101", 93, 1),  # ... and the dict itself, mutated at run time
+        ("SL403", 107, 7),  # a limiter whose answer is the offenders, where it otherwise answers []
+        ("SL403", 129, 7),  # a pacer: it delays the work (sleep) rather than refusing it
+    ]
+
+
+def test_state_compared_with_the_clock_that_neither_refuses_nor_delays_is_left_to_sl1(tmp_path: Path) -> None:
+    # a rolling series trimmed by age, requests in flight with their start time, a token renewed once
+    # expired, samples trimmed to a size: no limiter, so the module containers are SL101's as usual
+    assert lint_fixture("sl4/not_limiters.py", tmp_path, "SL1,SL4") == [
+        ("SL101", 5, 1),
+        ("SL101", 6, 1),
     ]
 
 
@@ -28,6 +41,10 @@ def test_message_names_the_state(tmp_path: Path) -> None:
     assert findings[3]["message"] == "hand-rolled limiter or breaker keeps `tokens`, `updated` on a long-lived instance"
     assert findings[3]["hint"].startswith(
         "It compares them with the clock. Its instances live as long as the process (module-level instance `bucket`)."
+    )
+    assert findings[5]["message"] == "hand-rolled limiter or breaker keeps `until` on a long-lived instance"
+    assert findings[5]["hint"].startswith(
+        "It compares it with the clock. Its instances live as long as the process (instances kept in module-level dict `_STATUS`)."
     )
 
 

@@ -19,6 +19,7 @@ from statelint.analyses.state_code import (
     load_names,
     params_of,
 )
+from statelint.analyses.state_decide import Decisions
 from statelint.engine.names import Scope, dotted_name
 from statelint.engine.walker import children
 
@@ -52,6 +53,7 @@ class ClockAnalysis:
         self.ctx = state.ctx
         self.hints = [h.lower() for h in state.k4.get("limiter_class_hints", ())]
         self.tainted: dict[int, set[str]] = {}
+        self._decider: Decisions | None = None
 
     def run(self) -> ClockState:
         module: dict[str, list[Scope]] = {}  # name -> functions writing it with clock values
@@ -70,22 +72,42 @@ class ClockAnalysis:
                     classes[id(owner.node)] = (owner, entry[1] | {name}, outside)
         result = ClockState()
         confirmed = self._confirmed_module(set(module), writer_scopes)
-        result.module_names = set(confirmed)
         for names, scopes in _limiters(confirmed, module):
+            state = set(names) | self._other_state(scopes)
+            if not self._module_decides(state):
+                continue  # compared with the clock, but it neither refuses nor delays: SL101/SL102 judge it
             # One finding per limiter: the names its functions write together, at the module-level
             # definition of the first (or, for a global no top-level statement binds, at the function).
             node = self._definition(names) or self._first_function(scopes)
             result.findings.append(ClockFinding(node, names, "module"))
-            for scope in scopes:
-                # The limiter's other state (a failure counter beside the "open until" time) is part of it.
-                result.module_names |= {r.target.value for r in self.state.rebinds_in(scope)}
-                for write in self.state.writes_in(scope):
-                    owner = self._owner(write.root, scope)
-                    if owner is not None and owner[0] == "module":
-                        result.module_names.add(owner[2])
+            result.module_names |= state
         for owner, attrs, outside in classes.values():
             self._judge_class(owner, attrs, outside, writer_scopes, result)
         return result
+
+    def _other_state(self, scopes: list[Scope]) -> set[str]:
+        """The limiter's other module state (a failure counter beside the "open until" time): what
+        its functions rebind or write."""
+        out: set[str] = set()
+        for scope in scopes:
+            out |= {r.target.value for r in self.state.rebinds_in(scope)}
+            for write in self.state.writes_in(scope):
+                owner = self._owner(write.root, scope)
+                if owner is not None and owner[0] == "module":
+                    out.add(owner[2])
+        return out
+
+    def _other_attributes(self, owner: Scope, writers: Mapping[int, Scope]) -> set[str]:
+        """The instance's other state its clock-writing methods write (a failure count beside the
+        "open until" time)."""
+        out: set[str] = set()
+        for scope in writers.values():
+            if scope.parent is owner:
+                for write in self.state.writes_in(scope):
+                    found = self._owner(write.root, scope)
+                    if found is not None and found[0] == "class" and found[1] is owner:
+                        out.add(found[2])
+        return out
 
     def _definition(self, names: list[str]) -> cst.Name | None:
         """Where the module first binds one of ``names`` at its top level (``_last_call = 0.0``)."""
@@ -107,7 +129,7 @@ class ClockAnalysis:
     ) -> None:
         if not outside or not isinstance(owner.node, cst.ClassDef):
             return
-        if not self._confirmed_class(owner, attrs, writers):
+        if not self._confirmed_class(owner, attrs, writers) or not self._class_decides(owner, attrs | self._other_attributes(owner, writers)):
             return
         instance = self._long_lived(owner)
         if instance is None:
@@ -223,6 +245,31 @@ class ClockAnalysis:
                 confirmed |= attrs
         return confirmed
 
+    # -- decisions: what makes compared state a limiter --------------------------------------
+    def _module_decides(self, names: set[str]) -> bool:
+        """Whether code refuses or delays work on the module state ``names`` (see :mod:`.state_decide`)."""
+
+        def reads(expr: cst.CSTNode, scope: Scope) -> bool:
+            return any(n.value in names and self.state.module_binding(n, scope) for n in load_names(expr))
+
+        return self._decisions().decides(reads, None)
+
+    def _class_decides(self, owner: Scope, attrs: set[str]) -> bool:
+        """Whether code refuses or delays work on the instance state ``attrs`` of ``owner``."""
+
+        def reads(expr: cst.CSTNode, scope: Scope) -> bool:
+            if scope.parent is not owner or not isinstance(scope.node, cst.FunctionDef):
+                return False
+            params = params_of(scope.node)
+            return bool(params) and bool(set(_attributes_of(expr, params[0])) & attrs)
+
+        return self._decisions().decides(reads, owner)
+
+    def _decisions(self) -> Decisions:
+        if self._decider is None:
+            self._decider = Decisions(self.ctx, self.state.k4)
+        return self._decider
+
     def _long_lived(self, owner: Scope) -> str | None:
         """Where an instance that lives as long as the process is made, or why the class is one."""
         node = owner.node
@@ -238,6 +285,12 @@ class ClockAnalysis:
         for call, scope in self.state.stored_calls:
             if qualname in self.ctx.qualnames(call.func, scope):
                 return "an instance stored on a long-lived object"
+        for write in self.state.writes:  # `_STATUS.setdefault(key, Status())`
+            container = self.state.container_for(write.root, write.scope)
+            if container is not None and any(
+                qualname in self.ctx.qualnames(call.func, write.scope) for value in write.values for call in calls_in(value)
+            ):
+                return f"instances kept in module-level {container.kind} `{container.name}`"
         lowered = node.name.value.lower()
         if any(hint in lowered for hint in self.hints):
             return "a limiter or breaker class, whose instances are meant to outlive a request"
