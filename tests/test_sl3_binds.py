@@ -17,10 +17,11 @@ from tests.helpers import check_json, copy_fixture, lint_fixture
 def test_flask_default_and_explicit_hosts(tmp_path: Path) -> None:
     assert lint_fixture("sl3/flask_app.py", tmp_path, "SL3") == [
         ("SL302", 20, 5),  # app.run()
-        ("SL302", 21, 5),  # app.run(debug=True)
+        ("SL302", 21, 5),  # app.run(debug=True, use_reloader=False): the reloader is off, a server like any
         ("SL301", 22, 18),  # host="127.0.0.1"
         ("SL301", 23, 13),  # positional "localhost"
-        # run() (a local function), host="0.0.0.0", os.environ["HOST"], **kwargs: silent
+        # run() (a local function), host="0.0.0.0", os.environ["HOST"], **kwargs: silent; and a
+        # development server (debug=True alone, use_reloader=True): the reloader is on
     ]
 
 
@@ -34,7 +35,10 @@ def test_uvicorn_literal_default_and_configurable_hosts(tmp_path: Path) -> None:
         ("SL303", 26, 27),  # argparse --host default="localhost"
         ("SL301", 27, 34),  # uvicorn.Config positional 127.0.0.2
         ("SL302", 29, 5),  # uvicorn.Config(app)
-        # main_ok(): 0.0.0.0, ::, env with public or no default, argparse 0.0.0.0, "", **kwargs
+        # main_ok(): 0.0.0.0, ::, env with public or no default, argparse 0.0.0.0, "", **kwargs;
+        # develop(): reload=True, a developer's command
+        ("SL302", 51, 5),  # reload=False
+        ("SL302", 52, 5),  # reload from configuration: not known to be on
     ]
 
 
@@ -263,3 +267,22 @@ def test_the_catalog_toml_files_are_the_rules_patterns() -> None:
     files = [f for entry in load_catalog().knowledge("SL301")["config_files"] for f in entry["files"]]
     assert sorted(files) == sorted(ExplicitLoopbackBind.patterns)
     assert all(any(fnmatch.fnmatchcase(f, p) for p in ExplicitLoopbackBind.patterns) for f in files)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # a call that turns on the library's reloader is a developer's command: silent
+        ("from sanic import Sanic\napp = Sanic('a')\napp.run(dev=True)\napp.run(auto_reload=True)\n", []),
+        ("from quart import Quart\napp = Quart('a')\napp.run(use_reloader=True)\n", []),
+        ("from werkzeug.serving import run_simple\nrun_simple('localhost', 5000, app, use_reloader=True)\n", []),
+        ("import uvicorn\nuvicorn.Config(app, host='127.0.0.1', reload=True)\n", []),
+        # ... near misses: the same servers with the reloader off or not set
+        ("from sanic import Sanic\napp = Sanic('a')\napp.run(debug=True)\n", [("SL302", 3, 1)]),
+        ("from werkzeug.serving import run_simple\nrun_simple('localhost', 5000, app, use_reloader=False)\n", [("SL301", 2, 12)]),
+        ("import uvicorn\nuvicorn.Config(app, host='127.0.0.1', reload=DEBUG)\n", [("SL301", 2, 26)]),
+    ],
+)
+def test_development_servers(tmp_path: Path, source: str, expected: list[tuple[str, int, int]]) -> None:
+    (tmp_path / "case.py").write_text(source)
+    assert check_json("case.py", cwd=tmp_path, select="SL3").triples == expected

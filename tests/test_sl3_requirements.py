@@ -143,7 +143,6 @@ NEAR_MISSES = {
         "import grpc\nclass Client:\n    def __init__(self):\n        self.channel = grpc.insecure_channel('localhost:1')\n"
         "    def close(self):\n        self.channel.close()\n"
     ),
-    "parameter_run.py": "from flask import Flask\ndef main(app: Flask):\n    app.run()\n",
     # a relative import from another package, or above the top-level package
     "mypkg/__init__.py": "from .streams import start_server as serve\nserve(cb, '127.0.0.1')\n",
     "mypkg/deep.py": "from ...streams import start_server as serve\nserve(cb, '127.0.0.1')\n",
@@ -151,8 +150,13 @@ NEAR_MISSES = {
 
 
 #: Files the rules read though they hold no site: a gunicorn configuration file is parsed whatever
-#: it sets (there are one or two in a project, and its ``bind`` may be set in any way).
-READ_WITHOUT_SITE = {"gunicorn_conf.py": "workers = 2\nbacklog = 64\n"}
+#: it sets (there are one or two in a project, and its ``bind`` may be set in any way); a method of
+#: an annotated parameter, which the summary resolves (``app: Flask`` makes ``app.run`` Flask's)
+#: while the rules follow parameters only for the catalog's ``parameter_methods``.
+READ_WITHOUT_SITE = {
+    "gunicorn_conf.py": "workers = 2\nbacklog = 64\n",
+    "parameter_run.py": "from flask import Flask\ndef main(app: Flask):\n    app.run()\n",
+}
 
 
 @pytest.mark.parametrize("path", sorted(SITES))
@@ -168,6 +172,10 @@ def test_skips_near_misses(path: str) -> None:
 def test_a_gunicorn_configuration_file_is_always_read() -> None:
     assert accepts(READ_WITHOUT_SITE["gunicorn_conf.py"], "gunicorn_conf.py") is True
     assert accepts(READ_WITHOUT_SITE["gunicorn_conf.py"], "conf.py") is False
+
+
+def test_a_method_of_an_annotated_parameter_is_read() -> None:
+    assert accepts(READ_WITHOUT_SITE["parameter_run.py"], "parameter_run.py") is True
 
 
 def test_a_bind_attribute_is_found_through_a_project_subclass_and_a_local() -> None:

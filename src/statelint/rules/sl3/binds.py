@@ -61,6 +61,7 @@ class _Site:
     value: Any  # the host expression, _ABSENT or _UNKNOWN
     scope: Scope
     form: str
+    call: cst.Call | None = None  # the entry point's call (None for a setting assigned)
 
 
 def host_of(text: str, form: str) -> str | None:
@@ -171,9 +172,9 @@ class _BindDetector(Rule, TextRule):
             value = _argument(node, spec.get("keyword"), spec.get("position"))
             if value is not _ABSENT:
                 given = True
-                self.sites.append(_Site(entry, value, value, scope, form))
+                self.sites.append(_Site(entry, value, value, scope, form, node))
         if not given:
-            self.sites.append(_Site(entry, node.func, _ABSENT, scope, entry["form"]))
+            self.sites.append(_Site(entry, node.func, _ABSENT, scope, entry["form"], node))
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
@@ -266,7 +267,8 @@ class _BindDetector(Rule, TextRule):
             if entry is not None:
                 self._add_sites(entry, call, scope)
         for site in self.sites:
-            self.judge(site)
+            if not _development(site):
+                self.judge(site)
 
     def _parameter_entry(self, call: cst.Call, scope: Scope) -> Mapping[str, Any] | None:
         """The entry point a ``parameter_methods`` call is, on a parameter annotated with a server class
@@ -530,6 +532,22 @@ class _BindDetector(Rule, TextRule):
 
 def _true(node: Any) -> bool:
     return isinstance(node, cst.Name) and node.value == "True"
+
+
+def _development(site: _Site) -> bool:
+    """A call that turns on the library's auto-reloader (``uvicorn.run(..., reload=True)``,
+    ``app.run(debug=True)``: the entry's ``development`` arguments, each ``True`` unless its
+    ``unless`` argument is ``False``): a developer's command, not the server a pod runs."""
+    call = site.call
+    if call is None:
+        return False
+    for spec in site.entry.get("development", ()):
+        if _true(_argument(call, spec["keyword"], None)):
+            unless = spec.get("unless")
+            off = _argument(call, unless, None) if unless else None
+            if not (isinstance(off, cst.Name) and off.value == "False"):
+                return True
+    return False
 
 
 def _simple_assignment(small: cst.BaseSmallStatement) -> tuple[str | None, cst.BaseExpression | None]:
