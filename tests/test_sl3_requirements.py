@@ -174,10 +174,6 @@ def test_a_gunicorn_configuration_file_is_always_read() -> None:
     assert accepts(READ_WITHOUT_SITE["gunicorn_conf.py"], "conf.py") is False
 
 
-def test_a_method_of_an_annotated_parameter_is_read() -> None:
-    assert accepts(READ_WITHOUT_SITE["parameter_run.py"], "parameter_run.py") is True
-
-
 def test_a_bind_attribute_is_found_through_a_project_subclass_and_a_local() -> None:
     subclass = "from hypercorn.config import Config\nclass Mine(Config): ...\ndef main():\n    c = Mine()\n    c.bind = ['127.0.0.1:8000']\n"
     assert accepts(subclass) is True
